@@ -1,0 +1,230 @@
+//! `tern`: run SQL over files and the built-in datasets from the command line.
+
+mod render;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use tern::io::{write_file, write_to, OutputFormat};
+
+const USAGE: &str = "\
+tern — SQL over data where it lives
+
+Usage:
+  tern [OPTIONS] \"SQL\"
+  tern [OPTIONS] -c \"SQL\"
+  echo \"SQL\" | tern [OPTIONS]
+
+Options:
+  -c, --command SQL    the SQL to run
+  -f, --format FMT     table (default), csv, tsv, json, jsonl, markdown
+  -o, --output FILE    write the result to FILE, format from its extension
+                       (csv, tsv, json, jsonl, arrow)
+      --stats          print timings and row counts to stderr
+      --cycles N       run the query N times and print each run's time
+  -h, --help           print this help
+  -V, --version        print the version
+
+Try:
+  tern \"SELECT name, id FROM \\$planets WHERE id > 3\"
+";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Table,
+    Markdown,
+    File(OutputFormat),
+}
+
+struct Args {
+    sql: Option<String>,
+    format: Format,
+    output: Option<PathBuf>,
+    stats: bool,
+    cycles: usize,
+}
+
+enum Parsed {
+    Run(Args),
+    Exit(String),
+}
+
+fn parse_args() -> Result<Parsed, String> {
+    use lexopt::prelude::*;
+    let mut args = Args {
+        sql: None,
+        format: Format::Table,
+        output: None,
+        stats: false,
+        cycles: 1,
+    };
+    let mut p = lexopt::Parser::from_env();
+    let text = |v: std::ffi::OsString| {
+        v.into_string()
+            .map_err(|_| "arguments must be UTF-8".to_string())
+    };
+    while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('c') | Long("command") => {
+                let v = text(p.value().map_err(|e| e.to_string())?)?;
+                set_sql(&mut args, v)?;
+            }
+            Short('f') | Long("format") => {
+                let v = text(p.value().map_err(|e| e.to_string())?)?.to_lowercase();
+                args.format = match v.as_str() {
+                    "table" => Format::Table,
+                    "markdown" | "md" => Format::Markdown,
+                    other => Format::File(OutputFormat::from_name(other).filter(|f| *f != OutputFormat::Arrow).ok_or_else(|| {
+                        format!("unknown format '{other}' (use table, csv, tsv, json, jsonl or markdown)")
+                    })?),
+                };
+            }
+            Short('o') | Long("output") => {
+                args.output = Some(PathBuf::from(p.value().map_err(|e| e.to_string())?))
+            }
+            Long("stats") => args.stats = true,
+            Long("cycles") => {
+                let v = text(p.value().map_err(|e| e.to_string())?)?;
+                args.cycles = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--cycles takes a positive number, got '{v}'"))?;
+            }
+            Short('h') | Long("help") => return Ok(Parsed::Exit(USAGE.to_string())),
+            Short('V') | Long("version") => {
+                return Ok(Parsed::Exit(format!(
+                    "tern {}\n",
+                    env!("CARGO_PKG_VERSION")
+                )))
+            }
+            Value(v) => set_sql(&mut args, text(v)?)?,
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    Ok(Parsed::Run(args))
+}
+
+fn set_sql(args: &mut Args, sql: String) -> Result<(), String> {
+    if args.sql.is_some() {
+        return Err("give the SQL once (as an argument or with -c)".into());
+    }
+    args.sql = Some(sql);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let mut args = match parse_args() {
+        Ok(Parsed::Run(a)) => a,
+        Ok(Parsed::Exit(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("tern: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.sql.is_none() && !std::io::stdin().is_terminal() {
+        let mut sql = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut sql) {
+            eprintln!("tern: cannot read SQL from stdin: {e}");
+            return ExitCode::from(2);
+        }
+        args.sql = Some(sql);
+    }
+    let sql = match args.sql.take().filter(|s| !s.trim().is_empty()) {
+        Some(s) => s,
+        None => {
+            eprintln!("tern: no SQL given\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let output_format = match &args.output {
+        Some(path) => match OutputFormat::from_path(path) {
+            Some(f) => Some(f),
+            None => {
+                eprintln!("tern: cannot tell the format of '{}' from its extension (use .csv, .tsv, .json, .jsonl or .arrow)", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    match run(&sql, &args, output_format) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(sql: &str, args: &Args, output_format: Option<OutputFormat>) -> Result<(), String> {
+    let t0 = Instant::now();
+    let engine = tern::Engine::new();
+    let init = t0.elapsed();
+    let mut result = None;
+    for cycle in 1..=args.cycles {
+        let t = Instant::now();
+        let r = engine.query(sql).map_err(|e| e.to_string())?;
+        if args.cycles > 1 {
+            eprintln!(
+                "cycle {cycle}: {:.3} ms",
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        result = Some(r);
+    }
+    let result = result.expect("at least one cycle");
+    let t_out = Instant::now();
+    let schema = result.schema().clone();
+    match (&args.output, output_format) {
+        (Some(path), Some(fmt)) => {
+            write_file(path, fmt, &schema, result.batches()).map_err(|e| e.to_string())?
+        }
+        _ => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match args.format {
+                Format::Table => {
+                    out.write_all(render::table(&schema, result.batches())?.as_bytes())
+                }
+                Format::Markdown => {
+                    out.write_all(render::markdown(&schema, result.batches())?.as_bytes())
+                }
+                Format::File(f) => {
+                    write_to(&mut out, f, &schema, result.batches()).map_err(|e| e.to_string())?;
+                    // A JSON array ends without a newline; a terminal wants one.
+                    if f == OutputFormat::Json {
+                        out.write_all(b"\n")
+                    } else {
+                        Ok(())
+                    }
+                }
+            }
+            .and_then(|_| out.flush())
+            .or_else(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    if args.stats {
+        let s = result.stats();
+        let ms = |d: std::time::Duration| format!("{:.3} ms", d.as_secs_f64() * 1000.0);
+        eprintln!("init: {}", ms(init));
+        eprintln!("parse: {}", ms(s.parse));
+        eprintln!("plan: {}", ms(s.plan));
+        eprintln!("execute: {}", ms(s.execute));
+        eprintln!("output: {}", ms(t_out.elapsed()));
+        eprintln!("rows: {}", s.rows);
+        eprintln!("columns: {}", schema.fields().len());
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! The `tern` binary end to end: output, formats, exit codes, stdin, files.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tern")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn csv_rows(sql: &str) -> Vec<String> {
+    let o = tern(&["-f", "csv", sql]);
+    assert!(
+        o.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(&o).lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn the_seven_queries() {
+    assert_eq!(csv_rows("SELECT COUNT(*) FROM $planets"), ["9"]);
+    assert_eq!(csv_rows("SELECT * FROM $planets").len(), 9);
+    let mut heavy: Vec<String> = csv_rows("SELECT name FROM $planets WHERE gravity > 10");
+    heavy.sort();
+    assert_eq!(heavy, ["Jupiter", "Neptune"]);
+    let agg = csv_rows("SELECT AVG(gravity), MAX(mass), MIN(mass) FROM $planets");
+    let parts: Vec<f64> = agg[0].split(',').map(|v| v.parse().unwrap()).collect();
+    assert!((parts[0] - 8.733333333333333).abs() < 1e-9);
+    assert_eq!(&parts[1..], [1898.0, 0.0146]);
+    let groups = csv_rows("SELECT name, COUNT(*) FROM $satellites GROUP BY name");
+    assert_eq!(groups.len(), 177);
+    assert!(groups.iter().all(|r| r.ends_with(",1")));
+    assert_eq!(csv_rows("SELECT p.name, s.name FROM $planets p JOIN $satellites s ON p.id = s.planetId LIMIT 10").len(), 10);
+    let ordered: Vec<String> = csv_rows("SELECT * FROM $planets ORDER BY mass DESC")
+        .iter()
+        .map(|r| r.split(',').nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ordered,
+        ["Jupiter", "Saturn", "Neptune", "Uranus", "Earth", "Venus", "Mars", "Mercury", "Pluto"]
+    );
+}
+
+#[test]
+fn table_output_is_aligned_with_a_row_count() {
+    let o = tern(&["SELECT name, id FROM $planets WHERE id > 3"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("│ Mars    │       4 │"), "{out}");
+    assert!(out.trim_end().ends_with("6 rows"), "{out}");
+    let widths: Vec<usize> = out
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(|l| l.chars().count())
+        .collect();
+    assert!(
+        widths.windows(2).all(|w| w[0] == w[1]),
+        "ragged table:\n{out}"
+    );
+}
+
+#[test]
+fn dash_c_json_jsonl_tsv_markdown() {
+    assert_eq!(
+        stdout(&tern(&["-c", "SELECT 1 AS x", "-f", "json"])).trim(),
+        r#"[{"x":1}]"#
+    );
+    assert_eq!(
+        stdout(&tern(&[
+            "-c",
+            "SELECT 1 AS x UNION ALL SELECT 2",
+            "-f",
+            "jsonl"
+        ])),
+        "{\"x\":1}\n{\"x\":2}\n"
+    );
+    assert_eq!(
+        stdout(&tern(&["-f", "tsv", "SELECT 1 AS a, 'b' AS b"])),
+        "a\tb\n1\tb\n"
+    );
+    assert_eq!(
+        stdout(&tern(&["-f", "markdown", "SELECT 1 AS a"])),
+        "| a |\n| ---: |\n| 1 |\n"
+    );
+}
+
+#[test]
+fn sql_from_stdin() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(["-f", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT COUNT(*) AS n FROM $satellites")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "n\n177\n");
+}
+
+#[test]
+fn exit_codes_and_messages() {
+    let bad = tern(&["SELECT nme FROM $planets"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(bad.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean 'name'"));
+    let syntax = tern(&["SELEC 1"]);
+    assert_eq!(syntax.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&syntax.stderr).contains("line 1, column 1"));
+    assert_eq!(tern(&["--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(tern(&[]).status.code(), Some(2));
+    assert_eq!(
+        tern(&["--cycles", "zero", "SELECT 1"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        tern(&["-o", "out.unknown", "SELECT 1"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn stats_and_cycles_go_to_stderr() {
+    let o = tern(&["--stats", "--cycles", "3", "SELECT COUNT(*) FROM $planets"]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    for key in ["parse: ", "plan: ", "execute: ", "rows: 1"] {
+        assert!(
+            err.lines().any(|l| l.starts_with(key)),
+            "{key} missing in {err}"
+        );
+    }
+    assert_eq!(err.lines().filter(|l| l.starts_with("cycle ")).count(), 3);
+    assert!(stdout(&o).contains("9"));
+}
+
+#[test]
+fn output_files_by_extension() {
+    let dir = std::env::temp_dir().join(format!("tern-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for ext in ["csv", "tsv", "json", "jsonl", "arrow"] {
+        let path = dir.join(format!("out.{ext}"));
+        let o = tern(&[
+            "-o",
+            path.to_str().unwrap(),
+            "SELECT name FROM $planets ORDER BY id",
+        ]);
+        assert!(
+            o.status.success(),
+            "{ext}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.stdout.is_empty());
+        let bytes = std::fs::read(&path).unwrap();
+        match ext {
+            "arrow" => assert_eq!(&bytes[..6], b"ARROW1"),
+            "csv" | "tsv" => {
+                assert!(String::from_utf8_lossy(&bytes).starts_with("name\nMercury\n"))
+            }
+            _ => assert!(String::from_utf8_lossy(&bytes).contains("\"name\":\"Mercury\"")),
+        }
+    }
+    // A failing query leaves no file behind.
+    let path = dir.join("failed.csv");
+    assert_eq!(
+        tern(&["-o", path.to_str().unwrap(), "SELECT nope FROM $planets"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert!(!path.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,108 @@
+//! In-memory tables: registered Arrow batches and the tables `CREATE TABLE` makes.
+
+use std::sync::{Arc, RwLock};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use super::{BatchIter, TableProvider};
+use crate::error::{Error, Result};
+
+/// A table held in memory as Arrow record batches.
+#[derive(Debug)]
+pub struct MemTable {
+    schema: SchemaRef,
+    batches: RwLock<Arc<Vec<RecordBatch>>>,
+    aliases: &'static [(&'static str, &'static str)],
+}
+
+impl MemTable {
+    /// A table of `batches`, each of which must have exactly `schema`'s columns and types.
+    pub fn try_new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<Self> {
+        for b in &batches {
+            check_schema(&schema, b)?;
+        }
+        Ok(MemTable {
+            schema,
+            batches: RwLock::new(Arc::new(batches)),
+            aliases: &[],
+        })
+    }
+
+    /// Adds extra names for columns: `(alias, real column name)` pairs.
+    pub fn with_column_aliases(mut self, aliases: &'static [(&'static str, &'static str)]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+
+    /// The number of rows in the table.
+    pub fn num_rows(&self) -> usize {
+        self.batches
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|b| b.num_rows())
+            .sum()
+    }
+}
+
+fn check_schema(schema: &SchemaRef, batch: &RecordBatch) -> Result<()> {
+    let bs = batch.schema();
+    let same = bs.fields().len() == schema.fields().len()
+        && bs
+            .fields()
+            .iter()
+            .zip(schema.fields())
+            .all(|(a, b)| a.data_type() == b.data_type());
+    if same {
+        Ok(())
+    } else {
+        Err(Error::type_error(format!(
+            "batch columns ({}) do not match the table's ({})",
+            describe(&bs),
+            describe(schema)
+        )))
+    }
+}
+
+fn describe(schema: &SchemaRef) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| format!("{} {}", f.name(), f.data_type()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl TableProvider for MemTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter> {
+        // Take a snapshot: an INSERT during the scan does not change what it sees.
+        let batches = Arc::clone(&self.batches.read().unwrap_or_else(|e| e.into_inner()));
+        let projection = projection.map(|p| p.to_vec());
+        let mut i = 0;
+        Ok(Box::new(std::iter::from_fn(move || {
+            let b = batches.get(i)?;
+            i += 1;
+            Some(match &projection {
+                Some(p) => b.project(p).map_err(Error::from),
+                None => Ok(b.clone()),
+            })
+        })))
+    }
+
+    fn column_aliases(&self) -> &[(&'static str, &'static str)] {
+        self.aliases
+    }
+
+    fn insert(&self, batch: RecordBatch) -> Result<()> {
+        check_schema(&self.schema, &batch)?;
+        let batch = batch.with_schema(Arc::clone(&self.schema))?;
+        let mut guard = self.batches.write().unwrap_or_else(|e| e.into_inner());
+        Arc::make_mut(&mut guard).push(batch);
+        Ok(())
+    }
+}

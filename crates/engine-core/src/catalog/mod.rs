@@ -1,0 +1,167 @@
+//! Where tables come from.
+//!
+//! The binder asks the [`Catalog`] for a name; the catalog looks in the tables
+//! registered on the engine (in-memory batches, tables made by `CREATE TABLE`) and
+//! then in the [`DatasetProvider`]s plugged in (such as the built-in sample
+//! datasets). A [`TableProvider`] hands the scan operator its batches.
+
+mod memtable;
+
+pub use memtable::MemTable;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::error::{Error, Result};
+
+/// A stream of record batches, as produced by a scan or an operator.
+pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+/// A table the engine can scan.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{Int64Array, RecordBatch};
+/// use engine_core::catalog::{MemTable, TableProvider};
+///
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)]).unwrap();
+/// let table = MemTable::try_new(batch.schema(), vec![batch]).unwrap();
+/// assert_eq!(table.schema().fields().len(), 1);
+/// let rows: usize = table.scan(None).unwrap().map(|b| b.unwrap().num_rows()).sum();
+/// assert_eq!(rows, 2);
+/// ```
+pub trait TableProvider: Send + Sync + std::fmt::Debug {
+    /// The table's columns.
+    fn schema(&self) -> SchemaRef;
+
+    /// Batches of the table, holding only the columns in `projection` (by index,
+    /// in that order) when one is given.
+    fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter>;
+
+    /// Extra names a column answers to: `(alias, real column name)` pairs.
+    fn column_aliases(&self) -> &[(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// Appends rows, for tables that accept `INSERT`.
+    fn insert(&self, _batch: RecordBatch) -> Result<()> {
+        Err(Error::unsupported("this table is read-only"))
+    }
+}
+
+/// A family of named tables that is plugged into an engine as a whole, such as
+/// the sample datasets.
+///
+/// Registering a provider must cost nothing: [`names`](Self::names) is a static
+/// list and [`table`](Self::table) builds a table only when a query asks for it.
+pub trait DatasetProvider: Send + Sync {
+    /// The names this provider answers to, as users write them (e.g. `$planets`).
+    fn names(&self) -> &[&'static str];
+
+    /// The table for `name`, which is one of [`names`](Self::names) compared
+    /// case-insensitively; `None` for any other name.
+    fn table(&self, name: &str) -> Option<Result<Arc<dyn TableProvider>>>;
+}
+
+/// The engine's tables: registered ones first, then dataset providers.
+#[derive(Default)]
+pub struct Catalog {
+    tables: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
+    providers: RwLock<Vec<Arc<dyn DatasetProvider>>>,
+}
+
+impl Catalog {
+    /// Registers (or replaces) a table under `name`; names are case-insensitive.
+    pub fn register(&self, name: &str, table: Arc<dyn TableProvider>) {
+        self.tables
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_lowercase(), table);
+    }
+
+    /// Removes a registered table; returns whether it existed.
+    pub fn deregister(&self, name: &str) -> bool {
+        self.tables
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&name.to_lowercase())
+            .is_some()
+    }
+
+    /// Plugs in a dataset provider.
+    pub fn add_provider(&self, provider: Arc<dyn DatasetProvider>) {
+        self.providers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(provider);
+    }
+
+    /// Finds a table by name (case-insensitive), or `None`.
+    pub fn lookup(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let lower = name.to_lowercase();
+        if let Some(t) = self
+            .tables
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&lower)
+        {
+            return Ok(Some(Arc::clone(t)));
+        }
+        for p in self
+            .providers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            if let Some(t) = p.table(&lower) {
+                return t.map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Finds a table by name or fails with an error that suggests the closest name.
+    pub fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>> {
+        self.lookup(name)?
+            .ok_or_else(|| Error::unknown_table(name, self.names()))
+    }
+
+    /// Every table name known, registered and provided.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .tables
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for p in self
+            .providers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            names.extend(p.names().iter().map(|n| n.to_string()));
+        }
+        names.sort();
+        names
+    }
+
+    /// Builds every provided table now (see `Engine::warmup`).
+    pub(crate) fn warm_providers(&self) {
+        for p in self
+            .providers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            for n in p.names() {
+                // A dataset that cannot be built reports its error when queried.
+                let _ = p.table(n);
+            }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The engine: the entry point of the library.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use arrow_array::{new_null_array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+
+use crate::catalog::{Catalog, DatasetProvider, MemTable, TableProvider};
+use crate::error::{Error, Result};
+use crate::exec::{collect, ExecContext};
+use crate::plan::{optimizer, ScalarValue};
+use crate::sql::{parse, Binder, Statement};
+
+/// Session settings, changed with `SET name = value`.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `integer / integer` truncates to an integer (as in SQLite and PostgreSQL)
+    /// instead of giving a float (as in DuckDB). Off by default.
+    pub integer_division: bool,
+}
+
+/// Timings and sizes of one query.
+#[derive(Debug, Clone, Default)]
+pub struct QueryStats {
+    /// Time spent parsing the SQL.
+    pub parse: Duration,
+    /// Time spent binding and optimizing.
+    pub plan: Duration,
+    /// Time spent executing.
+    pub execute: Duration,
+    /// Rows in the result.
+    pub rows: usize,
+}
+
+/// The answer to a query: its schema, its record batches and its statistics.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    stats: QueryStats,
+}
+
+impl QueryResult {
+    fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
+        let rows = batches.iter().map(|b| b.num_rows()).sum();
+        QueryResult {
+            schema,
+            batches,
+            stats: QueryStats {
+                rows,
+                ..Default::default()
+            },
+        }
+    }
+    fn empty() -> Self {
+        QueryResult::new(Arc::new(Schema::empty()), vec![])
+    }
+    /// The result's columns.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+    /// The result's rows, as record batches.
+    pub fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
+    /// Takes the batches out of the result.
+    pub fn into_batches(self) -> Vec<RecordBatch> {
+        self.batches
+    }
+    /// The number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.stats.rows
+    }
+    /// How long each phase took.
+    pub fn stats(&self) -> &QueryStats {
+        &self.stats
+    }
+    /// All rows in one batch.
+    pub fn concat(&self) -> Result<RecordBatch> {
+        Ok(arrow_select::concat::concat_batches(
+            &self.schema,
+            &self.batches,
+        )?)
+    }
+}
+
+/// An embeddable SQL engine.
+///
+/// Creating one does no I/O, starts no thread and builds no table: function
+/// lookup is compiled in and datasets are decoded when a query first reads them.
+///
+/// ```
+/// use engine_core::Engine;
+/// use std::sync::Arc;
+/// use arrow_array::{Int64Array, RecordBatch};
+///
+/// let engine = Engine::new();
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2, 3])) as _)]).unwrap();
+/// engine.register_batches("t", vec![batch]).unwrap();
+/// let result = engine.query("SELECT SUM(x) AS total FROM t WHERE x > 1").unwrap();
+/// assert_eq!(result.num_rows(), 1);
+/// ```
+#[derive(Default)]
+pub struct Engine {
+    catalog: Catalog,
+    settings: RwLock<Settings>,
+}
+
+impl Engine {
+    /// A new engine with no tables.
+    pub fn new() -> Self {
+        Engine::default()
+    }
+
+    /// Runs `sql` (one statement, or several separated by `;`) and returns the
+    /// result of the last.
+    pub fn query(&self, sql: &str) -> Result<QueryResult> {
+        let t0 = Instant::now();
+        let statements = parse(sql)?;
+        let parse_time = t0.elapsed();
+        if statements.is_empty() {
+            return Err(Error::Syntax {
+                message: "no statement to run".into(),
+                line: 0,
+                column: 0,
+            });
+        }
+        let mut last = QueryResult::empty();
+        for stmt in &statements {
+            let t1 = Instant::now();
+            let settings = self
+                .settings
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let bound = Binder::new(&self.catalog, &settings).bind_statement(stmt)?;
+            let bound = match bound {
+                Statement::Query(plan) => Statement::Query(optimizer::optimize(plan)?),
+                other => other,
+            };
+            let plan_time = t1.elapsed();
+            let t2 = Instant::now();
+            let mut result = self.run(bound)?;
+            result.stats.parse = parse_time;
+            result.stats.plan = plan_time;
+            result.stats.execute = t2.elapsed();
+            last = result;
+        }
+        Ok(last)
+    }
+
+    fn run(&self, stmt: Statement) -> Result<QueryResult> {
+        match stmt {
+            Statement::Query(plan) => {
+                let ctx = ExecContext::default();
+                let batches = collect(&plan, &ctx)?;
+                let schema = batches
+                    .first()
+                    .map(|b| b.schema())
+                    .unwrap_or_else(|| plan.schema().to_arrow());
+                Ok(QueryResult::new(schema, batches))
+            }
+            Statement::Explain(plan) => {
+                let lines = plan.explain_lines();
+                let batch = RecordBatch::try_from_iter([(
+                    "plan",
+                    Arc::new(StringArray::from(lines)) as ArrayRef,
+                )])?;
+                Ok(QueryResult::new(batch.schema(), vec![batch]))
+            }
+            Statement::Describe(schema) => {
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                let types: Vec<String> = schema
+                    .fields()
+                    .iter()
+                    .map(|f| crate::types::type_name(f.data_type()))
+                    .collect();
+                let nulls: Vec<&str> = schema
+                    .fields()
+                    .iter()
+                    .map(|f| if f.is_nullable() { "YES" } else { "NO" })
+                    .collect();
+                let batch = RecordBatch::try_from_iter([
+                    (
+                        "column_name",
+                        Arc::new(StringArray::from(names)) as ArrayRef,
+                    ),
+                    (
+                        "column_type",
+                        Arc::new(StringArray::from(types)) as ArrayRef,
+                    ),
+                    ("null", Arc::new(StringArray::from(nulls)) as ArrayRef),
+                ])?;
+                Ok(QueryResult::new(batch.schema(), vec![batch]))
+            }
+            Statement::Set { name, value } => {
+                let mut s = self.settings.write().unwrap_or_else(|e| e.into_inner());
+                match name.as_str() {
+                    "integer_division" => s.integer_division = setting_bool(&name, &value)?,
+                    other => {
+                        return Err(Error::UnknownName {
+                            kind: "setting",
+                            name: other.to_string(),
+                            suggestion: crate::util::closest(
+                                other,
+                                ["integer_division".to_string()],
+                            ),
+                        })
+                    }
+                }
+                Ok(QueryResult::empty())
+            }
+            Statement::CreateTable {
+                name,
+                schema,
+                source,
+                if_not_exists,
+                or_replace,
+            } => {
+                if self.catalog.lookup(&name)?.is_some() && !or_replace {
+                    if if_not_exists {
+                        return Ok(QueryResult::empty());
+                    }
+                    return Err(Error::plan(format!("table '{name}' already exists")));
+                }
+                let table = Arc::new(MemTable::try_new(Arc::clone(&schema), vec![])?);
+                if let Some(plan) = source {
+                    let ctx = ExecContext::default();
+                    for b in collect(&plan, &ctx)? {
+                        let mapping: Vec<Option<usize>> =
+                            (0..schema.fields().len()).map(Some).collect();
+                        table.insert(conform(&b, &schema, &mapping)?)?;
+                    }
+                }
+                self.catalog.register(&name, table);
+                Ok(QueryResult::empty())
+            }
+            Statement::Insert {
+                table,
+                mapping,
+                source,
+            } => {
+                let schema = table.schema();
+                let ctx = ExecContext::default();
+                let mut count = 0i64;
+                for b in collect(&source, &ctx)? {
+                    count += b.num_rows() as i64;
+                    table.insert(conform(&b, &schema, &mapping)?)?;
+                }
+                let batch = RecordBatch::try_from_iter([(
+                    "count",
+                    Arc::new(Int64Array::from(vec![count])) as ArrayRef,
+                )])?;
+                Ok(QueryResult::new(batch.schema(), vec![batch]))
+            }
+            Statement::DropTable { names, if_exists } => {
+                for n in names {
+                    if !self.catalog.deregister(&n) && !if_exists {
+                        return Err(Error::unknown_table(&n, self.catalog.names()));
+                    }
+                }
+                Ok(QueryResult::empty())
+            }
+            Statement::Accepted(_) => Ok(QueryResult::empty()),
+        }
+    }
+
+    /// Makes `batches` queryable as table `name` (case-insensitive), replacing
+    /// any table of that name. All batches must share one schema.
+    pub fn register_batches(&self, name: &str, batches: Vec<RecordBatch>) -> Result<()> {
+        let schema = batches.first().map(|b| b.schema()).ok_or_else(|| {
+            Error::plan(
+                "register_batches needs at least one batch (for an empty table use register_table)",
+            )
+        })?;
+        self.register_table(name, Arc::new(MemTable::try_new(schema, batches)?));
+        Ok(())
+    }
+
+    /// Makes any [`TableProvider`] queryable as table `name`.
+    pub fn register_table(&self, name: &str, table: Arc<dyn TableProvider>) {
+        self.catalog.register(name, table);
+    }
+
+    /// Plugs in a family of datasets (such as tern's sample datasets). Costs
+    /// nothing until a query reads one of them.
+    pub fn register_datasets(&self, provider: Arc<dyn DatasetProvider>) {
+        self.catalog.add_provider(provider);
+    }
+
+    /// Builds now what is otherwise built on first use: decodes every dataset
+    /// of the registered providers and runs a small query through the parser,
+    /// binder and executor so their code and lazily-initialised state are
+    /// resident. A long-running process calls this once at start-up so that its
+    /// first real query is as fast as the rest; a short-lived one should not.
+    pub fn warmup(&self) {
+        self.catalog.warm_providers();
+        let _ = self.query("SELECT 1 + 1 AS x WHERE 1 = 1 ORDER BY x");
+    }
+
+    /// The engine's tables.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The current session settings.
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+fn setting_bool(name: &str, v: &ScalarValue) -> Result<bool> {
+    if v.data_type() == &DataType::Boolean {
+        if let Some(b) = arrow_array::cast::AsArray::as_boolean_opt(v.array()) {
+            return Ok(b.value(0));
+        }
+    }
+    let text = v.to_string().trim_matches('\'').to_lowercase();
+    match text.as_str() {
+        "true" | "on" | "1" | "yes" => Ok(true),
+        "false" | "off" | "0" | "no" => Ok(false),
+        _ => Err(Error::plan(format!(
+            "SET {name} takes true or false, got {v}"
+        ))),
+    }
+}
+
+/// A source batch rearranged and cast to a table's columns.
+fn conform(b: &RecordBatch, schema: &SchemaRef, mapping: &[Option<usize>]) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .zip(mapping)
+        .map(|(f, m): (&Arc<Field>, &Option<usize>)| match m {
+            Some(i) => {
+                let opts = arrow_cast::CastOptions {
+                    safe: false,
+                    ..Default::default()
+                };
+                arrow_cast::cast_with_options(b.column(*i), f.data_type(), &opts).map_err(|e| {
+                    Error::type_error(format!(
+                        "value for column '{}' does not fit {}: {e}",
+                        f.name(),
+                        crate::types::type_name(f.data_type())
+                    ))
+                })
+            }
+            None => Ok(new_null_array(f.data_type(), b.num_rows())),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new_with_options(
+        Arc::clone(schema),
+        columns,
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+    )?)
+}

@@ -1,0 +1,162 @@
+//! One error type for the whole engine.
+//!
+//! Every mistake a user can make has its own variant with a message written for
+//! people: what was wrong, where (line and column for SQL), and when we can guess
+//! it, what was probably meant.
+
+use std::fmt;
+
+/// The result type used throughout tern.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while answering a query.
+///
+/// ```
+/// let engine = engine_core::Engine::new();
+/// let err = engine.query("SELEC 1").unwrap_err();
+/// assert!(matches!(err, engine_core::Error::Syntax { .. }));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The SQL text could not be parsed.
+    Syntax {
+        /// What the parser expected and found.
+        message: String,
+        /// 1-based line of the problem, when known.
+        line: u64,
+        /// 1-based column of the problem, when known.
+        column: u64,
+    },
+    /// A table, column or function that does not exist.
+    UnknownName {
+        /// "table", "column" or "function".
+        kind: &'static str,
+        /// The name as written.
+        name: String,
+        /// The closest known name, when one is close enough to be a likely typo.
+        suggestion: Option<String>,
+    },
+    /// A name that matches more than one column.
+    Ambiguous(String),
+    /// An expression whose types do not fit (e.g. `'a' + 1`, `SUM(name)`).
+    Type(String),
+    /// Valid SQL that tern does not (yet) support.
+    Unsupported(String),
+    /// A semantic mistake in the query (e.g. a column outside GROUP BY).
+    Plan(String),
+    /// A failure while computing the result (overflow, a bad cast of data, ...).
+    Execution(String),
+    /// Reading or writing a file failed.
+    Io {
+        /// The path involved.
+        path: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A file's contents could not be decoded.
+    Data {
+        /// The file or source involved.
+        source_name: String,
+        /// What was wrong, with the row or line where known.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn unknown_table(name: &str, candidates: impl IntoIterator<Item = String>) -> Self {
+        Error::UnknownName {
+            kind: "table",
+            name: name.to_string(),
+            suggestion: crate::util::closest(name, candidates),
+        }
+    }
+
+    pub(crate) fn unknown_column(name: &str, candidates: impl IntoIterator<Item = String>) -> Self {
+        Error::UnknownName {
+            kind: "column",
+            name: name.to_string(),
+            suggestion: crate::util::closest(name, candidates),
+        }
+    }
+
+    pub(crate) fn exec(message: impl Into<String>) -> Self {
+        Error::Execution(message.into())
+    }
+
+    pub(crate) fn plan(message: impl Into<String>) -> Self {
+        Error::Plan(message.into())
+    }
+
+    pub(crate) fn unsupported(message: impl Into<String>) -> Self {
+        Error::Unsupported(message.into())
+    }
+
+    pub(crate) fn type_error(message: impl Into<String>) -> Self {
+        Error::Type(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Syntax {
+                message,
+                line,
+                column,
+            } => {
+                if *line > 0 {
+                    write!(f, "syntax error at line {line}, column {column}: {message}")
+                } else {
+                    write!(f, "syntax error: {message}")
+                }
+            }
+            Error::UnknownName {
+                kind,
+                name,
+                suggestion,
+            } => {
+                write!(f, "unknown {kind} '{name}'")?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean '{s}'?)")?;
+                }
+                Ok(())
+            }
+            Error::Ambiguous(m) => write!(f, "ambiguous name: {m}"),
+            Error::Type(m) => write!(f, "type error: {m}"),
+            Error::Unsupported(m) => write!(f, "not supported: {m}"),
+            Error::Plan(m) => write!(f, "invalid query: {m}"),
+            Error::Execution(m) => write!(f, "execution error: {m}"),
+            Error::Io { path, source } => write!(f, "cannot access '{path}': {source}"),
+            Error::Data {
+                source_name,
+                message,
+            } => write!(f, "bad data in '{source_name}': {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<arrow_schema::ArrowError> for Error {
+    fn from(e: arrow_schema::ArrowError) -> Self {
+        use arrow_schema::ArrowError as A;
+        match e {
+            A::DivideByZero => Error::Execution("division by zero".into()),
+            A::ArithmeticOverflow(m) => Error::Execution(format!("numeric overflow: {m}")),
+            A::CastError(m) => Error::Execution(format!("cannot cast: {m}")),
+            A::ParseError(m) => Error::Execution(format!("cannot parse: {m}")),
+            A::InvalidArgumentError(m) => Error::Execution(m),
+            A::NotYetImplemented(m) => Error::Unsupported(m),
+            A::ComputeError(m) => Error::Execution(m),
+            other => Error::Execution(other.to_string()),
+        }
+    }
+}

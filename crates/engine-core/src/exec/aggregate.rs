@@ -1,0 +1,389 @@
+//! Hash aggregation. Each input batch's group keys are encoded as rows and
+//! interned to dense group ids; each aggregate's accumulator folds the batch's
+//! values into per-group state. Memory grows with the number of groups, not
+//! with the input. With no GROUP BY there is exactly one group, even for no input.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, Float64Type, Int64Type};
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, Float64Array, Int64Array, RecordBatch, UInt32Array,
+};
+use arrow_row::{OwnedRow, RowConverter, SortField};
+use arrow_schema::DataType;
+
+use super::eval::{evaluate, true_mask};
+use super::rowset::{Interner, KeyEncoder};
+use super::{make_batch, ExecContext, Stream};
+use crate::error::{Error, Result};
+use crate::plan::{AggFunc, AggregateExpr, Expr, PlanSchema};
+
+pub(super) fn aggregate<'a>(
+    input: Stream<'a>,
+    input_schema: &'a PlanSchema,
+    group: &'a [Expr],
+    aggs: &'a [AggregateExpr],
+    schema: &'a PlanSchema,
+    ctx: &'a ExecContext,
+) -> Result<Stream<'a>> {
+    let mut input = Some(input);
+    Ok(Box::new(std::iter::from_fn(move || {
+        let input = input.take()?;
+        Some(run(input, input_schema, group, aggs, schema, ctx))
+    })))
+}
+
+fn run(
+    input: Stream<'_>,
+    input_schema: &PlanSchema,
+    group: &[Expr],
+    aggs: &[AggregateExpr],
+    schema: &PlanSchema,
+    ctx: &ExecContext,
+) -> Result<RecordBatch> {
+    let key_types: Vec<DataType> = group.iter().map(|g| g.data_type(input_schema)).collect();
+    let encoder = KeyEncoder::new(&key_types)?;
+    let mut groups = Interner::new(&encoder);
+    let mut accs = aggs
+        .iter()
+        .map(|a| new_accumulator(a, input_schema))
+        .collect::<Result<Vec<_>>>()?;
+    let mut ids: Vec<u32> = Vec::new();
+    for batch in input {
+        let batch = batch?;
+        let n = batch.num_rows();
+        if n == 0 {
+            continue;
+        }
+        ids.clear();
+        if group.is_empty() {
+            ids.resize(n, 0);
+        } else {
+            let keys = group
+                .iter()
+                .map(|g| evaluate(g, &batch, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            let rows = encoder.encode(&keys)?;
+            ids.extend((0..n).map(|i| groups.intern(rows.row(i)).0));
+        }
+        let num_groups = if group.is_empty() { 1 } else { groups.len() };
+        for (agg, acc) in aggs.iter().zip(accs.iter_mut()) {
+            let values = agg
+                .args
+                .iter()
+                .map(|a| evaluate(a, &batch, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            match &agg.filter {
+                Some(f) => {
+                    let mask = true_mask(evaluate(f, &batch, ctx)?.as_boolean());
+                    let keep: Vec<u32> = (0..n)
+                        .filter(|&i| mask.value(i))
+                        .map(|i| i as u32)
+                        .collect();
+                    let idx = UInt32Array::from(keep.clone());
+                    let values = values
+                        .iter()
+                        .map(|v| arrow_select::take::take(v.as_ref(), &idx, None))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let ids: Vec<u32> = keep.iter().map(|&i| ids[i as usize]).collect();
+                    acc.update(&values, &ids, num_groups)?;
+                }
+                None => acc.update(&values, &ids, num_groups)?,
+            }
+        }
+    }
+    let num_groups = if group.is_empty() { 1 } else { groups.len() };
+    let mut columns = if group.is_empty() {
+        vec![]
+    } else {
+        encoder.decode(groups.keys().iter())?
+    };
+    for acc in accs.iter_mut() {
+        columns.push(acc.finish(num_groups)?);
+    }
+    make_batch(schema, columns, num_groups)
+}
+
+/// Per-group state of one aggregate.
+trait Accumulator {
+    /// Folds `values` (the aggregate's arguments) into the groups `ids`.
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()>;
+    /// One value per group.
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef>;
+}
+
+fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Accumulator>> {
+    let arg_type = agg
+        .args
+        .first()
+        .map(|a| a.data_type(input))
+        .unwrap_or(DataType::Null);
+    let inner: Box<dyn Accumulator> = match agg.func {
+        AggFunc::CountStar => Box::new(Count {
+            counts: vec![],
+            star: true,
+        }),
+        AggFunc::Count => Box::new(Count {
+            counts: vec![],
+            star: false,
+        }),
+        AggFunc::Sum => match arg_type {
+            DataType::Float64 => Box::new(SumFloat { sums: vec![] }),
+            DataType::Decimal128(_, s) => Box::new(SumDecimal {
+                sums: vec![],
+                scale: s,
+            }),
+            _ => Box::new(SumInt { sums: vec![] }),
+        },
+        AggFunc::Avg => Box::new(Avg {
+            sums: vec![],
+            counts: vec![],
+        }),
+        AggFunc::Min | AggFunc::Max => Box::new(MinMax::new(&arg_type, agg.func == AggFunc::Max)?),
+    };
+    if agg.distinct && agg.func != AggFunc::CountStar {
+        return Ok(Box::new(Distinct::new(&arg_type, inner)?));
+    }
+    Ok(inner)
+}
+
+struct Count {
+    counts: Vec<i64>,
+    star: bool,
+}
+
+impl Accumulator for Count {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.counts.resize(num_groups, 0);
+        // Logical nulls: a NULL-typed column has no validity buffer.
+        match values
+            .first()
+            .filter(|_| !self.star)
+            .and_then(|v| v.logical_nulls())
+        {
+            Some(nulls) => {
+                for (i, &g) in ids.iter().enumerate() {
+                    if nulls.is_valid(i) {
+                        self.counts[g as usize] += 1;
+                    }
+                }
+            }
+            None => {
+                for &g in ids {
+                    self.counts[g as usize] += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.counts.resize(num_groups, 0);
+        Ok(Arc::new(Int64Array::from(std::mem::take(&mut self.counts))))
+    }
+}
+
+struct SumInt {
+    sums: Vec<Option<i64>>,
+}
+
+impl Accumulator for SumInt {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.sums.resize(num_groups, None);
+        let v = values[0].as_primitive::<Int64Type>();
+        for (i, &g) in ids.iter().enumerate() {
+            if v.is_valid(i) {
+                let s = &mut self.sums[g as usize];
+                *s = Some(
+                    s.unwrap_or(0)
+                        .checked_add(v.value(i))
+                        .ok_or_else(|| Error::exec("SUM overflowed a 64-bit integer"))?,
+                );
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.sums.resize(num_groups, None);
+        Ok(Arc::new(Int64Array::from(std::mem::take(&mut self.sums))))
+    }
+}
+
+struct SumFloat {
+    sums: Vec<Option<f64>>,
+}
+
+impl Accumulator for SumFloat {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.sums.resize(num_groups, None);
+        let v = values[0].as_primitive::<Float64Type>();
+        for (i, &g) in ids.iter().enumerate() {
+            if v.is_valid(i) {
+                let s = &mut self.sums[g as usize];
+                *s = Some(s.unwrap_or(0.0) + v.value(i));
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.sums.resize(num_groups, None);
+        Ok(Arc::new(Float64Array::from(std::mem::take(&mut self.sums))))
+    }
+}
+
+struct SumDecimal {
+    sums: Vec<Option<i128>>,
+    scale: i8,
+}
+
+impl Accumulator for SumDecimal {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.sums.resize(num_groups, None);
+        let v = values[0].as_primitive::<Decimal128Type>();
+        for (i, &g) in ids.iter().enumerate() {
+            if v.is_valid(i) {
+                let s = &mut self.sums[g as usize];
+                *s = Some(
+                    s.unwrap_or(0)
+                        .checked_add(v.value(i))
+                        .ok_or_else(|| Error::exec("SUM overflowed DECIMAL(38)"))?,
+                );
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.sums.resize(num_groups, None);
+        let a = Decimal128Array::from(std::mem::take(&mut self.sums))
+            .with_precision_and_scale(38, self.scale)?;
+        Ok(Arc::new(a))
+    }
+}
+
+struct Avg {
+    sums: Vec<f64>,
+    counts: Vec<i64>,
+}
+
+impl Accumulator for Avg {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.sums.resize(num_groups, 0.0);
+        self.counts.resize(num_groups, 0);
+        let v = arrow_cast::cast(&values[0], &DataType::Float64)?;
+        let v = v.as_primitive::<Float64Type>();
+        for (i, &g) in ids.iter().enumerate() {
+            if v.is_valid(i) {
+                self.sums[g as usize] += v.value(i);
+                self.counts[g as usize] += 1;
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.sums.resize(num_groups, 0.0);
+        self.counts.resize(num_groups, 0);
+        let out: Float64Array = self
+            .sums
+            .iter()
+            .zip(&self.counts)
+            .map(|(s, &c)| (c > 0).then(|| s / c as f64))
+            .collect();
+        Ok(Arc::new(out))
+    }
+}
+
+/// MIN / MAX of any orderable type, comparing `arrow-row` encodings.
+struct MinMax {
+    converter: RowConverter,
+    best: Vec<Option<OwnedRow>>,
+    max: bool,
+    data_type: DataType,
+}
+
+impl MinMax {
+    fn new(t: &DataType, max: bool) -> Result<Self> {
+        Ok(MinMax {
+            converter: RowConverter::new(vec![SortField::new(t.clone())])?,
+            best: vec![],
+            max,
+            data_type: t.clone(),
+        })
+    }
+}
+
+impl Accumulator for MinMax {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.best.resize(num_groups, None);
+        let v = &values[0];
+        let rows = self.converter.convert_columns(std::slice::from_ref(v))?;
+        let nulls = v.logical_nulls();
+        for (i, &g) in ids.iter().enumerate() {
+            if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                continue;
+            }
+            let row = rows.row(i);
+            let slot = &mut self.best[g as usize];
+            let better = match slot {
+                None => true,
+                Some(cur) => (row > cur.row()) == self.max && row != cur.row(),
+            };
+            if better {
+                *slot = Some(row.owned());
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.best.resize(num_groups, None);
+        let null = self
+            .converter
+            .convert_columns(&[arrow_array::new_null_array(&self.data_type, 1)])?;
+        let rows = self.best.iter().map(|b| match b {
+            Some(r) => r.row(),
+            None => null.row(0),
+        });
+        let mut out = self.converter.convert_rows(rows)?;
+        Ok(out.remove(0))
+    }
+}
+
+/// `agg(DISTINCT x)`: passes each (group, value) pair to the inner accumulator once.
+struct Distinct {
+    encoder: KeyEncoder,
+    seen: Interner,
+    inner: Box<dyn Accumulator>,
+}
+
+impl Distinct {
+    fn new(t: &DataType, inner: Box<dyn Accumulator>) -> Result<Self> {
+        let encoder = KeyEncoder::new(&[DataType::UInt32, t.clone()])?;
+        let seen = Interner::new(&encoder);
+        Ok(Distinct {
+            encoder,
+            seen,
+            inner,
+        })
+    }
+}
+
+impl Accumulator for Distinct {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        let v = &values[0];
+        let gid: ArrayRef = Arc::new(UInt32Array::from(ids.to_vec()));
+        let rows = self.encoder.encode(&[gid, Arc::clone(v)])?;
+        let nulls = v.logical_nulls();
+        let keep: Vec<u32> = (0..v.len())
+            .filter(|&i| {
+                nulls.as_ref().is_none_or(|n| n.is_valid(i)) && self.seen.intern(rows.row(i)).1
+            })
+            .map(|i| i as u32)
+            .collect();
+        let idx = UInt32Array::from(keep.clone());
+        let v = arrow_select::take::take(v.as_ref(), &idx, None)?;
+        let ids: Vec<u32> = keep.iter().map(|&i| ids[i as usize]).collect();
+        self.inner.update(&[v], &ids, num_groups)
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.inner.finish(num_groups)
+    }
+}

@@ -1,0 +1,113 @@
+//! Streaming operators: values, filter, project, rename, limit.
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+
+use super::eval::{evaluate, true_mask};
+use super::{evaluate_constant, make_batch, ExecContext, Stream};
+use crate::error::{Error, Result};
+use crate::plan::{Expr, PlanSchema};
+
+/// Literal rows as one batch.
+pub(super) fn values<'a>(
+    rows: &'a [Vec<Expr>],
+    schema: &'a PlanSchema,
+    _ctx: &'a ExecContext,
+) -> Result<Stream<'a>> {
+    let ncols = schema.len();
+    let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(rows.len()); ncols];
+    for row in rows {
+        for (c, e) in row.iter().enumerate() {
+            columns[c].push(std::sync::Arc::clone(evaluate_constant(e)?.array()));
+        }
+    }
+    let arrays = columns
+        .into_iter()
+        .map(|parts| {
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            Ok(arrow_select::concat::concat(&refs)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let batch = make_batch(schema, arrays, rows.len())?;
+    Ok(Box::new(std::iter::once(Ok(batch))))
+}
+
+/// Keeps rows where `predicate` is true.
+pub(super) fn filter<'a>(
+    input: Stream<'a>,
+    predicate: &'a Expr,
+    ctx: &'a ExecContext,
+) -> Stream<'a> {
+    Box::new(input.filter_map(move |b| {
+        let run = || -> Result<Option<RecordBatch>> {
+            let b = b?;
+            let mask = evaluate(predicate, &b, ctx)?;
+            let mask = mask
+                .as_boolean_opt()
+                .ok_or_else(|| Error::exec("filter predicate is not boolean"))?;
+            let mask = true_mask(mask);
+            let kept = mask.true_count();
+            if kept == 0 {
+                Ok(None)
+            } else if kept == b.num_rows() {
+                Ok(Some(b))
+            } else {
+                Ok(Some(arrow_select::filter::filter_record_batch(&b, &mask)?))
+            }
+        };
+        run().transpose()
+    }))
+}
+
+/// Computes `exprs` over each batch.
+pub(super) fn project<'a>(
+    input: Stream<'a>,
+    exprs: &'a [Expr],
+    schema: &'a PlanSchema,
+    ctx: &'a ExecContext,
+) -> Stream<'a> {
+    Box::new(input.map(move |b| {
+        let b = b?;
+        let columns = exprs
+            .iter()
+            .map(|e| evaluate(e, &b, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        make_batch(schema, columns, b.num_rows())
+    }))
+}
+
+/// The same columns under the plan's names.
+pub(super) fn rename<'a>(input: Stream<'a>, schema: &'a PlanSchema) -> Stream<'a> {
+    Box::new(input.map(move |b| {
+        let b = b?;
+        make_batch(schema, b.columns().to_vec(), b.num_rows())
+    }))
+}
+
+/// Skips `skip` rows, then passes at most `fetch`; stops pulling once done.
+pub(super) fn limit<'a>(mut input: Stream<'a>, skip: usize, fetch: Option<usize>) -> Stream<'a> {
+    let mut to_skip = skip;
+    let mut left = fetch.unwrap_or(usize::MAX);
+    Box::new(std::iter::from_fn(move || loop {
+        if left == 0 {
+            return None;
+        }
+        let b = match input.next()? {
+            Ok(b) => b,
+            Err(e) => return Some(Err(e)),
+        };
+        let n = b.num_rows();
+        if to_skip >= n {
+            to_skip -= n;
+            continue;
+        }
+        let start = to_skip;
+        to_skip = 0;
+        let take = (n - start).min(left);
+        left -= take;
+        if take == 0 {
+            continue;
+        }
+        return Some(Ok(b.slice(start, take)));
+    }))
+}

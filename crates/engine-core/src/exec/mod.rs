@@ -1,0 +1,142 @@
+//! Execution: a [`LogicalPlan`] becomes a tree of pull-based batch iterators.
+//!
+//! [`execute`] builds the operator for a plan node over its inputs' streams;
+//! pulling from the root pulls batches up the tree. Streaming operators (scan,
+//! filter, project, limit, union, the probe side of a join) hold one batch at a
+//! time; blocking ones (aggregate, sort, the build side of a join) gather their
+//! input first. Expressions are evaluated by `eval` with Arrow kernels.
+
+mod aggregate;
+mod basic;
+mod eval;
+mod join;
+mod rowset;
+mod setop;
+mod sort;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow_schema::{Field, Schema};
+
+use crate::error::Result;
+use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue};
+
+pub use eval::evaluate;
+
+/// A stream of batches from an operator.
+pub type Stream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
+
+/// State shared by the operators of one query run.
+#[derive(Default)]
+pub struct ExecContext {
+    /// The current row of each enclosing query while a correlated subquery
+    /// runs, innermost last.
+    outer: RefCell<Vec<(RecordBatch, usize)>>,
+    /// Results of uncorrelated subqueries, computed once per run.
+    subqueries: RefCell<HashMap<usize, Arc<eval::SubqueryValue>>>,
+}
+
+/// Builds the operator tree for `plan`.
+pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    Ok(match plan {
+        LogicalPlan::Scan {
+            table, projection, ..
+        } => Box::new(table.scan(projection.as_deref())?),
+        LogicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
+        LogicalPlan::Filter { input, predicate } => {
+            basic::filter(execute(input, ctx)?, predicate, ctx)
+        }
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => basic::project(execute(input, ctx)?, exprs, schema, ctx),
+        LogicalPlan::Rename { input, schema } => basic::rename(execute(input, ctx)?, schema),
+        LogicalPlan::Limit { input, skip, fetch } => {
+            basic::limit(execute(input, ctx)?, *skip, *fetch)
+        }
+        LogicalPlan::Aggregate {
+            input,
+            group,
+            aggs,
+            schema,
+        } => aggregate::aggregate(
+            execute(input, ctx)?,
+            input.schema(),
+            group,
+            aggs,
+            schema,
+            ctx,
+        )?,
+        LogicalPlan::Sort { input, keys, fetch } => {
+            sort::sort(execute(input, ctx)?, keys, *fetch, ctx)?
+        }
+        LogicalPlan::Distinct { input } => setop::distinct(execute(input, ctx)?, input.schema()),
+        LogicalPlan::SetOp {
+            left,
+            right,
+            op,
+            all,
+            schema,
+        } => setop::set_operation(execute(left, ctx)?, execute(right, ctx)?, *op, *all, schema)?,
+        LogicalPlan::Join {
+            left,
+            right,
+            kind,
+            on,
+            filter,
+            schema,
+        } => join::join(
+            execute(left, ctx)?,
+            execute(right, ctx)?,
+            join::JoinSpec {
+                kind: *kind,
+                on,
+                filter: filter.as_ref(),
+                schema,
+                left: left.schema(),
+                right: right.schema(),
+            },
+            ctx,
+        )?,
+        LogicalPlan::Shared(p) => execute(p, ctx)?,
+    })
+}
+
+/// Runs `plan` to completion.
+pub fn collect(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
+    execute(plan, ctx)?.collect()
+}
+
+/// Computes an expression that reads no column.
+pub fn evaluate_constant(expr: &Expr) -> Result<ScalarValue> {
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    let array = evaluate(expr, &batch, &ExecContext::default())?;
+    Ok(ScalarValue::from_array(&array, 0))
+}
+
+/// A batch with the plan's column names and the arrays' own types.
+pub(crate) fn make_batch(
+    schema: &PlanSchema,
+    columns: Vec<ArrayRef>,
+    num_rows: usize,
+) -> Result<RecordBatch> {
+    let fields: Vec<Field> = schema
+        .columns
+        .iter()
+        .zip(&columns)
+        .map(|(c, a)| Field::new(&c.name, a.data_type().clone(), true))
+        .collect();
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(num_rows)),
+    )?)
+}

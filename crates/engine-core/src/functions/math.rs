@@ -1,0 +1,140 @@
+//! Numeric functions. Arguments arrive as Int64 or Float64 (the binder casts them).
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array};
+use arrow_schema::DataType;
+
+use super::float_type;
+use crate::error::{Error, Result};
+
+/// ROUND(x [, digits]): half away from zero; integers with digits ≥ 0 are unchanged.
+pub(super) fn round(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let digits = args.get(1).map(|d| d.as_primitive::<Int64Type>());
+    let digit = |i: usize| {
+        digits
+            .map(|d| (!d.is_null(i)).then(|| d.value(i)))
+            .unwrap_or(Some(0))
+    };
+    if float_type(args[0].data_type()) {
+        let x = args[0].as_primitive::<Float64Type>();
+        let out: Float64Array = (0..x.len())
+            .map(|i| {
+                let d = digit(i)?;
+                if x.is_null(i) {
+                    return None;
+                }
+                let f = 10f64.powi(d.clamp(-300, 300) as i32);
+                Some((x.value(i) * f).round() / f)
+            })
+            .collect();
+        Ok(Arc::new(out))
+    } else {
+        let x = args[0].as_primitive::<Int64Type>();
+        let out: Int64Array = (0..x.len())
+            .map(|i| {
+                let d = digit(i)?;
+                if x.is_null(i) {
+                    return None;
+                }
+                if d >= 0 {
+                    return Some(x.value(i));
+                }
+                let f = 10i64.checked_pow((-d) as u32)?;
+                let v = x.value(i);
+                let r = (v.abs() + f / 2) / f * f;
+                Some(if v < 0 { -r } else { r })
+            })
+            .collect();
+        Ok(Arc::new(out))
+    }
+}
+
+/// ABS(x); fails on the one integer with no positive counterpart.
+pub(super) fn abs(a: &ArrayRef) -> Result<ArrayRef> {
+    if float_type(a.data_type()) {
+        return float_unary(a, f64::abs);
+    }
+    let x = a.as_primitive::<Int64Type>();
+    let out: Int64Array = x.try_unary(|v| {
+        v.checked_abs()
+            .ok_or_else(|| arrow_schema::ArrowError::ArithmeticOverflow(format!("ABS({v})")))
+    })?;
+    Ok(Arc::new(out))
+}
+
+/// FLOOR / CEIL; integers are unchanged.
+pub(super) fn floor_ceil(a: &ArrayRef, floor: bool) -> Result<ArrayRef> {
+    if float_type(a.data_type()) {
+        float_unary(a, if floor { f64::floor } else { f64::ceil })
+    } else {
+        Ok(Arc::clone(a))
+    }
+}
+
+/// SIGN(x): -1, 0 or 1 in x's type.
+pub(super) fn sign(a: &ArrayRef) -> Result<ArrayRef> {
+    if float_type(a.data_type()) {
+        return float_unary(a, |v| {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        });
+    }
+    let x = a.as_primitive::<Int64Type>();
+    Ok(Arc::new(x.unary::<_, Int64Type>(i64::signum)))
+}
+
+/// Applies `f` to a float array.
+pub(super) fn float_unary(a: &ArrayRef, f: fn(f64) -> f64) -> Result<ArrayRef> {
+    let x = a.as_primitive::<Float64Type>();
+    let out: Float64Array = x.unary(f);
+    // NaN from a negative SQRT is NULL, as in DuckDB.
+    if out.values().iter().any(|v| v.is_nan()) {
+        let cleaned: Float64Array = out.iter().map(|v| v.filter(|f| !f.is_nan())).collect();
+        return Ok(Arc::new(cleaned));
+    }
+    Ok(Arc::new(out))
+}
+
+/// POWER(x, y).
+pub(super) fn power(a: &ArrayRef, b: &ArrayRef) -> Result<ArrayRef> {
+    let x = a.as_primitive::<Float64Type>();
+    let y = b.as_primitive::<Float64Type>();
+    let out: Float64Array = arrow_arith::arity::binary(x, y, f64::powf)?;
+    Ok(Arc::new(out))
+}
+
+/// GREATEST / LEAST: the largest or smallest non-null argument per row.
+pub(super) fn extreme(args: &[ArrayRef], greatest: bool) -> Result<ArrayRef> {
+    let mut result = Arc::clone(&args[0]);
+    if matches!(result.data_type(), DataType::Null) {
+        return Ok(result);
+    }
+    for a in &args[1..] {
+        let better = if greatest {
+            arrow_ord::cmp::gt(a, &result)?
+        } else {
+            arrow_ord::cmp::lt(a, &result)?
+        };
+        // Take `a` where it is better, or where the current result is null.
+        let take_a: arrow_array::BooleanArray = (0..a.len())
+            .map(|i| {
+                Some(
+                    a.is_valid(i) && (result.is_null(i) || (better.is_valid(i) && better.value(i))),
+                )
+            })
+            .collect();
+        result = arrow_select::zip::zip(&take_a, a, &result)?;
+    }
+    if result.len() != args[0].len() {
+        return Err(Error::exec("argument lengths differ"));
+    }
+    Ok(result)
+}

@@ -1,0 +1,377 @@
+//! Scalar functions, found by a `match` on the lower-cased name: nothing is
+//! registered at start-up, so a new engine pays nothing for the function library.
+//!
+//! The binder calls [`ScalarFunc::from_name`] and [`ScalarFunc::coerce`] (which
+//! says what each argument is cast to); the executor calls [`ScalarFunc::invoke`]
+//! with arrays already of those types.
+
+mod math;
+mod string;
+
+use std::sync::Arc;
+
+use arrow_array::{
+    new_null_array, Array, ArrayRef, BooleanArray, Date32Array, TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType, TimeUnit};
+
+use crate::error::{Error, Result};
+use crate::types::{common_type, is_float, is_integer, is_numeric, is_string};
+
+/// Scalar functions known to tern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ScalarFunc {
+    Upper,
+    Lower,
+    Length,
+    Substring,
+    Concat,
+    Trim,
+    LTrim,
+    RTrim,
+    Replace,
+    Left,
+    Right,
+    Reverse,
+    Round,
+    Abs,
+    Floor,
+    Ceil,
+    Sqrt,
+    Power,
+    Sign,
+    Coalesce,
+    NullIf,
+    Greatest,
+    Least,
+    Now,
+    CurrentDate,
+}
+
+impl ScalarFunc {
+    /// Looks up a function by its lower-case name.
+    ///
+    /// ```
+    /// use engine_core::functions::ScalarFunc;
+    /// assert_eq!(ScalarFunc::from_name("upper"), Some(ScalarFunc::Upper));
+    /// assert_eq!(ScalarFunc::from_name("no_such_fn"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<ScalarFunc> {
+        use ScalarFunc::*;
+        Some(match name {
+            "upper" | "ucase" => Upper,
+            "lower" | "lcase" => Lower,
+            "length" | "len" | "char_length" | "character_length" => Length,
+            "substring" | "substr" => Substring,
+            "concat" => Concat,
+            "trim" => Trim,
+            "ltrim" => LTrim,
+            "rtrim" => RTrim,
+            "replace" => Replace,
+            "left" => Left,
+            "right" => Right,
+            "reverse" => Reverse,
+            "round" => Round,
+            "abs" => Abs,
+            "floor" => Floor,
+            "ceil" | "ceiling" => Ceil,
+            "sqrt" => Sqrt,
+            "power" | "pow" => Power,
+            "sign" => Sign,
+            "coalesce" | "ifnull" => Coalesce,
+            "nullif" => NullIf,
+            "greatest" => Greatest,
+            "least" => Least,
+            "now" | "current_timestamp" => Now,
+            "current_date" | "today" => CurrentDate,
+            _ => return None,
+        })
+    }
+
+    /// Every function name, for "did you mean" suggestions.
+    pub fn all_names() -> &'static [&'static str] {
+        &[
+            "upper",
+            "lower",
+            "length",
+            "substring",
+            "concat",
+            "trim",
+            "ltrim",
+            "rtrim",
+            "replace",
+            "left",
+            "right",
+            "reverse",
+            "round",
+            "abs",
+            "floor",
+            "ceil",
+            "sqrt",
+            "power",
+            "sign",
+            "coalesce",
+            "nullif",
+            "greatest",
+            "least",
+            "now",
+            "current_date",
+            "count",
+            "sum",
+            "avg",
+            "min",
+            "max",
+        ]
+    }
+
+    /// The function's name in SQL.
+    pub fn name(self) -> &'static str {
+        use ScalarFunc::*;
+        match self {
+            Upper => "UPPER",
+            Lower => "LOWER",
+            Length => "LENGTH",
+            Substring => "SUBSTRING",
+            Concat => "CONCAT",
+            Trim => "TRIM",
+            LTrim => "LTRIM",
+            RTrim => "RTRIM",
+            Replace => "REPLACE",
+            Left => "LEFT",
+            Right => "RIGHT",
+            Reverse => "REVERSE",
+            Round => "ROUND",
+            Abs => "ABS",
+            Floor => "FLOOR",
+            Ceil => "CEIL",
+            Sqrt => "SQRT",
+            Power => "POWER",
+            Sign => "SIGN",
+            Coalesce => "COALESCE",
+            NullIf => "NULLIF",
+            Greatest => "GREATEST",
+            Least => "LEAST",
+            Now => "NOW",
+            CurrentDate => "CURRENT_DATE",
+        }
+    }
+
+    /// Whether two calls with the same arguments may give different results.
+    pub fn is_volatile(self) -> bool {
+        matches!(self, ScalarFunc::Now | ScalarFunc::CurrentDate)
+    }
+
+    /// The types the arguments are cast to before the call, or an error naming
+    /// what does not fit.
+    pub fn coerce(self, args: &[DataType]) -> Result<Vec<DataType>> {
+        use DataType::*;
+        use ScalarFunc::*;
+        let n = args.len();
+        let arity = |lo: usize, hi: usize| -> Result<()> {
+            if n < lo || n > hi {
+                let want = if lo == hi {
+                    lo.to_string()
+                } else if hi == usize::MAX {
+                    format!("at least {lo}")
+                } else {
+                    format!("{lo} to {hi}")
+                };
+                Err(Error::plan(format!(
+                    "{} takes {want} argument(s), got {n}",
+                    self.name()
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        let numeric = |t: &DataType| -> Result<DataType> {
+            if is_integer(t) || *t == Null {
+                Ok(Int64)
+            } else if is_numeric(t) {
+                Ok(Float64)
+            } else if is_string(t) {
+                Err(Error::type_error(format!(
+                    "{} expects a number, got a string",
+                    self.name()
+                )))
+            } else {
+                Err(Error::type_error(format!(
+                    "{} expects a number, got {t}",
+                    self.name()
+                )))
+            }
+        };
+        Ok(match self {
+            Upper | Lower | Length | Reverse => {
+                arity(1, 1)?;
+                vec![Utf8]
+            }
+            Trim | LTrim | RTrim => {
+                arity(1, 2)?;
+                vec![Utf8; n]
+            }
+            Substring => {
+                arity(2, 3)?;
+                let mut v = vec![Utf8, Int64];
+                if n == 3 {
+                    v.push(Int64);
+                }
+                v
+            }
+            Left | Right => {
+                arity(2, 2)?;
+                vec![Utf8, Int64]
+            }
+            Concat => {
+                arity(1, usize::MAX)?;
+                vec![Utf8; n]
+            }
+            Replace => {
+                arity(3, 3)?;
+                vec![Utf8; 3]
+            }
+            Round => {
+                arity(1, 2)?;
+                let mut v = vec![numeric(&args[0])?];
+                if n == 2 {
+                    v.push(Int64);
+                }
+                v
+            }
+            Abs | Sign => {
+                arity(1, 1)?;
+                vec![numeric(&args[0])?]
+            }
+            Floor | Ceil => {
+                arity(1, 1)?;
+                vec![numeric(&args[0])?]
+            }
+            Sqrt => {
+                arity(1, 1)?;
+                numeric(&args[0])?;
+                vec![Float64]
+            }
+            Power => {
+                arity(2, 2)?;
+                numeric(&args[0])?;
+                numeric(&args[1])?;
+                vec![Float64, Float64]
+            }
+            Coalesce | Greatest | Least => {
+                arity(1, usize::MAX)?;
+                let t = supertype(self, args)?;
+                vec![t; n]
+            }
+            NullIf => {
+                arity(2, 2)?;
+                let t = supertype(self, args)?;
+                vec![t.clone(), t]
+            }
+            Now | CurrentDate => {
+                arity(0, 0)?;
+                vec![]
+            }
+        })
+    }
+
+    /// The result type for arguments already of the types [`coerce`](Self::coerce) chose.
+    pub fn return_type(self, args: &[DataType]) -> DataType {
+        use DataType::*;
+        use ScalarFunc::*;
+        match self {
+            Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
+            | Reverse => Utf8,
+            Length => Int64,
+            Round | Abs | Floor | Ceil | Sign => args.first().cloned().unwrap_or(Float64),
+            Sqrt | Power => Float64,
+            Coalesce | NullIf | Greatest | Least => args.first().cloned().unwrap_or(Null),
+            Now => Timestamp(TimeUnit::Microsecond, None),
+            CurrentDate => Date32,
+        }
+    }
+
+    /// Calls the function on arrays of `num_rows` values.
+    pub fn invoke(self, args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+        use ScalarFunc::*;
+        match self {
+            Upper => string::map_str(&args[0], |s, out| out.push_str(&s.to_uppercase())),
+            Lower => string::map_str(&args[0], |s, out| out.push_str(&s.to_lowercase())),
+            Reverse => string::map_str(&args[0], |s, out| out.extend(s.chars().rev())),
+            Length => string::char_length(&args[0]),
+            Substring => string::substring(args),
+            Left => string::left_right(args, true),
+            Right => string::left_right(args, false),
+            Concat => string::concat(args, num_rows),
+            Trim => string::trim(args, true, true),
+            LTrim => string::trim(args, true, false),
+            RTrim => string::trim(args, false, true),
+            Replace => string::replace(args),
+            Round => math::round(args),
+            Abs => math::abs(&args[0]),
+            Floor => math::floor_ceil(&args[0], true),
+            Ceil => math::floor_ceil(&args[0], false),
+            Sqrt => math::float_unary(&args[0], f64::sqrt),
+            Power => math::power(&args[0], &args[1]),
+            Sign => math::sign(&args[0]),
+            Coalesce => coalesce(args, num_rows),
+            NullIf => {
+                let eq = arrow_ord::cmp::eq(&args[0], &args[1])?;
+                Ok(arrow_select::nullif::nullif(&args[0], &eq)?)
+            }
+            Greatest => math::extreme(args, true),
+            Least => math::extreme(args, false),
+            Now => {
+                let micros = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_micros() as i64)
+                    .unwrap_or(0);
+                Ok(Arc::new(TimestampMicrosecondArray::from(vec![
+                    micros;
+                    num_rows
+                ])))
+            }
+            CurrentDate => {
+                let days = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| (d.as_secs() / 86_400) as i32)
+                    .unwrap_or(0);
+                Ok(Arc::new(Date32Array::from(vec![days; num_rows])))
+            }
+        }
+    }
+}
+
+fn supertype(func: ScalarFunc, args: &[DataType]) -> Result<DataType> {
+    args.iter().try_fold(DataType::Null, |acc, t| {
+        common_type(&acc, t).ok_or_else(|| {
+            Error::type_error(format!(
+                "{} arguments have no common type ({acc} and {t})",
+                func.name()
+            ))
+        })
+    })
+}
+
+/// The first non-null argument, row by row.
+fn coalesce(args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+    let mut iter = args.iter().rev();
+    let mut result = match iter.next() {
+        Some(last) => Arc::clone(last),
+        None => return Ok(new_null_array(&DataType::Null, num_rows)),
+    };
+    for a in iter {
+        if a.null_count() == 0 {
+            result = Arc::clone(a);
+            continue;
+        }
+        let mask: BooleanArray = (0..a.len()).map(|i| Some(a.is_valid(i))).collect();
+        result = arrow_select::zip::zip(&mask, a, &result)?;
+    }
+    Ok(result)
+}
+
+/// Whether a type is a float (re-exported for the math helpers).
+pub(crate) fn float_type(t: &DataType) -> bool {
+    is_float(t)
+}

@@ -1,0 +1,158 @@
+//! String functions. Arguments arrive as Utf8 arrays (the binder casts them).
+
+use std::sync::Arc;
+
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, Int64Array};
+
+use crate::error::Result;
+
+/// Applies `f` to each non-null string, writing the result into a reused buffer.
+pub(super) fn map_str(a: &ArrayRef, f: impl Fn(&str, &mut String)) -> Result<ArrayRef> {
+    let a = a.as_string::<i32>();
+    let mut b = StringBuilder::with_capacity(a.len(), a.values().len());
+    let mut buf = String::new();
+    for v in a.iter() {
+        match v {
+            Some(s) => {
+                buf.clear();
+                f(s, &mut buf);
+                b.append_value(&buf);
+            }
+            None => b.append_null(),
+        }
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// Length in characters (not bytes).
+pub(super) fn char_length(a: &ArrayRef) -> Result<ArrayRef> {
+    let a = a.as_string::<i32>();
+    let out: Int64Array = a
+        .iter()
+        .map(|v| v.map(|s| s.chars().count() as i64))
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// SUBSTRING(s, start [, len]) with 1-based `start`, counting characters; a
+/// start before 1 eats into the length, as in SQL.
+pub(super) fn substring(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let s = args[0].as_string::<i32>();
+    let start = args[1].as_primitive::<Int64Type>();
+    let len = args.get(2).map(|l| l.as_primitive::<Int64Type>());
+    let mut b = StringBuilder::with_capacity(s.len(), 0);
+    for i in 0..s.len() {
+        if s.is_null(i) || start.is_null(i) || len.is_some_and(|l| l.is_null(i)) {
+            b.append_null();
+            continue;
+        }
+        let from = start.value(i);
+        let (skip, take) = match len {
+            Some(l) => {
+                let l = l.value(i);
+                if l < 0 {
+                    return Err(crate::Error::exec("SUBSTRING length must not be negative"));
+                }
+                let end = from.saturating_add(l);
+                let begin = from.max(1);
+                ((begin - 1) as usize, (end - begin).max(0) as usize)
+            }
+            None => ((from.max(1) - 1) as usize, usize::MAX),
+        };
+        let v: String = s.value(i).chars().skip(skip).take(take).collect();
+        b.append_value(v);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// LEFT(s, n) / RIGHT(s, n): the first or last `n` characters (negative `n`: all but).
+pub(super) fn left_right(args: &[ArrayRef], left: bool) -> Result<ArrayRef> {
+    let s = args[0].as_string::<i32>();
+    let n = args[1].as_primitive::<Int64Type>();
+    let mut b = StringBuilder::new();
+    for i in 0..s.len() {
+        if s.is_null(i) || n.is_null(i) {
+            b.append_null();
+            continue;
+        }
+        let v = s.value(i);
+        let count = v.chars().count() as i64;
+        let k = n.value(i);
+        let keep = if k >= 0 {
+            k.min(count)
+        } else {
+            (count + k).max(0)
+        } as usize;
+        let out: String = if left {
+            v.chars().take(keep).collect()
+        } else {
+            v.chars().skip(count as usize - keep).collect()
+        };
+        b.append_value(out);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// CONCAT skips NULL arguments (as DuckDB and PostgreSQL do).
+pub(super) fn concat(args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+    let arrays: Vec<_> = args.iter().map(|a| a.as_string::<i32>()).collect();
+    let mut b = StringBuilder::with_capacity(num_rows, 0);
+    let mut buf = String::new();
+    for i in 0..num_rows {
+        buf.clear();
+        for a in &arrays {
+            if a.is_valid(i) {
+                buf.push_str(a.value(i));
+            }
+        }
+        b.append_value(&buf);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// TRIM / LTRIM / RTRIM, of spaces or of the characters in the second argument.
+pub(super) fn trim(args: &[ArrayRef], start: bool, end: bool) -> Result<ArrayRef> {
+    let s = args[0].as_string::<i32>();
+    let chars = args.get(1).map(|c| c.as_string::<i32>());
+    let mut b = StringBuilder::with_capacity(s.len(), s.values().len());
+    for i in 0..s.len() {
+        if s.is_null(i) || chars.is_some_and(|c| c.is_null(i)) {
+            b.append_null();
+            continue;
+        }
+        let set: Vec<char> = match chars {
+            Some(c) => c.value(i).chars().collect(),
+            None => vec![' '],
+        };
+        let mut v = s.value(i);
+        if start {
+            v = v.trim_start_matches(set.as_slice());
+        }
+        if end {
+            v = v.trim_end_matches(set.as_slice());
+        }
+        b.append_value(v);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// REPLACE(s, from, to): every occurrence of `from` replaced.
+pub(super) fn replace(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let s = args[0].as_string::<i32>();
+    let from = args[1].as_string::<i32>();
+    let to = args[2].as_string::<i32>();
+    let mut b = StringBuilder::with_capacity(s.len(), s.values().len());
+    for i in 0..s.len() {
+        if s.is_null(i) || from.is_null(i) || to.is_null(i) {
+            b.append_null();
+        } else if from.value(i).is_empty() {
+            b.append_value(s.value(i));
+        } else {
+            b.append_value(s.value(i).replace(from.value(i), to.value(i)));
+        }
+    }
+    Ok(Arc::new(b.finish()))
+}

@@ -1,0 +1,168 @@
+//! Writing query results. A file is written to a temporary name beside the
+//! target and renamed into place, so a failed write never leaves half a file.
+
+use std::io::Write;
+use std::path::Path;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::error::{Error, Result};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Arrow IPC file format.
+    Arrow,
+}
+
+impl OutputFormat {
+    /// The format for a file name's extension, if it is one tern writes.
+    ///
+    /// ```
+    /// use engine_core::io::OutputFormat;
+    /// assert_eq!(OutputFormat::from_path("out.csv".as_ref()), Some(OutputFormat::Csv));
+    /// assert_eq!(OutputFormat::from_path("out.xyz".as_ref()), None);
+    /// ```
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_lowercase();
+        Self::from_name(&ext)
+    }
+
+    /// The format for a name such as `csv` or `jsonl`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "csv" => OutputFormat::Csv,
+            "tsv" => OutputFormat::Tsv,
+            "json" => OutputFormat::Json,
+            "jsonl" | "ndjson" => OutputFormat::Jsonl,
+            "arrow" | "ipc" | "feather" => OutputFormat::Arrow,
+            _ => return None,
+        })
+    }
+}
+
+/// Writes batches in `format` to `out`.
+pub fn write_to<W: Write>(
+    out: W,
+    format: OutputFormat,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<()> {
+    match format {
+        OutputFormat::Csv | OutputFormat::Tsv => {
+            #[cfg(feature = "csv")]
+            {
+                let delimiter = if format == OutputFormat::Tsv {
+                    b'\t'
+                } else {
+                    b','
+                };
+                let mut w = arrow_csv::WriterBuilder::new()
+                    .with_header(true)
+                    .with_delimiter(delimiter)
+                    .build(out);
+                if batches.is_empty() {
+                    w.write(&RecordBatch::new_empty(schema.clone()))?;
+                }
+                for b in batches {
+                    w.write(b)?;
+                }
+                Ok(())
+            }
+            #[cfg(not(feature = "csv"))]
+            {
+                let _ = (out, schema, batches);
+                Err(Error::unsupported(
+                    "writing CSV: this build of engine-core lacks the feature",
+                ))
+            }
+        }
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            #[cfg(feature = "json")]
+            {
+                let refs: Vec<&RecordBatch> = batches.iter().collect();
+                let builder = arrow_json::WriterBuilder::new().with_explicit_nulls(true);
+                if format == OutputFormat::Json {
+                    let mut w = builder.build::<_, arrow_json::writer::JsonArray>(out);
+                    w.write_batches(&refs)?;
+                    w.finish()?;
+                } else {
+                    let mut w = builder.build::<_, arrow_json::writer::LineDelimited>(out);
+                    w.write_batches(&refs)?;
+                    w.finish()?;
+                }
+                let _ = schema;
+                Ok(())
+            }
+            #[cfg(not(feature = "json"))]
+            {
+                let _ = (out, schema, batches);
+                Err(Error::unsupported(
+                    "writing JSON: this build of engine-core lacks the feature",
+                ))
+            }
+        }
+        OutputFormat::Arrow => {
+            #[cfg(feature = "ipc")]
+            {
+                let mut w = arrow_ipc::writer::FileWriter::try_new(out, schema)?;
+                for b in batches {
+                    w.write(b)?;
+                }
+                w.finish()?;
+                Ok(())
+            }
+            #[cfg(not(feature = "ipc"))]
+            {
+                let _ = (out, schema, batches);
+                Err(Error::unsupported(
+                    "writing Arrow IPC: this build of engine-core lacks the feature",
+                ))
+            }
+        }
+    }
+}
+
+/// Writes batches to `path` in `format`, atomically: the data goes to a
+/// temporary file in the same folder, which replaces `path` only when complete.
+pub fn write_file(
+    path: &Path,
+    format: OutputFormat,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<()> {
+    let io_err = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tern-tmp-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let file = std::fs::File::create(&tmp).map_err(io_err)?;
+        let mut buf = std::io::BufWriter::new(file);
+        write_to(&mut buf, format, schema, batches)?;
+        let file = buf.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.sync_all().map_err(io_err)?;
+        std::fs::rename(&tmp, path).map_err(io_err)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

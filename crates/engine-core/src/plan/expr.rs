@@ -1,0 +1,732 @@
+//! Bound expressions: names already resolved to column positions and types
+//! already reconciled (the binder inserts the casts), so the executor can run
+//! Arrow kernels without further checks.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow_schema::DataType;
+
+use super::{LogicalPlan, PlanSchema, ScalarValue};
+use crate::functions::ScalarFunc;
+
+/// Binary operators. Operands have already been cast to a common type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BinaryOp {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    IsDistinctFrom,
+    IsNotDistinctFrom,
+    And,
+    Or,
+    Plus,
+    Minus,
+    Multiply,
+    /// Division whose result type is its operands' type (float, or integer under
+    /// `SET integer_division = true`); division by zero yields NULL.
+    Divide,
+    Modulo,
+    StringConcat,
+}
+
+impl BinaryOp {
+    /// Whether the operator compares its operands and yields a boolean.
+    pub fn is_comparison(self) -> bool {
+        use BinaryOp::*;
+        matches!(
+            self,
+            Eq | NotEq | Lt | LtEq | Gt | GtEq | IsDistinctFrom | IsNotDistinctFrom
+        )
+    }
+    /// The operator as written in SQL.
+    pub fn symbol(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Eq => "=",
+            NotEq => "<>",
+            Lt => "<",
+            LtEq => "<=",
+            Gt => ">",
+            GtEq => ">=",
+            IsDistinctFrom => "IS DISTINCT FROM",
+            IsNotDistinctFrom => "IS NOT DISTINCT FROM",
+            And => "AND",
+            Or => "OR",
+            Plus => "+",
+            Minus => "-",
+            Multiply => "*",
+            Divide => "/",
+            Modulo => "%",
+            StringConcat => "||",
+        }
+    }
+}
+
+/// A subquery used as an expression.
+#[derive(Debug)]
+pub struct Subquery {
+    /// The subquery's plan.
+    pub plan: LogicalPlan,
+    /// Whether it refers to columns of the query around it (and so must be
+    /// evaluated once per outer row rather than once per query).
+    pub correlated: bool,
+}
+
+/// A bound scalar expression.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// The input column at this position.
+    Column(usize),
+    /// A column of an enclosing query's current row (correlated subqueries):
+    /// `depth` 1 is the query directly around this one.
+    OuterColumn {
+        /// How many query levels up.
+        depth: usize,
+        /// The column's position in that query's input.
+        index: usize,
+        /// The column's type.
+        data_type: DataType,
+    },
+    /// A constant.
+    Literal(ScalarValue),
+    /// `left op right`.
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// Left operand.
+        left: Box<Expr>,
+        /// Right operand.
+        right: Box<Expr>,
+    },
+    /// Logical NOT.
+    Not(Box<Expr>),
+    /// Arithmetic negation.
+    Negative(Box<Expr>),
+    /// `expr IS [NOT] NULL`.
+    IsNull {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// `IS NOT NULL`.
+        negated: bool,
+    },
+    /// `expr IS [NOT] TRUE|FALSE`.
+    IsBool {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// TRUE or FALSE.
+        value: bool,
+        /// `IS NOT ...`.
+        negated: bool,
+    },
+    /// `expr [NOT] [I]LIKE pattern`.
+    Like {
+        /// The string tested.
+        expr: Box<Expr>,
+        /// The pattern.
+        pattern: Box<Expr>,
+        /// `NOT LIKE`.
+        negated: bool,
+        /// `ILIKE`.
+        case_insensitive: bool,
+    },
+    /// `expr [NOT] IN (list)`.
+    InList {
+        /// The value tested.
+        expr: Box<Expr>,
+        /// The candidates, cast to the tested value's type.
+        list: Vec<Expr>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `CASE WHEN c THEN v ... ELSE e END` (the operand form is rewritten to this).
+    Case {
+        /// `(condition, result)` pairs, in order.
+        whens: Vec<(Expr, Expr)>,
+        /// The ELSE result (NULL when absent).
+        else_expr: Option<Box<Expr>>,
+    },
+    /// `CAST(expr AS type)`; `safe` (TRY_CAST) yields NULL instead of failing.
+    Cast {
+        /// The value.
+        expr: Box<Expr>,
+        /// The target type.
+        to: DataType,
+        /// TRY_CAST semantics.
+        safe: bool,
+    },
+    /// A scalar function call.
+    Function {
+        /// The function.
+        func: ScalarFunc,
+        /// Its arguments.
+        args: Vec<Expr>,
+    },
+    /// `(SELECT ...)` yielding one value.
+    ScalarSubquery(Arc<Subquery>),
+    /// `expr [NOT] IN (SELECT ...)`.
+    InSubquery {
+        /// The value tested.
+        expr: Box<Expr>,
+        /// The subquery (one column, cast to the tested value's type).
+        subquery: Arc<Subquery>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `[NOT] EXISTS (SELECT ...)`.
+    Exists {
+        /// The subquery.
+        subquery: Arc<Subquery>,
+        /// `NOT EXISTS`.
+        negated: bool,
+    },
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        use Expr::*;
+        match (self, other) {
+            (Column(a), Column(b)) => a == b,
+            (
+                OuterColumn {
+                    depth: d1,
+                    index: i1,
+                    ..
+                },
+                OuterColumn {
+                    depth: d2,
+                    index: i2,
+                    ..
+                },
+            ) => d1 == d2 && i1 == i2,
+            (Literal(a), Literal(b)) => a == b,
+            (
+                Binary {
+                    op: o1,
+                    left: l1,
+                    right: r1,
+                },
+                Binary {
+                    op: o2,
+                    left: l2,
+                    right: r2,
+                },
+            ) => o1 == o2 && l1 == l2 && r1 == r2,
+            (Not(a), Not(b)) | (Negative(a), Negative(b)) => a == b,
+            (
+                IsNull {
+                    expr: a,
+                    negated: n1,
+                },
+                IsNull {
+                    expr: b,
+                    negated: n2,
+                },
+            ) => a == b && n1 == n2,
+            (
+                IsBool {
+                    expr: a,
+                    value: v1,
+                    negated: n1,
+                },
+                IsBool {
+                    expr: b,
+                    value: v2,
+                    negated: n2,
+                },
+            ) => a == b && v1 == v2 && n1 == n2,
+            (
+                Like {
+                    expr: e1,
+                    pattern: p1,
+                    negated: n1,
+                    case_insensitive: c1,
+                },
+                Like {
+                    expr: e2,
+                    pattern: p2,
+                    negated: n2,
+                    case_insensitive: c2,
+                },
+            ) => e1 == e2 && p1 == p2 && n1 == n2 && c1 == c2,
+            (
+                InList {
+                    expr: e1,
+                    list: l1,
+                    negated: n1,
+                },
+                InList {
+                    expr: e2,
+                    list: l2,
+                    negated: n2,
+                },
+            ) => e1 == e2 && l1 == l2 && n1 == n2,
+            (
+                Case {
+                    whens: w1,
+                    else_expr: e1,
+                },
+                Case {
+                    whens: w2,
+                    else_expr: e2,
+                },
+            ) => w1 == w2 && e1 == e2,
+            (
+                Cast {
+                    expr: e1,
+                    to: t1,
+                    safe: s1,
+                },
+                Cast {
+                    expr: e2,
+                    to: t2,
+                    safe: s2,
+                },
+            ) => e1 == e2 && t1 == t2 && s1 == s2,
+            (Function { func: f1, args: a1 }, Function { func: f2, args: a2 }) => {
+                f1 == f2 && a1 == a2
+            }
+            (ScalarSubquery(a), ScalarSubquery(b)) => Arc::ptr_eq(a, b),
+            (
+                InSubquery {
+                    expr: e1,
+                    subquery: s1,
+                    negated: n1,
+                },
+                InSubquery {
+                    expr: e2,
+                    subquery: s2,
+                    negated: n2,
+                },
+            ) => e1 == e2 && Arc::ptr_eq(s1, s2) && n1 == n2,
+            (
+                Exists {
+                    subquery: s1,
+                    negated: n1,
+                },
+                Exists {
+                    subquery: s2,
+                    negated: n2,
+                },
+            ) => Arc::ptr_eq(s1, s2) && n1 == n2,
+            _ => false,
+        }
+    }
+}
+
+impl Expr {
+    /// A column reference.
+    pub fn col(index: usize) -> Expr {
+        Expr::Column(index)
+    }
+
+    /// `self op other`.
+    pub fn binary(self, op: BinaryOp, other: Expr) -> Expr {
+        Expr::Binary {
+            op,
+            left: Box::new(self),
+            right: Box::new(other),
+        }
+    }
+
+    /// The expression's result type over an input with `schema`.
+    pub fn data_type(&self, schema: &PlanSchema) -> DataType {
+        match self {
+            Expr::Column(i) => schema
+                .columns
+                .get(*i)
+                .map(|c| c.data_type.clone())
+                .unwrap_or(DataType::Null),
+            Expr::OuterColumn { data_type, .. } => data_type.clone(),
+            Expr::Literal(v) => v.data_type().clone(),
+            Expr::Binary { op, left, right } => {
+                if op.is_comparison() || matches!(op, BinaryOp::And | BinaryOp::Or) {
+                    DataType::Boolean
+                } else if *op == BinaryOp::StringConcat {
+                    DataType::Utf8
+                } else {
+                    let l = left.data_type(schema);
+                    if l == DataType::Null {
+                        right.data_type(schema)
+                    } else {
+                        l
+                    }
+                }
+            }
+            Expr::Not(_)
+            | Expr::IsNull { .. }
+            | Expr::IsBool { .. }
+            | Expr::Like { .. }
+            | Expr::InList { .. }
+            | Expr::InSubquery { .. }
+            | Expr::Exists { .. } => DataType::Boolean,
+            Expr::Negative(e) => e.data_type(schema),
+            Expr::Case { whens, else_expr } => whens
+                .iter()
+                .map(|(_, v)| v.data_type(schema))
+                .chain(else_expr.iter().map(|e| e.data_type(schema)))
+                .find(|t| *t != DataType::Null)
+                .unwrap_or(DataType::Null),
+            Expr::Cast { to, .. } => to.clone(),
+            Expr::Function { func, args } => {
+                let types: Vec<DataType> = args.iter().map(|a| a.data_type(schema)).collect();
+                func.return_type(&types)
+            }
+            Expr::ScalarSubquery(s) => s
+                .plan
+                .schema()
+                .columns
+                .first()
+                .map(|c| c.data_type.clone())
+                .unwrap_or(DataType::Null),
+        }
+    }
+
+    /// Calls `f` on this expression and every expression inside it (not entering subqueries).
+    pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Column(_)
+            | Expr::OuterColumn { .. }
+            | Expr::Literal(_)
+            | Expr::ScalarSubquery(_)
+            | Expr::Exists { .. } => {}
+            Expr::Binary { left, right, .. } => {
+                left.visit(f);
+                right.visit(f);
+            }
+            Expr::Not(e)
+            | Expr::Negative(e)
+            | Expr::IsNull { expr: e, .. }
+            | Expr::IsBool { expr: e, .. }
+            | Expr::Cast { expr: e, .. }
+            | Expr::InSubquery { expr: e, .. } => e.visit(f),
+            Expr::Like { expr, pattern, .. } => {
+                expr.visit(f);
+                pattern.visit(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.visit(f);
+                list.iter().for_each(|e| e.visit(f));
+            }
+            Expr::Case { whens, else_expr } => {
+                for (c, v) in whens {
+                    c.visit(f);
+                    v.visit(f);
+                }
+                if let Some(e) = else_expr {
+                    e.visit(f);
+                }
+            }
+            Expr::Function { args, .. } => args.iter().for_each(|e| e.visit(f)),
+        }
+    }
+
+    /// Rebuilds the expression bottom-up, replacing nodes for which `f` returns `Some`.
+    pub fn transform(&self, f: &mut dyn FnMut(&Expr) -> Option<Expr>) -> Expr {
+        if let Some(e) = f(self) {
+            return e;
+        }
+        let b = |e: &Expr, f: &mut dyn FnMut(&Expr) -> Option<Expr>| Box::new(e.transform(f));
+        match self {
+            Expr::Column(_)
+            | Expr::OuterColumn { .. }
+            | Expr::Literal(_)
+            | Expr::ScalarSubquery(_)
+            | Expr::Exists { .. } => self.clone(),
+            Expr::Binary { op, left, right } => Expr::Binary {
+                op: *op,
+                left: b(left, f),
+                right: b(right, f),
+            },
+            Expr::Not(e) => Expr::Not(b(e, f)),
+            Expr::Negative(e) => Expr::Negative(b(e, f)),
+            Expr::IsNull { expr, negated } => Expr::IsNull {
+                expr: b(expr, f),
+                negated: *negated,
+            },
+            Expr::IsBool {
+                expr,
+                value,
+                negated,
+            } => Expr::IsBool {
+                expr: b(expr, f),
+                value: *value,
+                negated: *negated,
+            },
+            Expr::Cast { expr, to, safe } => Expr::Cast {
+                expr: b(expr, f),
+                to: to.clone(),
+                safe: *safe,
+            },
+            Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => Expr::InSubquery {
+                expr: b(expr, f),
+                subquery: Arc::clone(subquery),
+                negated: *negated,
+            },
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => Expr::Like {
+                expr: b(expr, f),
+                pattern: b(pattern, f),
+                negated: *negated,
+                case_insensitive: *case_insensitive,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: b(expr, f),
+                list: list.iter().map(|e| e.transform(f)).collect(),
+                negated: *negated,
+            },
+            Expr::Case { whens, else_expr } => Expr::Case {
+                whens: whens
+                    .iter()
+                    .map(|(c, v)| (c.transform(f), v.transform(f)))
+                    .collect(),
+                else_expr: else_expr.as_ref().map(|e| b(e, f)),
+            },
+            Expr::Function { func, args } => Expr::Function {
+                func: *func,
+                args: args.iter().map(|e| e.transform(f)).collect(),
+            },
+        }
+    }
+
+    /// The input columns this expression reads (not counting outer columns).
+    pub fn columns(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Column(i) = e {
+                out.push(*i);
+            }
+        });
+        out
+    }
+
+    /// Whether the expression reads no input column and no subquery, so it can
+    /// be computed once at plan time.
+    pub fn is_constant(&self) -> bool {
+        let mut constant = true;
+        self.visit(&mut |e| match e {
+            Expr::Column(_)
+            | Expr::OuterColumn { .. }
+            | Expr::ScalarSubquery(_)
+            | Expr::InSubquery { .. }
+            | Expr::Exists { .. } => constant = false,
+            Expr::Function { func, .. } if func.is_volatile() => constant = false,
+            _ => {}
+        });
+        constant
+    }
+
+    /// Splits a conjunction (`a AND b AND c`) into its parts.
+    pub fn split_conjunction(self) -> Vec<Expr> {
+        match self {
+            Expr::Binary {
+                op: BinaryOp::And,
+                left,
+                right,
+            } => {
+                let mut v = left.split_conjunction();
+                v.extend(right.split_conjunction());
+                v
+            }
+            other => vec![other],
+        }
+    }
+
+    /// Joins expressions with AND; `None` for an empty list.
+    pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        exprs.into_iter().reduce(|a, b| a.binary(BinaryOp::And, b))
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Column(i) => write!(f, "#{i}"),
+            Expr::OuterColumn { depth, index, .. } => write!(f, "outer{depth}.#{index}"),
+            Expr::Literal(v) => write!(f, "{v}"),
+            Expr::Binary { op, left, right } => write!(f, "({left} {} {right})", op.symbol()),
+            Expr::Not(e) => write!(f, "NOT {e}"),
+            Expr::Negative(e) => write!(f, "-{e}"),
+            Expr::IsNull { expr, negated } => {
+                write!(f, "{expr} IS {}NULL", if *negated { "NOT " } else { "" })
+            }
+            Expr::IsBool {
+                expr,
+                value,
+                negated,
+            } => write!(
+                f,
+                "{expr} IS {}{}",
+                if *negated { "NOT " } else { "" },
+                if *value { "TRUE" } else { "FALSE" }
+            ),
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => write!(
+                f,
+                "{expr} {}{} {pattern}",
+                if *negated { "NOT " } else { "" },
+                if *case_insensitive { "ILIKE" } else { "LIKE" }
+            ),
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let items: Vec<String> = list.iter().map(|e| e.to_string()).collect();
+                write!(
+                    f,
+                    "{expr} {}IN ({})",
+                    if *negated { "NOT " } else { "" },
+                    items.join(", ")
+                )
+            }
+            Expr::Case { whens, else_expr } => {
+                f.write_str("CASE")?;
+                for (c, v) in whens {
+                    write!(f, " WHEN {c} THEN {v}")?;
+                }
+                if let Some(e) = else_expr {
+                    write!(f, " ELSE {e}")?;
+                }
+                f.write_str(" END")
+            }
+            Expr::Cast { expr, to, safe } => write!(
+                f,
+                "{}({expr} AS {to})",
+                if *safe { "TRY_CAST" } else { "CAST" }
+            ),
+            Expr::Function { func, args } => {
+                let items: Vec<String> = args.iter().map(|e| e.to_string()).collect();
+                write!(f, "{}({})", func.name(), items.join(", "))
+            }
+            Expr::ScalarSubquery(s) => write!(
+                f,
+                "(subquery{})",
+                if s.correlated { ", correlated" } else { "" }
+            ),
+            Expr::InSubquery { expr, negated, .. } => write!(
+                f,
+                "{expr} {}IN (subquery)",
+                if *negated { "NOT " } else { "" }
+            ),
+            Expr::Exists { negated, .. } => {
+                write!(f, "{}EXISTS (subquery)", if *negated { "NOT " } else { "" })
+            }
+        }
+    }
+}
+
+/// Aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum AggFunc {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    /// Looks up an aggregate by its lower-case SQL name.
+    pub fn from_name(name: &str) -> Option<AggFunc> {
+        Some(match name {
+            "count" => AggFunc::Count,
+            "sum" => AggFunc::Sum,
+            "avg" | "mean" => AggFunc::Avg,
+            "min" => AggFunc::Min,
+            "max" => AggFunc::Max,
+            _ => return None,
+        })
+    }
+    /// The SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::CountStar => "COUNT(*)",
+            AggFunc::Count => "COUNT",
+            AggFunc::Sum => "SUM",
+            AggFunc::Avg => "AVG",
+            AggFunc::Min => "MIN",
+            AggFunc::Max => "MAX",
+        }
+    }
+}
+
+/// An aggregate call: `func([DISTINCT] args) [FILTER (WHERE filter)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateExpr {
+    /// The function.
+    pub func: AggFunc,
+    /// Arguments, over the aggregate's input.
+    pub args: Vec<Expr>,
+    /// Whether duplicates are removed first.
+    pub distinct: bool,
+    /// Rows for which this is not true are ignored.
+    pub filter: Option<Expr>,
+}
+
+impl AggregateExpr {
+    /// The aggregate's result type.
+    pub fn data_type(&self, input: &PlanSchema) -> DataType {
+        let arg = || {
+            self.args
+                .first()
+                .map(|a| a.data_type(input))
+                .unwrap_or(DataType::Null)
+        };
+        match self.func {
+            AggFunc::CountStar | AggFunc::Count => DataType::Int64,
+            AggFunc::Avg => DataType::Float64,
+            AggFunc::Min | AggFunc::Max => arg(),
+            AggFunc::Sum => match arg() {
+                DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
+                DataType::Float16 | DataType::Float32 | DataType::Float64 => DataType::Float64,
+                DataType::Null => DataType::Int64,
+                _ => DataType::Int64,
+            },
+        }
+    }
+}
+
+impl fmt::Display for AggregateExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.func == AggFunc::CountStar {
+            f.write_str("COUNT(*)")?;
+        } else {
+            let items: Vec<String> = self.args.iter().map(|e| e.to_string()).collect();
+            write!(
+                f,
+                "{}({}{})",
+                self.func.name(),
+                if self.distinct { "DISTINCT " } else { "" },
+                items.join(", ")
+            )?;
+        }
+        if let Some(filter) = &self.filter {
+            write!(f, " FILTER (WHERE {filter})")?;
+        }
+        Ok(())
+    }
+}

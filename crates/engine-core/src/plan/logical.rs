@@ -1,0 +1,289 @@
+//! The logical plan tree.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::{AggregateExpr, Expr, PlanSchema};
+use crate::catalog::TableProvider;
+
+/// Join types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    Cross,
+}
+
+/// Set operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+/// One ORDER BY key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortExpr {
+    /// The key, over the sort's input.
+    pub expr: Expr,
+    /// Descending order.
+    pub descending: bool,
+    /// NULLs before other values.
+    pub nulls_first: bool,
+}
+
+/// A node of the logical plan.
+#[derive(Debug)]
+pub enum LogicalPlan {
+    /// Read a table.
+    Scan {
+        /// The name the query used.
+        name: String,
+        /// The table.
+        table: Arc<dyn TableProvider>,
+        /// The table's columns read, by index; all when `None`.
+        projection: Option<Vec<usize>>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// Literal rows (`VALUES`, and the one empty row behind a SELECT without FROM).
+    Values {
+        /// Rows of constant expressions.
+        rows: Vec<Vec<Expr>>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// Keep rows where the predicate is true.
+    Filter {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// A boolean expression.
+        predicate: Expr,
+    },
+    /// Compute expressions over each row.
+    Project {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// One expression per output column.
+        exprs: Vec<Expr>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// Group and aggregate: output columns are the group keys, then the aggregates.
+    Aggregate {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// Group keys.
+        group: Vec<Expr>,
+        /// Aggregates.
+        aggs: Vec<AggregateExpr>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// Join two inputs; output columns are left's then right's.
+    Join {
+        /// Left input.
+        left: Box<LogicalPlan>,
+        /// Right input.
+        right: Box<LogicalPlan>,
+        /// The join type.
+        kind: JoinKind,
+        /// Equi-join keys: (over left, over right).
+        on: Vec<(Expr, Expr)>,
+        /// Any other condition, over the joined columns.
+        filter: Option<Expr>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// Order rows; keep the first `fetch` when set.
+    Sort {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// Sort keys.
+        keys: Vec<SortExpr>,
+        /// Only this many rows are needed.
+        fetch: Option<usize>,
+    },
+    /// Skip `skip` rows and keep `fetch`.
+    Limit {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// Rows skipped.
+        skip: usize,
+        /// Rows kept after skipping (all when `None`).
+        fetch: Option<usize>,
+    },
+    /// Remove duplicate rows.
+    Distinct {
+        /// Input.
+        input: Box<LogicalPlan>,
+    },
+    /// UNION / INTERSECT / EXCEPT; both sides have the schema's types.
+    SetOp {
+        /// Left input.
+        left: Box<LogicalPlan>,
+        /// Right input.
+        right: Box<LogicalPlan>,
+        /// The operation.
+        op: SetOpKind,
+        /// `ALL` (keep duplicates).
+        all: bool,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// The same rows under new column names (a table alias or CTE).
+    Rename {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
+    /// A CTE or subquery plan shared by several references.
+    Shared(Arc<LogicalPlan>),
+}
+
+impl LogicalPlan {
+    /// The node's output columns.
+    pub fn schema(&self) -> &PlanSchema {
+        match self {
+            LogicalPlan::Scan { schema, .. }
+            | LogicalPlan::Values { schema, .. }
+            | LogicalPlan::Project { schema, .. }
+            | LogicalPlan::Aggregate { schema, .. }
+            | LogicalPlan::Join { schema, .. }
+            | LogicalPlan::SetOp { schema, .. }
+            | LogicalPlan::Rename { schema, .. } => schema,
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Sort { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Distinct { input } => input.schema(),
+            LogicalPlan::Shared(p) => p.schema(),
+        }
+    }
+
+    /// The node's inputs.
+    pub fn inputs(&self) -> Vec<&LogicalPlan> {
+        match self {
+            LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } => vec![],
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Project { input, .. }
+            | LogicalPlan::Aggregate { input, .. }
+            | LogicalPlan::Sort { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Distinct { input }
+            | LogicalPlan::Rename { input, .. } => vec![input],
+            LogicalPlan::Join { left, right, .. } | LogicalPlan::SetOp { left, right, .. } => {
+                vec![left, right]
+            }
+            LogicalPlan::Shared(p) => vec![p],
+        }
+    }
+
+    fn describe(&self) -> String {
+        let list = |v: &[Expr]| {
+            v.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            LogicalPlan::Scan {
+                name,
+                projection,
+                schema,
+                ..
+            } => match projection {
+                Some(_) => format!(
+                    "Scan {name} [{}]",
+                    schema
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("Scan {name}"),
+            },
+            LogicalPlan::Values { rows, .. } => format!("Values ({} rows)", rows.len()),
+            LogicalPlan::Filter { predicate, .. } => format!("Filter {predicate}"),
+            LogicalPlan::Project { exprs, .. } => format!("Project {}", list(exprs)),
+            LogicalPlan::Aggregate { group, aggs, .. } => format!(
+                "Aggregate group=[{}] aggs=[{}]",
+                list(group),
+                aggs.iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            LogicalPlan::Join {
+                kind, on, filter, ..
+            } => {
+                let mut s = format!("{kind:?} Join");
+                if !on.is_empty() {
+                    let keys: Vec<String> = on.iter().map(|(l, r)| format!("{l} = {r}")).collect();
+                    s.push_str(&format!(" on=[{}]", keys.join(", ")));
+                }
+                if let Some(f) = filter {
+                    s.push_str(&format!(" filter={f}"));
+                }
+                s
+            }
+            LogicalPlan::Sort { keys, fetch, .. } => {
+                let k: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("{}{}", k.expr, if k.descending { " DESC" } else { "" }))
+                    .collect();
+                match fetch {
+                    Some(n) => format!("Sort [{}] fetch={n}", k.join(", ")),
+                    None => format!("Sort [{}]", k.join(", ")),
+                }
+            }
+            LogicalPlan::Limit { skip, fetch, .. } => match fetch {
+                Some(n) => format!("Limit skip={skip} fetch={n}"),
+                None => format!("Limit skip={skip}"),
+            },
+            LogicalPlan::Distinct { .. } => "Distinct".into(),
+            LogicalPlan::SetOp { op, all, .. } => {
+                format!("{op:?}{}", if *all { " ALL" } else { "" })
+            }
+            LogicalPlan::Rename { schema, .. } => format!(
+                "Rename [{}]",
+                schema
+                    .columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            LogicalPlan::Shared(_) => "Shared".into(),
+        }
+    }
+
+    /// The plan as indented lines, one node per line (what EXPLAIN prints).
+    pub fn explain_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.explain_into(0, &mut out);
+        out
+    }
+
+    fn explain_into(&self, depth: usize, out: &mut Vec<String>) {
+        if let LogicalPlan::Shared(p) = self {
+            return p.explain_into(depth, out);
+        }
+        out.push(format!("{}{}", "  ".repeat(depth), self.describe()));
+        for i in self.inputs() {
+            i.explain_into(depth + 1, out);
+        }
+    }
+}
+
+impl fmt::Display for LogicalPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.explain_lines().join("\n"))
+    }
+}

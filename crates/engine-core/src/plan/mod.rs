@@ -1,0 +1,16 @@
+//! The logical plan: what a query computes, independent of how.
+//!
+//! The binder (`sql/`) builds a [`LogicalPlan`] whose expressions ([`Expr`]) refer
+//! to their input's columns by position; the optimizer (`optimizer`) rewrites it
+//! with small rules; the executor (`exec/`) turns it into batch iterators.
+
+mod expr;
+mod logical;
+pub mod optimizer;
+mod scalar;
+mod schema;
+
+pub use expr::{AggFunc, AggregateExpr, BinaryOp, Expr, Subquery};
+pub use logical::{JoinKind, LogicalPlan, SetOpKind, SortExpr};
+pub use scalar::ScalarValue;
+pub use schema::{PlanColumn, PlanSchema};

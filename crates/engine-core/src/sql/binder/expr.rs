@@ -1,0 +1,805 @@
+//! Binding expressions: SQL syntax to [`Expr`] over an input's columns, with
+//! the casts that make operand types agree.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use arrow_schema::DataType;
+use sqlparser::ast::{self, Expr as A, Value};
+
+use super::aggregates::{contains_aggregate, function_name, is_aggregate_call};
+use super::scope::{candidates, resolve};
+use super::Binder;
+use crate::error::{Error, Result};
+use crate::functions::ScalarFunc;
+use crate::plan::{AggFunc, AggregateExpr, BinaryOp, Expr, PlanSchema, ScalarValue, Subquery};
+use crate::types::{
+    arithmetic_type, common_type, comparison_type, is_numeric, is_string, sql_to_arrow,
+};
+
+/// What an aggregating SELECT binds against: the grouped input, the group keys
+/// and the aggregates found so far. Output columns are the keys, then the aggregates.
+pub(super) struct AggCtx {
+    pub input: PlanSchema,
+    pub group: Vec<Expr>,
+    pub aggs: Vec<AggregateExpr>,
+}
+
+/// Where an expression is bound.
+#[derive(Clone, Copy)]
+pub(super) struct Ctx<'s> {
+    /// The columns the expression reads (for an aggregating SELECT, the
+    /// aggregate's output).
+    pub schema: &'s PlanSchema,
+    /// Set in an aggregating SELECT's select list, HAVING and ORDER BY.
+    pub agg: Option<&'s RefCell<AggCtx>>,
+}
+
+impl<'s> Ctx<'s> {
+    pub fn plain(schema: &'s PlanSchema) -> Self {
+        Ctx { schema, agg: None }
+    }
+}
+
+impl Binder<'_> {
+    /// Binds `e` and returns it with its type.
+    pub(super) fn bind_typed(&mut self, e: &A, ctx: Ctx) -> Result<(Expr, DataType)> {
+        let b = self.bind_expr(e, ctx)?;
+        let t = match ctx.agg {
+            // The aggregate's output grows as aggregate calls are found: type
+            // against what it holds now.
+            Some(a) => {
+                let a = a.borrow();
+                b.data_type(&super::query::agg_output_schema(&a, &a.input))
+            }
+            None => b.data_type(ctx.schema),
+        };
+        Ok((b, t))
+    }
+
+    pub(super) fn bind_expr(&mut self, e: &A, ctx: Ctx) -> Result<Expr> {
+        if self.depth >= super::MAX_EXPR_DEPTH {
+            return Err(Error::plan(format!(
+                "the expression nests more than {} levels deep",
+                super::MAX_EXPR_DEPTH
+            )));
+        }
+        self.depth += 1;
+        let result = self.bind_expr_inner(e, ctx);
+        self.depth -= 1;
+        result
+    }
+
+    fn bind_expr_inner(&mut self, e: &A, ctx: Ctx) -> Result<Expr> {
+        if let Some(agg) = ctx.agg {
+            if let Some(bound) = self.bind_grouped(e, agg)? {
+                return Ok(bound);
+            }
+        }
+        match e {
+            A::Identifier(id) => self.bind_column(None, id, ctx),
+            A::CompoundIdentifier(ids) => {
+                let (last, qual) = ids
+                    .split_last()
+                    .ok_or_else(|| Error::plan("empty identifier"))?;
+                let q = qual
+                    .iter()
+                    .map(|i| i.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.bind_column(Some(&q), last, ctx)
+            }
+            A::Value(v) => literal(&v.value),
+            A::TypedString(ts) => {
+                let s = match &ts.value.value {
+                    Value::SingleQuotedString(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let to = sql_to_arrow(&ts.data_type)?;
+                cast(Expr::Literal(ScalarValue::utf8(&s)), &DataType::Utf8, &to)
+            }
+            A::Nested(inner) => self.bind_expr(inner, ctx),
+            A::BinaryOp { left, op, right } => self.bind_binary(left, op, right, ctx),
+            A::UnaryOp { op, expr } => {
+                let (b, t) = self.bind_typed(expr, ctx)?;
+                match op {
+                    ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(boolean(b, &t, "NOT")?))),
+                    ast::UnaryOperator::Minus | ast::UnaryOperator::Plus => {
+                        if !is_numeric(&t) && t != DataType::Null {
+                            return Err(Error::type_error(format!(
+                                "cannot apply unary '{op}' to {t}"
+                            )));
+                        }
+                        let b = if t == DataType::Null {
+                            cast(b, &t, &DataType::Int64)?
+                        } else {
+                            b
+                        };
+                        Ok(if matches!(op, ast::UnaryOperator::Minus) {
+                            negate(b)
+                        } else {
+                            b
+                        })
+                    }
+                    other => Err(Error::unsupported(format!("operator '{other}'"))),
+                }
+            }
+            A::IsNull(inner) | A::IsNotNull(inner) => Ok(Expr::IsNull {
+                expr: Box::new(self.bind_expr(inner, ctx)?),
+                negated: matches!(e, A::IsNotNull(_)),
+            }),
+            A::IsTrue(inner) | A::IsFalse(inner) | A::IsNotTrue(inner) | A::IsNotFalse(inner) => {
+                let (b, t) = self.bind_typed(inner, ctx)?;
+                Ok(Expr::IsBool {
+                    expr: Box::new(boolean(b, &t, "IS TRUE")?),
+                    value: matches!(e, A::IsTrue(_) | A::IsNotTrue(_)),
+                    negated: matches!(e, A::IsNotTrue(_) | A::IsNotFalse(_)),
+                })
+            }
+            A::IsDistinctFrom(l, r) => self.bind_comparison(l, r, BinaryOp::IsDistinctFrom, ctx),
+            A::IsNotDistinctFrom(l, r) => {
+                self.bind_comparison(l, r, BinaryOp::IsNotDistinctFrom, ctx)
+            }
+            A::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let ge = self.bind_comparison(expr, low, BinaryOp::GtEq, ctx)?;
+                let le = self.bind_comparison(expr, high, BinaryOp::LtEq, ctx)?;
+                let both = ge.binary(BinaryOp::And, le);
+                Ok(if *negated {
+                    Expr::Not(Box::new(both))
+                } else {
+                    both
+                })
+            }
+            A::In {
+                expr,
+                target: ast::InTarget::List(list),
+                negated,
+                ..
+            } => self.bind_in_list(expr, list, *negated, ctx),
+            A::In {
+                expr,
+                target: ast::InTarget::Subquery(subquery),
+                negated,
+                ..
+            } => {
+                let (b, t) = self.bind_typed(expr, ctx)?;
+                let sub = self.bind_subquery(subquery, ctx)?;
+                let cols = sub.plan.schema().columns.clone();
+                if cols.len() != 1 {
+                    return Err(Error::plan(format!(
+                        "IN subquery must return one column, it returns {}",
+                        cols.len()
+                    )));
+                }
+                let st = &cols[0].data_type;
+                let common = comparison_type(&t, st).ok_or_else(|| {
+                    Error::type_error(format!("cannot compare {t} with {st} in IN"))
+                })?;
+                let sub = if *st != common {
+                    Arc::new(cast_subquery(sub, &common)?)
+                } else {
+                    sub
+                };
+                Ok(Expr::InSubquery {
+                    expr: Box::new(cast(b, &t, &common)?),
+                    subquery: sub,
+                    negated: *negated,
+                })
+            }
+            A::Like {
+                negated,
+                expr,
+                pattern,
+                any,
+                escape_char,
+            }
+            | A::ILike {
+                negated,
+                expr,
+                pattern,
+                any,
+                escape_char,
+            } => {
+                if *any || escape_char.is_some() {
+                    return Err(Error::unsupported("LIKE ANY and LIKE ... ESCAPE"));
+                }
+                let (b, t) = self.bind_typed(expr, ctx)?;
+                let (p, pt) = self.bind_typed(pattern, ctx)?;
+                Ok(Expr::Like {
+                    expr: Box::new(cast(b, &t, &DataType::Utf8)?),
+                    pattern: Box::new(cast(p, &pt, &DataType::Utf8)?),
+                    negated: *negated,
+                    case_insensitive: matches!(e, A::ILike { .. }),
+                })
+            }
+            A::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), ctx),
+            A::Cast {
+                kind,
+                expr,
+                data_type,
+                ..
+            } => {
+                let (b, t) = self.bind_typed(expr, ctx)?;
+                let to = sql_to_arrow(data_type)?;
+                let safe = matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast);
+                if safe && t != to {
+                    return Ok(Expr::Cast {
+                        expr: Box::new(b),
+                        to,
+                        safe: true,
+                    });
+                }
+                cast(b, &t, &to)
+            }
+            A::Function(f) => self.bind_function(f, ctx),
+            A::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![expr.as_ref().clone()];
+                args.push(
+                    substring_from
+                        .as_deref()
+                        .cloned()
+                        .unwrap_or_else(|| number("1")),
+                );
+                if let Some(f) = substring_for {
+                    args.push(f.as_ref().clone());
+                }
+                self.bind_scalar_call(ScalarFunc::Substring, &args, ctx)
+            }
+            A::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => {
+                if trim_characters.is_some() {
+                    return Err(Error::unsupported("TRIM with a list of characters"));
+                }
+                let func = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => ScalarFunc::LTrim,
+                    Some(ast::TrimWhereField::Trailing) => ScalarFunc::RTrim,
+                    _ => ScalarFunc::Trim,
+                };
+                let mut args = vec![expr.as_ref().clone()];
+                if let Some(w) = trim_what {
+                    args.push(w.as_ref().clone());
+                }
+                self.bind_scalar_call(func, &args, ctx)
+            }
+            A::Ceil { expr, .. } => {
+                self.bind_scalar_call(ScalarFunc::Ceil, std::slice::from_ref(expr), ctx)
+            }
+            A::Floor { expr, .. } => {
+                self.bind_scalar_call(ScalarFunc::Floor, std::slice::from_ref(expr), ctx)
+            }
+            A::Subquery(q) => {
+                let sub = self.bind_subquery(q, ctx)?;
+                let n = sub.plan.schema().len();
+                if n != 1 {
+                    return Err(Error::plan(format!(
+                        "a scalar subquery must return one column, it returns {n}"
+                    )));
+                }
+                Ok(Expr::ScalarSubquery(sub))
+            }
+            A::Exists { subquery, negated } => {
+                let sub = self.bind_subquery(subquery, ctx)?;
+                Ok(Expr::Exists {
+                    subquery: sub,
+                    negated: *negated,
+                })
+            }
+            other => Err(Error::unsupported(format!("the expression '{other}'"))),
+        }
+    }
+
+    /// In an aggregating SELECT: an aggregate call becomes a reference to its
+    /// output column, and an expression equal to a group key becomes a
+    /// reference to that key. `None` means: bind the parts.
+    fn bind_grouped(&mut self, e: &A, agg: &RefCell<AggCtx>) -> Result<Option<Expr>> {
+        match e {
+            A::Function(f) if is_aggregate_call(f) => {
+                let input = agg.borrow().input.clone();
+                let bound = self.bind_aggregate(f, Ctx::plain(&input))?;
+                let mut a = agg.borrow_mut();
+                let idx = match a.aggs.iter().position(|x| *x == bound) {
+                    Some(i) => i,
+                    None => {
+                        a.aggs.push(bound);
+                        a.aggs.len() - 1
+                    }
+                };
+                Ok(Some(Expr::Column(a.group.len() + idx)))
+            }
+            A::Value(_)
+            | A::Subquery(_)
+            | A::Exists { .. }
+            | A::In {
+                target: ast::InTarget::Subquery(_),
+                ..
+            }
+            | A::Nested(_) => Ok(None),
+            _ if contains_aggregate(e) => Ok(None),
+            _ => {
+                let input = agg.borrow().input.clone();
+                let saved = self.correlated.clone();
+                let bound = self.bind_expr(e, Ctx::plain(&input));
+                self.correlated = saved;
+                Ok(bound
+                    .ok()
+                    .and_then(|b| agg.borrow().group.iter().position(|g| *g == b))
+                    .map(Expr::Column))
+            }
+        }
+    }
+
+    fn bind_column(&mut self, qualifier: Option<&str>, id: &ast::Ident, ctx: Ctx) -> Result<Expr> {
+        let name = id.value.as_str();
+        if let Some(agg) = ctx.agg {
+            let a = agg.borrow();
+            if let Some(i) = resolve(&a.input, qualifier, name)? {
+                return match a.group.iter().position(|g| *g == Expr::Column(i)) {
+                    Some(k) => Ok(Expr::Column(k)),
+                    None => Err(Error::plan(format!(
+                        "column '{name}' must appear in the GROUP BY clause or be used in an aggregate function"
+                    ))),
+                };
+            }
+        } else if let Some(i) = resolve(ctx.schema, qualifier, name)? {
+            return Ok(Expr::Column(i));
+        }
+        // A column of an enclosing query: this subquery is correlated.
+        for depth in 1..=self.outer.len() {
+            let scope = &self.outer[self.outer.len() - depth];
+            if let Some(index) = resolve(scope, qualifier, name)? {
+                let data_type = scope.columns[index].data_type.clone();
+                let n = self.correlated.len();
+                for flag in &mut self.correlated[n.saturating_sub(depth)..] {
+                    *flag = true;
+                }
+                return Ok(Expr::OuterColumn {
+                    depth,
+                    index,
+                    data_type,
+                });
+            }
+        }
+        // As in SQLite, a double-quoted name that is no column is a string.
+        if qualifier.is_none() && id.quote_style == Some('"') {
+            return Ok(Expr::Literal(ScalarValue::utf8(name)));
+        }
+        let schema = match ctx.agg {
+            Some(a) => a.borrow().input.clone(),
+            None => ctx.schema.clone(),
+        };
+        let full = match qualifier {
+            Some(q) => format!("{q}.{name}"),
+            None => name.to_string(),
+        };
+        if let Some(q) = qualifier {
+            if !super::scope::has_qualifier(&schema, q) {
+                return Err(Error::unknown_table(
+                    q,
+                    schema.columns.iter().filter_map(|c| c.qualifier.clone()),
+                ));
+            }
+        }
+        Err(Error::unknown_column(&full, candidates(&schema)))
+    }
+
+    fn bind_binary(
+        &mut self,
+        left: &A,
+        op: &ast::BinaryOperator,
+        right: &A,
+        ctx: Ctx,
+    ) -> Result<Expr> {
+        use ast::BinaryOperator as O;
+        let cmp = match op {
+            O::Eq => Some(BinaryOp::Eq),
+            O::NotEq => Some(BinaryOp::NotEq),
+            O::Lt => Some(BinaryOp::Lt),
+            O::LtEq => Some(BinaryOp::LtEq),
+            O::Gt => Some(BinaryOp::Gt),
+            O::GtEq => Some(BinaryOp::GtEq),
+            _ => None,
+        };
+        if let Some(c) = cmp {
+            return self.bind_comparison(left, right, c, ctx);
+        }
+        let (l, lt) = self.bind_typed(left, ctx)?;
+        let (r, rt) = self.bind_typed(right, ctx)?;
+        let int_div = self.settings.integer_division;
+        match op {
+            O::And | O::Or => {
+                let bop = if matches!(op, O::And) {
+                    BinaryOp::And
+                } else {
+                    BinaryOp::Or
+                };
+                Ok(boolean(l, &lt, bop.symbol())?.binary(bop, boolean(r, &rt, bop.symbol())?))
+            }
+            O::Plus
+            | O::Minus
+            | O::Multiply
+            | O::Divide
+            | O::Modulo
+            | O::DuckIntegerDivide
+            | O::MyIntegerDivide => {
+                let (bop, sym, int_div) = match op {
+                    O::Plus => (BinaryOp::Plus, "+", int_div),
+                    O::Minus => (BinaryOp::Minus, "-", int_div),
+                    O::Multiply => (BinaryOp::Multiply, "*", int_div),
+                    O::Divide => (BinaryOp::Divide, "/", int_div),
+                    O::Modulo => (BinaryOp::Modulo, "%", int_div),
+                    _ => (BinaryOp::Divide, "/", true),
+                };
+                let t = arithmetic_type(sym, &lt, &rt, int_div)?;
+                Ok(cast(l, &lt, &t)?.binary(bop, cast(r, &rt, &t)?))
+            }
+            O::StringConcat => Ok(cast(l, &lt, &DataType::Utf8)?
+                .binary(BinaryOp::StringConcat, cast(r, &rt, &DataType::Utf8)?)),
+            other => Err(Error::unsupported(format!("operator '{other}'"))),
+        }
+    }
+
+    pub(super) fn bind_comparison(
+        &mut self,
+        left: &A,
+        right: &A,
+        op: BinaryOp,
+        ctx: Ctx,
+    ) -> Result<Expr> {
+        let (l, lt) = self.bind_typed(left, ctx)?;
+        let (r, rt) = self.bind_typed(right, ctx)?;
+        compare(l, &lt, op, r, &rt)
+    }
+
+    fn bind_in_list(&mut self, expr: &A, list: &[A], negated: bool, ctx: Ctx) -> Result<Expr> {
+        let (b, t) = self.bind_typed(expr, ctx)?;
+        let mut items = Vec::with_capacity(list.len());
+        let mut common = t.clone();
+        for item in list {
+            let (ib, it) = self.bind_typed(item, ctx)?;
+            common = comparison_type(&common, &it).ok_or_else(|| {
+                Error::type_error(format!("cannot compare {t} with {it} in IN list"))
+            })?;
+            items.push((ib, it));
+        }
+        let list = items
+            .into_iter()
+            .map(|(e, et)| cast(e, &et, &common))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::InList {
+            expr: Box::new(cast(b, &t, &common)?),
+            list,
+            negated,
+        })
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&A>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&A>,
+        ctx: Ctx,
+    ) -> Result<Expr> {
+        let mut whens = Vec::with_capacity(conditions.len());
+        let mut results = Vec::with_capacity(conditions.len() + 1);
+        for c in conditions {
+            let cond = match operand {
+                Some(op) => self.bind_comparison(op, &c.condition, BinaryOp::Eq, ctx)?,
+                None => {
+                    let (b, t) = self.bind_typed(&c.condition, ctx)?;
+                    boolean(b, &t, "CASE WHEN")?
+                }
+            };
+            whens.push(cond);
+            results.push(self.bind_typed(&c.result, ctx)?);
+        }
+        let else_b = else_result.map(|e| self.bind_typed(e, ctx)).transpose()?;
+        let mut t = DataType::Null;
+        for (_, rt) in results.iter().chain(else_b.iter()) {
+            t = common_type(&t, rt).ok_or_else(|| {
+                Error::type_error(format!("CASE branches have no common type ({t} and {rt})"))
+            })?;
+        }
+        let whens = whens
+            .into_iter()
+            .zip(results)
+            .map(|(c, (r, rt))| Ok((c, cast(r, &rt, &t)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let else_expr = match else_b {
+            Some((e, et)) => Some(Box::new(cast(e, &et, &t)?)),
+            None if t != DataType::Null => Some(Box::new(Expr::Literal(ScalarValue::null(&t)))),
+            None => None,
+        };
+        Ok(Expr::Case { whens, else_expr })
+    }
+
+    fn function_args<'a>(&self, f: &'a ast::Function) -> Result<(Vec<&'a A>, bool, bool)> {
+        match &f.args {
+            ast::FunctionArguments::None => Ok((vec![], false, false)),
+            ast::FunctionArguments::Subquery(_) => Err(Error::unsupported(
+                "a subquery as a function's argument list",
+            )),
+            ast::FunctionArguments::List(list) => {
+                let distinct = matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                let mut args = Vec::new();
+                let mut star = false;
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(e),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                        other => {
+                            return Err(Error::unsupported(format!(
+                                "the function argument '{other}'"
+                            )))
+                        }
+                    }
+                }
+                Ok((args, distinct, star))
+            }
+        }
+    }
+
+    fn bind_function(&mut self, f: &ast::Function, ctx: Ctx) -> Result<Expr> {
+        let name = function_name(f);
+        if f.over.is_some() {
+            return Err(Error::unsupported(format!(
+                "window function {}() (OVER ...)",
+                name.to_uppercase()
+            )));
+        }
+        if AggFunc::from_name(&name).is_some() {
+            return Err(Error::plan(format!(
+                "aggregate function {}() is not allowed here",
+                name.to_uppercase()
+            )));
+        }
+        let func = ScalarFunc::from_name(&name).ok_or_else(|| Error::UnknownName {
+            kind: "function",
+            name: name.clone(),
+            suggestion: crate::util::closest(
+                &name,
+                ScalarFunc::all_names().iter().map(|s| s.to_string()),
+            ),
+        })?;
+        let (args, distinct, star) = self.function_args(f)?;
+        if distinct || star {
+            return Err(Error::plan(format!(
+                "{}() takes no DISTINCT or *",
+                func.name()
+            )));
+        }
+        let args: Vec<A> = args.into_iter().cloned().collect();
+        self.bind_scalar_call(func, &args, ctx)
+    }
+
+    fn bind_scalar_call(&mut self, func: ScalarFunc, args: &[A], ctx: Ctx) -> Result<Expr> {
+        let bound = args
+            .iter()
+            .map(|a| self.bind_typed(a, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+        let targets = func.coerce(&types)?;
+        let args = bound
+            .into_iter()
+            .zip(targets)
+            .map(|((e, t), to)| cast(e, &t, &to))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::Function { func, args })
+    }
+
+    /// Binds an aggregate call's arguments over the aggregate's input.
+    pub(super) fn bind_aggregate(&mut self, f: &ast::Function, ctx: Ctx) -> Result<AggregateExpr> {
+        let name = function_name(f);
+        let mut func = AggFunc::from_name(&name)
+            .ok_or_else(|| Error::plan(format!("{name} is not an aggregate")))?;
+        let (args, distinct, star) = self.function_args(f)?;
+        if star && !args.is_empty() {
+            return Err(Error::plan(format!(
+                "{}(*) takes no other argument",
+                func.name()
+            )));
+        }
+        if star || (func == AggFunc::Count && args.is_empty()) {
+            if func != AggFunc::Count {
+                return Err(Error::plan(format!("{}(*) is not valid", func.name())));
+            }
+            func = AggFunc::CountStar;
+        } else if args.len() != 1 {
+            return Err(Error::plan(format!(
+                "{}() takes one argument, got {}",
+                func.name(),
+                args.len()
+            )));
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            if contains_aggregate(a) {
+                return Err(Error::plan("aggregate calls cannot be nested"));
+            }
+            let (b, t) = self.bind_typed(a, ctx)?;
+            let b = match func {
+                AggFunc::Sum | AggFunc::Avg => {
+                    if is_string(&t) || !(is_numeric(&t) || t == DataType::Null) {
+                        return Err(Error::type_error(format!(
+                            "{}() needs a numeric argument, got {t}",
+                            func.name()
+                        )));
+                    }
+                    match &t {
+                        DataType::Null => cast(b, &t, &DataType::Int64)?,
+                        DataType::Decimal128(..) | DataType::Float64 | DataType::Int64 => b,
+                        t if crate::types::is_float(t) => cast(b, t, &DataType::Float64)?,
+                        t => cast(b, t, &DataType::Int64)?,
+                    }
+                }
+                _ => b,
+            };
+            bound.push(b);
+        }
+        let filter = match &f.filter {
+            Some(cond) => {
+                let (b, t) = self.bind_typed(cond, ctx)?;
+                Some(boolean(b, &t, "FILTER")?)
+            }
+            None => None,
+        };
+        Ok(AggregateExpr {
+            func,
+            args: bound,
+            distinct,
+            filter,
+        })
+    }
+
+    /// Binds a subquery with the current columns visible as outer columns.
+    pub(super) fn bind_subquery(&mut self, q: &ast::Query, ctx: Ctx) -> Result<Arc<Subquery>> {
+        self.outer.push(ctx.schema.clone());
+        self.correlated.push(false);
+        let plan = self.bind_query(q);
+        let correlated = self.correlated.pop().unwrap_or(false);
+        self.outer.pop();
+        Ok(Arc::new(Subquery {
+            plan: plan?,
+            correlated,
+        }))
+    }
+}
+
+/// Builds `l op r` after casting both sides to their comparison type.
+pub(super) fn compare(
+    l: Expr,
+    lt: &DataType,
+    op: BinaryOp,
+    r: Expr,
+    rt: &DataType,
+) -> Result<Expr> {
+    let t = comparison_type(lt, rt).ok_or_else(|| {
+        Error::type_error(format!(
+            "cannot compare {lt} with {rt} using '{}'",
+            op.symbol()
+        ))
+    })?;
+    Ok(cast(l, lt, &t)?.binary(op, cast(r, rt, &t)?))
+}
+
+/// `e` as a boolean: NULL becomes a boolean NULL; anything else must be boolean.
+fn boolean(e: Expr, t: &DataType, context: &str) -> Result<Expr> {
+    match t {
+        DataType::Boolean => Ok(e),
+        DataType::Null => cast(e, t, &DataType::Boolean),
+        other => Err(Error::type_error(format!(
+            "{context} needs a boolean, got {other}"
+        ))),
+    }
+}
+
+/// `e` cast from `from` to `to`; a literal is cast now, so a bad literal is an
+/// error at plan time and no per-row cast remains.
+pub(super) fn cast(e: Expr, from: &DataType, to: &DataType) -> Result<Expr> {
+    if from == to {
+        return Ok(e);
+    }
+    if let Expr::Literal(v) = &e {
+        let opts = arrow_cast::CastOptions {
+            safe: false,
+            ..Default::default()
+        };
+        let arr = arrow_cast::cast_with_options(v.array(), to, &opts).map_err(|err| {
+            Error::type_error(format!(
+                "cannot cast {v} to {}: {err}",
+                crate::types::type_name(to)
+            ))
+        })?;
+        return Ok(Expr::Literal(ScalarValue::from_array(&arr, 0)));
+    }
+    if !arrow_cast::can_cast_types(from, to) {
+        return Err(Error::type_error(format!(
+            "cannot cast {} to {}",
+            crate::types::type_name(from),
+            crate::types::type_name(to)
+        )));
+    }
+    Ok(Expr::Cast {
+        expr: Box::new(e),
+        to: to.clone(),
+        safe: false,
+    })
+}
+
+fn negate(e: Expr) -> Expr {
+    match &e {
+        Expr::Literal(v) => {
+            if let Some(i) = v.as_i64().filter(|_| v.data_type() == &DataType::Int64) {
+                if let Some(n) = i.checked_neg() {
+                    return Expr::Literal(ScalarValue::int64(n));
+                }
+            }
+            Expr::Negative(Box::new(e))
+        }
+        _ => Expr::Negative(Box::new(e)),
+    }
+}
+
+fn number(s: &str) -> A {
+    A::Value(Value::Number(s.to_string(), false).into())
+}
+
+/// A SQL literal as a value.
+fn literal(v: &Value) -> Result<Expr> {
+    Ok(Expr::Literal(match v {
+        Value::Number(s, _) => match s.parse::<i64>() {
+            Ok(i) => ScalarValue::int64(i),
+            Err(_) => ScalarValue::float64(s.parse::<f64>().map_err(|_| Error::Syntax {
+                message: format!("bad number '{s}'"),
+                line: 0,
+                column: 0,
+            })?),
+        },
+        Value::SingleQuotedString(s)
+        | Value::DoubleQuotedString(s)
+        | Value::EscapedStringLiteral(s)
+        | Value::NationalStringLiteral(s) => ScalarValue::utf8(s),
+        Value::Boolean(b) => ScalarValue::boolean(*b),
+        Value::Null => ScalarValue::null(&DataType::Null),
+        other => return Err(Error::unsupported(format!("the literal {other}"))),
+    }))
+}
+
+/// Wraps a subquery's plan so its one column has type `to`.
+fn cast_subquery(sub: Arc<Subquery>, to: &DataType) -> Result<Subquery> {
+    let sub = Arc::try_unwrap(sub).map_err(|_| Error::plan("subquery is shared"))?;
+    let schema = sub.plan.schema().clone();
+    let from = schema.columns[0].data_type.clone();
+    let expr = cast(Expr::Column(0), &from, to)?;
+    let mut col = schema.columns[0].clone();
+    col.data_type = to.clone();
+    Ok(Subquery {
+        plan: crate::plan::LogicalPlan::Project {
+            input: Box::new(sub.plan),
+            exprs: vec![expr],
+            schema: PlanSchema::new(vec![col]),
+        },
+        correlated: sub.correlated,
+    })
+}

@@ -1,0 +1,268 @@
+//! The binder: SQL syntax tree to [`LogicalPlan`], resolving names against the
+//! catalog and reconciling types. Expressions are in `expr`, queries in `query`.
+
+mod aggregates;
+mod expr;
+mod query;
+mod scope;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_schema::{Field, Schema, SchemaRef};
+use sqlparser::ast;
+
+use crate::catalog::{Catalog, TableProvider};
+use crate::engine::Settings;
+use crate::error::{Error, Result};
+use crate::plan::{LogicalPlan, PlanSchema, ScalarValue};
+use crate::types::sql_to_arrow;
+
+pub(crate) use query::{shift, split_equi_keys};
+
+/// A statement ready to run.
+#[derive(Debug)]
+pub enum Statement {
+    /// A query.
+    Query(LogicalPlan),
+    /// `EXPLAIN query`: the plan, as rows.
+    Explain(LogicalPlan),
+    /// `DESCRIBE t` / `SHOW COLUMNS FROM t`.
+    Describe(SchemaRef),
+    /// `SET name = value`.
+    Set {
+        /// The setting, lower case.
+        name: String,
+        /// Its new value.
+        value: ScalarValue,
+    },
+    /// `CREATE TABLE name (...)` or `CREATE TABLE name AS query`.
+    CreateTable {
+        /// The new table's name.
+        name: String,
+        /// Its columns.
+        schema: SchemaRef,
+        /// Rows to fill it with.
+        source: Option<LogicalPlan>,
+        /// `IF NOT EXISTS`.
+        if_not_exists: bool,
+        /// `OR REPLACE`.
+        or_replace: bool,
+    },
+    /// `INSERT INTO table [(columns)] query`.
+    Insert {
+        /// The target table.
+        table: Arc<dyn TableProvider>,
+        /// For each table column, the source column that fills it (NULL if none).
+        mapping: Vec<Option<usize>>,
+        /// The rows.
+        source: LogicalPlan,
+    },
+    /// `DROP TABLE`.
+    DropTable {
+        /// The tables.
+        names: Vec<String>,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// A statement accepted for compatibility that changes nothing tern computes
+    /// (`CREATE INDEX`: tern scans without indexes, so results are the same).
+    Accepted(&'static str),
+}
+
+/// Turns parsed statements into plans.
+pub struct Binder<'a> {
+    catalog: &'a Catalog,
+    settings: &'a Settings,
+    /// CTEs in scope, innermost WITH last.
+    ctes: Vec<HashMap<String, Arc<LogicalPlan>>>,
+    /// Columns of the enclosing queries while binding a subquery, innermost last.
+    outer: Vec<PlanSchema>,
+    /// For each subquery being bound, whether it reads an enclosing query's columns.
+    correlated: Vec<bool>,
+    /// How deeply the expression being bound nests (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
+}
+
+/// The deepest expression tern binds. sqlparser builds `1 + 1 + ... + 1` with a
+/// loop, so a long chain parses; binding, planning and evaluating recurse once
+/// per level, and this bound keeps them within the stack.
+pub(crate) const MAX_EXPR_DEPTH: usize = 64;
+
+impl<'a> Binder<'a> {
+    /// A binder over `catalog` with session `settings`.
+    pub fn new(catalog: &'a Catalog, settings: &'a Settings) -> Self {
+        Binder {
+            catalog,
+            settings,
+            ctes: Vec::new(),
+            outer: Vec::new(),
+            correlated: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// Binds one parsed statement.
+    pub fn bind_statement(&mut self, stmt: &ast::Statement) -> Result<Statement> {
+        match stmt {
+            ast::Statement::Query(q) => Ok(Statement::Query(self.bind_query(q)?)),
+            ast::Statement::Explain {
+                statement, analyze, ..
+            } => {
+                if *analyze {
+                    return Err(Error::unsupported("EXPLAIN ANALYZE"));
+                }
+                match statement.as_ref() {
+                    ast::Statement::Query(q) => {
+                        let plan = self.bind_query(q)?;
+                        Ok(Statement::Explain(crate::plan::optimizer::optimize(plan)?))
+                    }
+                    other => Err(Error::unsupported(format!("EXPLAIN of '{other}'"))),
+                }
+            }
+            ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
+            ast::Statement::ShowColumns { show_options, .. } => {
+                let name = show_options
+                    .show_in
+                    .as_ref()
+                    .and_then(|s| s.parent_name.as_ref())
+                    .ok_or_else(|| Error::plan("SHOW COLUMNS needs FROM <table>"))?;
+                self.describe(name)
+            }
+            ast::Statement::Set(ast::Set::SingleAssignment {
+                variable, values, ..
+            }) => {
+                let name = variable.to_string().to_lowercase();
+                if values.len() != 1 {
+                    return Err(Error::plan(format!("SET {name} takes one value")));
+                }
+                let empty = PlanSchema::default();
+                let v = match &values[0] {
+                    // `SET x = true` and `SET x = on` alike.
+                    ast::Expr::Identifier(id) => ScalarValue::utf8(&id.value),
+                    e => {
+                        let b = self.bind_expr(e, expr::Ctx::plain(&empty))?;
+                        crate::exec::evaluate_constant(&b)?
+                    }
+                };
+                Ok(Statement::Set { name, value: v })
+            }
+            ast::Statement::CreateTable(ct) => {
+                let name = object_name(&ct.name);
+                let source = ct.query.as_ref().map(|q| self.bind_query(q)).transpose()?;
+                let schema = match &source {
+                    Some(plan) if ct.columns.is_empty() => plan.schema().to_arrow(),
+                    _ => {
+                        if ct.columns.is_empty() {
+                            return Err(Error::plan("CREATE TABLE needs columns or AS query"));
+                        }
+                        let fields = ct
+                            .columns
+                            .iter()
+                            .map(|c| {
+                                Ok(Field::new(&c.name.value, sql_to_arrow(&c.data_type)?, true))
+                            })
+                            .collect::<Result<Vec<_>>>()?;
+                        Arc::new(Schema::new(fields))
+                    }
+                };
+                Ok(Statement::CreateTable {
+                    name,
+                    schema,
+                    source,
+                    if_not_exists: ct.if_not_exists,
+                    or_replace: ct.or_replace,
+                })
+            }
+            ast::Statement::Insert(ins) => {
+                let name = match &ins.table {
+                    ast::TableObject::TableName(n) => object_name(n),
+                    other => return Err(Error::unsupported(format!("INSERT INTO {other}"))),
+                };
+                let table = self.catalog.resolve(&name)?;
+                let source = ins
+                    .source
+                    .as_ref()
+                    .ok_or_else(|| Error::unsupported("INSERT without a query or VALUES"))?;
+                let source = self.bind_query(source)?;
+                let schema = table.schema();
+                let targets: Vec<usize> = if ins.columns.is_empty() {
+                    (0..schema.fields().len()).collect()
+                } else {
+                    ins.columns
+                        .iter()
+                        .map(|c| {
+                            let cname = object_name(c);
+                            schema
+                                .fields()
+                                .iter()
+                                .position(|f| f.name().eq_ignore_ascii_case(&cname))
+                                .ok_or_else(|| {
+                                    Error::unknown_column(
+                                        &cname,
+                                        schema.fields().iter().map(|f| f.name().clone()),
+                                    )
+                                })
+                        })
+                        .collect::<Result<_>>()?
+                };
+                if targets.len() != source.schema().len() {
+                    return Err(Error::plan(format!(
+                        "INSERT names {} columns but the query gives {}",
+                        targets.len(),
+                        source.schema().len()
+                    )));
+                }
+                let mut mapping = vec![None; schema.fields().len()];
+                for (src, &t) in targets.iter().enumerate() {
+                    mapping[t] = Some(src);
+                }
+                Ok(Statement::Insert {
+                    table,
+                    mapping,
+                    source,
+                })
+            }
+            ast::Statement::Drop {
+                object_type: ast::ObjectType::Table,
+                if_exists,
+                names,
+                ..
+            } => Ok(Statement::DropTable {
+                names: names.iter().map(object_name).collect(),
+                if_exists: *if_exists,
+            }),
+            ast::Statement::CreateIndex(_) => Ok(Statement::Accepted("CREATE INDEX")),
+            other => {
+                let text = other.to_string();
+                let word = text
+                    .split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Err(Error::unsupported(format!("the statement '{word} ...'")))
+            }
+        }
+    }
+
+    fn describe(&mut self, name: &ast::ObjectName) -> Result<Statement> {
+        let name = object_name(name);
+        let lower = name.to_lowercase();
+        if let Some(cte) = self.ctes.iter().rev().find_map(|f| f.get(&lower)) {
+            return Ok(Statement::Describe(cte.schema().to_arrow()));
+        }
+        Ok(Statement::Describe(self.catalog.resolve(&name)?.schema()))
+    }
+}
+
+/// A dotted name as one string (`$planets`, `schema.table`).
+fn object_name(n: &ast::ObjectName) -> String {
+    n.0.iter()
+        .map(|p| {
+            p.as_ident()
+                .map(|i| i.value.clone())
+                .unwrap_or_else(|| p.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}

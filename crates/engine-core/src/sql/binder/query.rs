@@ -1,0 +1,1092 @@
+//! Binding queries: WITH, SELECT (FROM, WHERE, GROUP BY, HAVING, the select
+//! list, DISTINCT, ORDER BY), set operations, VALUES, LIMIT/OFFSET.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_schema::DataType;
+use sqlparser::ast::{self, Expr as A};
+
+use super::aggregates::contains_aggregate;
+use super::expr::{cast, compare, AggCtx, Ctx};
+use super::scope::resolve;
+use super::Binder;
+use crate::error::{Error, Result};
+use crate::plan::{
+    BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, SetOpKind, SortExpr,
+};
+use crate::types::common_type;
+
+/// One item of the select list after `*` is expanded.
+enum Item<'q> {
+    Ast { expr: &'q A, name: String },
+    Column { index: usize },
+}
+
+impl Binder<'_> {
+    /// Binds a whole query (WITH ... body ORDER BY ... LIMIT ...).
+    pub(crate) fn bind_query(&mut self, q: &ast::Query) -> Result<LogicalPlan> {
+        if q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() {
+            return Err(Error::unsupported("FETCH, FOR and locking clauses"));
+        }
+        let pushed = q.with.is_some();
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return Err(Error::unsupported("WITH RECURSIVE"));
+            }
+            self.ctes.push(HashMap::new());
+            for cte in &with.cte_tables {
+                let result = self.bind_cte(cte);
+                if let Err(e) = result {
+                    self.ctes.pop();
+                    return Err(e);
+                }
+            }
+        }
+        let result = self.bind_query_body(q);
+        if pushed {
+            self.ctes.pop();
+        }
+        result
+    }
+
+    fn bind_cte(&mut self, cte: &ast::Cte) -> Result<()> {
+        let name = cte.alias.name.value.clone();
+        let plan = self.bind_query(&cte.query)?;
+        let plan = rename(plan, Some(&name), &cte.alias.columns)?;
+        if let Some(frame) = self.ctes.last_mut() {
+            frame.insert(name.to_lowercase(), Arc::new(plan));
+        }
+        Ok(())
+    }
+
+    fn bind_query_body(&mut self, q: &ast::Query) -> Result<LogicalPlan> {
+        let order_by = match &q.order_by {
+            Some(ob) => match &ob.kind {
+                ast::OrderByKind::Expressions(v) => v.as_slice(),
+                ast::OrderByKind::All(_) => return Err(Error::unsupported("ORDER BY ALL")),
+            },
+            None => &[],
+        };
+        let mut plan = match q.body.as_ref() {
+            ast::SetExpr::Select(s) => self.bind_select(s, order_by)?,
+            body => {
+                let plan = self.bind_set_expr(body)?;
+                if order_by.is_empty() {
+                    plan
+                } else {
+                    self.order_output(plan, order_by)?
+                }
+            }
+        };
+        if let Some(limit) = &q.limit_clause {
+            let (limit, offset) = match limit {
+                ast::LimitClause::LimitOffset {
+                    limit,
+                    offset,
+                    limit_by,
+                } => {
+                    if !limit_by.is_empty() {
+                        return Err(Error::unsupported("LIMIT BY"));
+                    }
+                    (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+                }
+                ast::LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
+            };
+            let fetch = limit
+                .map(|l| self.constant_count(l, "LIMIT"))
+                .transpose()?
+                .flatten();
+            let skip = offset
+                .map(|o| self.constant_count(o, "OFFSET"))
+                .transpose()?
+                .flatten()
+                .unwrap_or(0);
+            if let LogicalPlan::Sort { fetch: f, .. } = &mut plan {
+                *f = fetch.map(|n| n.saturating_add(skip));
+            }
+            plan = LogicalPlan::Limit {
+                input: Box::new(plan),
+                skip,
+                fetch,
+            };
+        }
+        Ok(plan)
+    }
+
+    /// A LIMIT or OFFSET value: a constant, non-negative integer (NULL: none).
+    fn constant_count(&mut self, e: &A, what: &str) -> Result<Option<usize>> {
+        let empty = PlanSchema::default();
+        let bound = self.bind_expr(e, Ctx::plain(&empty))?;
+        if !bound.is_constant() {
+            return Err(Error::plan(format!("{what} must be a constant")));
+        }
+        let v = crate::exec::evaluate_constant(&bound)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        match v.as_i64() {
+            Some(n) if n >= 0 && crate::types::is_integer(v.data_type()) => Ok(Some(n as usize)),
+            _ => Err(Error::plan(format!(
+                "{what} must be a non-negative integer, got {v}"
+            ))),
+        }
+    }
+
+    fn bind_set_expr(&mut self, body: &ast::SetExpr) -> Result<LogicalPlan> {
+        match body {
+            ast::SetExpr::Select(s) => self.bind_select(s, &[]),
+            ast::SetExpr::Query(q) => self.bind_query(q),
+            ast::SetExpr::Values(v) => self.bind_values(v),
+            ast::SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let op = match op {
+                    ast::SetOperator::Union => SetOpKind::Union,
+                    ast::SetOperator::Intersect => SetOpKind::Intersect,
+                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOpKind::Except,
+                };
+                let all = match set_quantifier {
+                    ast::SetQuantifier::All => true,
+                    ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+                    other => return Err(Error::unsupported(format!("set quantifier {other}"))),
+                };
+                let l = self.bind_set_expr(left)?;
+                let r = self.bind_set_expr(right)?;
+                set_operation(l, r, op, all)
+            }
+            other => Err(Error::unsupported(format!("'{other}' as a query"))),
+        }
+    }
+
+    fn bind_values(&mut self, v: &ast::Values) -> Result<LogicalPlan> {
+        let empty = PlanSchema::default();
+        let mut rows = Vec::with_capacity(v.rows.len());
+        let mut types: Vec<DataType> = Vec::new();
+        for row in &v.rows {
+            let bound = row
+                .content
+                .iter()
+                .map(|e| self.bind_typed(e, Ctx::plain(&empty)))
+                .collect::<Result<Vec<_>>>()?;
+            if !rows.is_empty() && bound.len() != types.len() {
+                return Err(Error::plan(format!(
+                    "VALUES rows have {} and {} columns",
+                    types.len(),
+                    bound.len()
+                )));
+            }
+            if types.is_empty() {
+                types = vec![DataType::Null; bound.len()];
+            }
+            for (t, (_, bt)) in types.iter_mut().zip(&bound) {
+                *t = common_type(t, bt).ok_or_else(|| {
+                    Error::type_error(format!("VALUES column mixes {t} and {bt}"))
+                })?;
+            }
+            rows.push(bound);
+        }
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .zip(&types)
+                    .map(|((e, et), t)| cast(e, &et, t))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let schema = PlanSchema::new(
+            types
+                .iter()
+                .enumerate()
+                .map(|(i, t)| PlanColumn::new(None, format!("column{}", i + 1), t.clone()))
+                .collect(),
+        );
+        Ok(LogicalPlan::Values { rows, schema })
+    }
+
+    fn bind_select(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<LogicalPlan> {
+        if s.top.is_some()
+            || s.into.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || s.qualify.is_some()
+            || !s.named_window.is_empty()
+        {
+            return Err(Error::unsupported(
+                "TOP, INTO, LATERAL VIEW, PREWHERE, QUALIFY and WINDOW clauses",
+            ));
+        }
+        // FROM
+        let mut plan = if s.from.is_empty() {
+            LogicalPlan::Values {
+                rows: vec![vec![]],
+                schema: PlanSchema::default(),
+            }
+        } else {
+            let mut iter = s.from.iter();
+            let mut plan = self.bind_table_with_joins(iter.next().expect("non-empty"))?;
+            for twj in iter {
+                let right = self.bind_table_with_joins(twj)?;
+                let schema = plan.schema().join(right.schema());
+                plan = LogicalPlan::Join {
+                    left: Box::new(plan),
+                    right: Box::new(right),
+                    kind: JoinKind::Cross,
+                    on: vec![],
+                    filter: None,
+                    schema,
+                };
+            }
+            plan
+        };
+        // WHERE
+        if let Some(w) = &s.selection {
+            if contains_aggregate(w) {
+                return Err(Error::plan("aggregate functions are not allowed in WHERE"));
+            }
+            let (pred, t) = self.bind_typed(w, Ctx::plain(plan.schema()))?;
+            let pred = match t {
+                DataType::Boolean => pred,
+                DataType::Null => cast(pred, &t, &DataType::Boolean)?,
+                other => {
+                    return Err(Error::type_error(format!(
+                        "WHERE needs a boolean condition, got {other}"
+                    )))
+                }
+            };
+            plan = LogicalPlan::Filter {
+                input: Box::new(plan),
+                predicate: pred,
+            };
+        }
+        // The select list, with * expanded.
+        let items = expand_items(&s.projection, plan.schema())?;
+        let group_by: &[A] = match &s.group_by {
+            ast::GroupByExpr::Expressions(exprs, mods) if mods.is_empty() => exprs,
+            ast::GroupByExpr::Expressions(..) => {
+                return Err(Error::unsupported("GROUP BY modifiers (ROLLUP, CUBE, ...)"))
+            }
+            ast::GroupByExpr::All(_) => return Err(Error::unsupported("GROUP BY ALL")),
+        };
+        let aggregating = !group_by.is_empty()
+            || s.having.is_some()
+            || items
+                .iter()
+                .any(|i| matches!(i, Item::Ast { expr, .. } if contains_aggregate(expr)))
+            || order_by.iter().any(|o| contains_aggregate(&o.expr));
+
+        let input_schema = plan.schema().clone();
+        let (pre, agg_ctx) = if aggregating {
+            let mut group = Vec::new();
+            for g in group_by {
+                let g_ast = self.group_key_ast(g, &items, &input_schema)?;
+                let bound = match g_ast {
+                    Ok(a) => {
+                        if contains_aggregate(a) {
+                            return Err(Error::plan(
+                                "aggregate functions are not allowed in GROUP BY",
+                            ));
+                        }
+                        self.bind_expr(a, Ctx::plain(&input_schema))?
+                    }
+                    Err(index) => Expr::Column(index),
+                };
+                if !group.contains(&bound) {
+                    group.push(bound);
+                }
+            }
+            let ctx = RefCell::new(AggCtx {
+                input: input_schema.clone(),
+                group,
+                aggs: vec![],
+            });
+            (None, Some(ctx))
+        } else {
+            (Some(input_schema.clone()), None)
+        };
+
+        // Bind the select list, HAVING and ORDER BY keys over the (grouped) input.
+        // For an aggregating query the aggregate's output schema is only known once
+        // every aggregate call is found, so bind against a placeholder and fix up.
+        let placeholder;
+        let ctx = match &agg_ctx {
+            Some(a) => {
+                placeholder = agg_placeholder_schema(&a.borrow());
+                Ctx {
+                    schema: &placeholder,
+                    agg: Some(a),
+                }
+            }
+            None => Ctx::plain(pre.as_ref().expect("set when not aggregating")),
+        };
+        let mut exprs = Vec::with_capacity(items.len());
+        let mut columns = Vec::with_capacity(items.len());
+        for item in &items {
+            match item {
+                Item::Ast { expr, name } => {
+                    let b = self.bind_expr(expr, ctx)?;
+                    let qualifier = match (&b, &agg_ctx) {
+                        (Expr::Column(i), None) => input_schema.columns[*i].qualifier.clone(),
+                        _ => None,
+                    };
+                    columns.push(PlanColumn::new(qualifier, name.clone(), DataType::Null));
+                    exprs.push(b);
+                }
+                Item::Column { index } => {
+                    let b = match &agg_ctx {
+                        Some(a) => {
+                            let pos = a
+                                .borrow()
+                                .group
+                                .iter()
+                                .position(|g| *g == Expr::Column(*index));
+                            Expr::Column(pos.ok_or_else(|| {
+                                Error::plan(format!(
+                                    "column '{}' must appear in the GROUP BY clause or be used in an aggregate function",
+                                    input_schema.columns[*index].name
+                                ))
+                            })?)
+                        }
+                        None => Expr::Column(*index),
+                    };
+                    let c = &input_schema.columns[*index];
+                    columns.push(PlanColumn::new(
+                        c.qualifier.clone(),
+                        c.name.clone(),
+                        DataType::Null,
+                    ));
+                    exprs.push(b);
+                }
+            }
+        }
+        let having = match &s.having {
+            Some(h) => {
+                let (b, t) = self.bind_typed(h, ctx)?;
+                Some(match t {
+                    DataType::Boolean => b,
+                    DataType::Null => cast(b, &t, &DataType::Boolean)?,
+                    other => {
+                        return Err(Error::type_error(format!(
+                            "HAVING needs a boolean condition, got {other}"
+                        )))
+                    }
+                })
+            }
+            None => None,
+        };
+        // ORDER BY keys: an output column (position, alias or equal expression) or
+        // a hidden extra column computed alongside the select list.
+        let visible = exprs.len();
+        let mut keys = Vec::with_capacity(order_by.len());
+        for o in order_by {
+            let (descending, nulls_first) = sort_options(o)?;
+            let index = match self.output_position(&o.expr, &columns)? {
+                Some(i) => i,
+                None => {
+                    let b = self.bind_expr(&o.expr, ctx)?;
+                    match exprs.iter().position(|e| *e == b) {
+                        Some(i) => i,
+                        None => {
+                            if s.distinct.is_some() {
+                                return Err(Error::plan("with SELECT DISTINCT, ORDER BY expressions must appear in the select list"));
+                            }
+                            exprs.push(b);
+                            columns.push(PlanColumn::new(
+                                None,
+                                format!("__order{}", keys.len()),
+                                DataType::Null,
+                            ));
+                            exprs.len() - 1
+                        }
+                    }
+                }
+            };
+            keys.push(SortExpr {
+                expr: Expr::Column(index),
+                descending,
+                nulls_first,
+            });
+        }
+
+        // Assemble: Aggregate -> Filter(HAVING) -> Project -> Distinct -> Sort -> Project.
+        if let Some(a) = agg_ctx {
+            let a = a.into_inner();
+            let schema = agg_output_schema(&a, &input_schema);
+            plan = LogicalPlan::Aggregate {
+                input: Box::new(plan),
+                group: a.group,
+                aggs: a.aggs,
+                schema,
+            };
+            if let Some(h) = having {
+                plan = LogicalPlan::Filter {
+                    input: Box::new(plan),
+                    predicate: h,
+                };
+            }
+        }
+        for (c, e) in columns.iter_mut().zip(&exprs) {
+            c.data_type = e.data_type(plan.schema());
+        }
+        let projected = PlanSchema::new(columns);
+        plan = LogicalPlan::Project {
+            input: Box::new(plan),
+            exprs,
+            schema: projected.clone(),
+        };
+        match &s.distinct {
+            None | Some(ast::Distinct::All) => {}
+            Some(ast::Distinct::Distinct) => {
+                plan = LogicalPlan::Distinct {
+                    input: Box::new(plan),
+                }
+            }
+            Some(ast::Distinct::On(_)) => return Err(Error::unsupported("DISTINCT ON")),
+        }
+        if !keys.is_empty() {
+            plan = LogicalPlan::Sort {
+                input: Box::new(plan),
+                keys,
+                fetch: None,
+            };
+        }
+        if projected.len() > visible {
+            let schema = PlanSchema::new(projected.columns[..visible].to_vec());
+            plan = LogicalPlan::Project {
+                input: Box::new(plan),
+                exprs: (0..visible).map(Expr::Column).collect(),
+                schema,
+            };
+        }
+        Ok(plan)
+    }
+
+    /// A GROUP BY key as written: a position or select-list alias means that
+    /// select item. `Err(index)` is a column from an expanded `*`.
+    fn group_key_ast<'q>(
+        &self,
+        g: &'q A,
+        items: &'q [Item<'q>],
+        input: &PlanSchema,
+    ) -> Result<std::result::Result<&'q A, usize>> {
+        if let Some(pos) = position_literal(g)? {
+            return match items.get(pos.wrapping_sub(1)) {
+                Some(Item::Ast { expr, .. }) => Ok(Ok(*expr)),
+                Some(Item::Column { index }) => Ok(Err(*index)),
+                None => Err(Error::plan(format!(
+                    "GROUP BY position {pos} is not in the select list (1 to {})",
+                    items.len()
+                ))),
+            };
+        }
+        if let A::Identifier(id) = g {
+            if resolve(input, None, &id.value)?.is_none() {
+                for item in items {
+                    if let Item::Ast { expr, name } = item {
+                        if name.eq_ignore_ascii_case(&id.value) && !contains_aggregate(expr) {
+                            return Ok(Ok(*expr));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Ok(g))
+    }
+
+    /// An ORDER BY key that names an output column: a position or an alias.
+    fn output_position(&self, e: &A, columns: &[PlanColumn]) -> Result<Option<usize>> {
+        if let Some(pos) = position_literal(e)? {
+            return if pos >= 1 && pos <= columns.len() {
+                Ok(Some(pos - 1))
+            } else {
+                Err(Error::plan(format!(
+                    "ORDER BY position {pos} is not in the select list (1 to {})",
+                    columns.len()
+                )))
+            };
+        }
+        if let A::Identifier(id) = e {
+            let found: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.name.eq_ignore_ascii_case(&id.value))
+                .map(|(i, _)| i)
+                .collect();
+            if found.len() == 1 {
+                return Ok(Some(found[0]));
+            }
+        }
+        Ok(None)
+    }
+
+    /// ORDER BY over a set operation or VALUES: keys name output columns.
+    fn order_output(
+        &mut self,
+        plan: LogicalPlan,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<LogicalPlan> {
+        let schema = plan.schema().clone();
+        let mut keys = Vec::with_capacity(order_by.len());
+        for o in order_by {
+            let (descending, nulls_first) = sort_options(o)?;
+            let expr = match self.output_position(&o.expr, &schema.columns)? {
+                Some(i) => Expr::Column(i),
+                None => self.bind_expr(&o.expr, Ctx::plain(&schema))?,
+            };
+            keys.push(SortExpr {
+                expr,
+                descending,
+                nulls_first,
+            });
+        }
+        Ok(LogicalPlan::Sort {
+            input: Box::new(plan),
+            keys,
+            fetch: None,
+        })
+    }
+
+    fn bind_table_with_joins(&mut self, twj: &ast::TableWithJoins) -> Result<LogicalPlan> {
+        let mut plan = self.bind_table_factor(&twj.relation)?;
+        for join in &twj.joins {
+            let right = self.bind_table_factor(&join.relation)?;
+            plan = self.bind_join(plan, right, &join.join_operator)?;
+        }
+        Ok(plan)
+    }
+
+    fn bind_table_factor(&mut self, t: &ast::TableFactor) -> Result<LogicalPlan> {
+        match t {
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args,
+                version,
+                ..
+            } => {
+                if args.is_some() {
+                    return Err(Error::unsupported(format!("table function {name}()")));
+                }
+                if version.is_some() {
+                    return Err(Error::unsupported("time travel (FOR ...)"));
+                }
+                let full = name
+                    .0
+                    .iter()
+                    .map(|p| {
+                        p.as_ident()
+                            .map(|i| i.value.clone())
+                            .unwrap_or_else(|| p.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .unwrap_or_else(|| full.clone());
+                let columns = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                let lower = full.to_lowercase();
+                if let Some(cte) = self.ctes.iter().rev().find_map(|f| f.get(&lower)) {
+                    return rename(
+                        LogicalPlan::Shared(Arc::clone(cte)),
+                        Some(&qualifier),
+                        columns,
+                    );
+                }
+                let table = self.catalog.resolve(&full)?;
+                let arrow = table.schema();
+                let aliases = table.column_aliases();
+                let schema = PlanSchema::new(
+                    arrow
+                        .fields()
+                        .iter()
+                        .map(|f| {
+                            let mut c = PlanColumn::new(
+                                Some(qualifier.clone()),
+                                f.name().clone(),
+                                f.data_type().clone(),
+                            );
+                            c.aka = aliases
+                                .iter()
+                                .find(|(_, real)| real == f.name())
+                                .map(|(a, _)| a.to_string());
+                            c
+                        })
+                        .collect(),
+                );
+                let scan = LogicalPlan::Scan {
+                    name: full,
+                    table,
+                    projection: None,
+                    schema,
+                };
+                if columns.is_empty() {
+                    Ok(scan)
+                } else {
+                    rename(scan, Some(&qualifier), columns)
+                }
+            }
+            ast::TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if *lateral {
+                    return Err(Error::unsupported("LATERAL subqueries"));
+                }
+                // A subquery in FROM does not see the columns of the query it is in.
+                let outer = std::mem::take(&mut self.outer);
+                let correlated = std::mem::take(&mut self.correlated);
+                let plan = self.bind_query(subquery);
+                self.outer = outer;
+                self.correlated = correlated;
+                let plan = plan?;
+                match alias {
+                    Some(a) => rename(plan, Some(&a.name.value), &a.columns),
+                    None => rename(plan, None, &[]),
+                }
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let plan = self.bind_table_with_joins(table_with_joins)?;
+                match alias {
+                    Some(a) => rename(plan, Some(&a.name.value), &a.columns),
+                    None => Ok(plan),
+                }
+            }
+            other => Err(Error::unsupported(format!("'{other}' in FROM"))),
+        }
+    }
+
+    fn bind_join(
+        &mut self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        op: &ast::JoinOperator,
+    ) -> Result<LogicalPlan> {
+        use ast::JoinOperator as J;
+        let (kind, constraint) = match op {
+            J::Join(c) | J::Inner(c) => (JoinKind::Inner, Some(c)),
+            J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, Some(c)),
+            J::Right(c) | J::RightOuter(c) => (JoinKind::Right, Some(c)),
+            J::FullOuter(c) => (JoinKind::Full, Some(c)),
+            J::CrossJoin(c) => (JoinKind::Cross, Some(c)),
+            other => {
+                return Err(Error::unsupported(
+                    format!("join '{other:?}'")
+                        .split('(')
+                        .next()
+                        .unwrap_or("this join")
+                        .to_string(),
+                ))
+            }
+        };
+        if kind != JoinKind::Cross && matches!(constraint, Some(ast::JoinConstraint::None) | None) {
+            return Err(Error::plan(
+                "this JOIN needs ON or USING (or write CROSS JOIN)",
+            ));
+        }
+        let nl = left.schema().len();
+        let mut schema = left.schema().join(right.schema());
+        let mut on = Vec::new();
+        let mut filter = None;
+        let using_names: Vec<String> = match constraint {
+            Some(ast::JoinConstraint::Using(names)) => names
+                .iter()
+                .map(|n| {
+                    n.0.last()
+                        .and_then(|p| p.as_ident())
+                        .map(|i| i.value.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+            Some(ast::JoinConstraint::Natural) => left
+                .schema()
+                .columns
+                .iter()
+                .filter(|c| {
+                    !c.hidden
+                        && right
+                            .schema()
+                            .columns
+                            .iter()
+                            .any(|r| !r.hidden && r.name.eq_ignore_ascii_case(&c.name))
+                })
+                .map(|c| c.name.clone())
+                .collect(),
+            _ => vec![],
+        };
+        for name in &using_names {
+            let li = resolve(left.schema(), None, name)?.ok_or_else(|| {
+                Error::unknown_column(name, super::scope::candidates(left.schema()))
+            })?;
+            let ri = resolve(right.schema(), None, name)?.ok_or_else(|| {
+                Error::unknown_column(name, super::scope::candidates(right.schema()))
+            })?;
+            let lt = left.schema().columns[li].data_type.clone();
+            let rt = right.schema().columns[ri].data_type.clone();
+            let key = compare(Expr::Column(li), &lt, BinaryOp::Eq, Expr::Column(ri), &rt)?;
+            if let Expr::Binary {
+                left: l, right: r, ..
+            } = key
+            {
+                on.push((*l, *r));
+            }
+            schema.columns[nl + ri].hidden = true;
+        }
+        match constraint {
+            Some(ast::JoinConstraint::On(e)) => {
+                let (b, t) = self.bind_typed(e, Ctx::plain(&schema))?;
+                if t != DataType::Boolean {
+                    return Err(Error::type_error(format!(
+                        "the JOIN condition must be boolean, got {t}"
+                    )));
+                }
+                let (keys, rest) = split_equi_keys(b, nl);
+                on = keys;
+                filter = Expr::conjunction(rest);
+            }
+            Some(ast::JoinConstraint::None)
+            | Some(ast::JoinConstraint::Using(_))
+            | Some(ast::JoinConstraint::Natural)
+            | None => {}
+            Some(other) => return Err(Error::unsupported(format!("join constraint {other:?}"))),
+        }
+        let kind = if kind == JoinKind::Inner
+            && on.is_empty()
+            && filter.is_none()
+            && using_names.is_empty()
+        {
+            JoinKind::Cross
+        } else {
+            kind
+        };
+        let kind = if kind == JoinKind::Cross && (!on.is_empty() || filter.is_some()) {
+            JoinKind::Inner
+        } else {
+            kind
+        };
+        Ok(LogicalPlan::Join {
+            left: Box::new(left),
+            right: Box::new(right),
+            kind,
+            on,
+            filter,
+            schema,
+        })
+    }
+}
+
+/// Splits a join condition over `left ++ right` columns into equi-join key pairs
+/// (left expression, right expression re-based to the right input) and the rest.
+pub(crate) fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<Expr>) {
+    let mut keys = Vec::new();
+    let mut rest = Vec::new();
+    for c in cond.split_conjunction() {
+        if let Expr::Binary {
+            op: BinaryOp::Eq,
+            left,
+            right,
+        } = &c
+        {
+            let side = |e: &Expr| -> Option<bool> {
+                let cols = e.columns();
+                if cols.is_empty() || has_subquery(e) {
+                    None
+                } else if cols.iter().all(|&i| i < nl) {
+                    Some(true)
+                } else if cols.iter().all(|&i| i >= nl) {
+                    Some(false)
+                } else {
+                    None
+                }
+            };
+            match (side(left), side(right)) {
+                (Some(true), Some(false)) => {
+                    keys.push((left.as_ref().clone(), shift(right, nl)));
+                    continue;
+                }
+                (Some(false), Some(true)) => {
+                    keys.push((right.as_ref().clone(), shift(left, nl)));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        rest.push(c);
+    }
+    (keys, rest)
+}
+
+fn has_subquery(e: &Expr) -> bool {
+    let mut found = false;
+    e.visit(&mut |x| {
+        if matches!(
+            x,
+            Expr::ScalarSubquery(_)
+                | Expr::InSubquery { .. }
+                | Expr::Exists { .. }
+                | Expr::OuterColumn { .. }
+        ) {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Re-bases column references by `-by` (right-side expressions of a join).
+pub(crate) fn shift(e: &Expr, by: usize) -> Expr {
+    e.transform(&mut |x| match x {
+        Expr::Column(i) => Some(Expr::Column(i - by)),
+        _ => None,
+    })
+}
+
+fn sort_options(o: &ast::OrderByExpr) -> Result<(bool, bool)> {
+    let descending = match &o.options.sort {
+        None | Some(ast::OrderBySort::Asc) => false,
+        Some(ast::OrderBySort::Desc) => true,
+        Some(other) => return Err(Error::unsupported(format!("ORDER BY {other:?}"))),
+    };
+    // NULLs sort as the largest value by default (PostgreSQL, DuckDB: NULLS LAST for ASC).
+    let nulls_first = o.options.nulls_first.unwrap_or(descending);
+    Ok((descending, nulls_first))
+}
+
+/// A bare integer literal in GROUP BY or ORDER BY is a 1-based position.
+fn position_literal(e: &A) -> Result<Option<usize>> {
+    if let A::Value(v) = e {
+        if let ast::Value::Number(n, _) = &v.value {
+            return n
+                .parse::<usize>()
+                .map(Some)
+                .map_err(|_| Error::plan(format!("'{n}' is not a valid position")));
+        }
+    }
+    Ok(None)
+}
+
+fn expand_items<'q>(
+    projection: &'q [ast::SelectItem],
+    input: &PlanSchema,
+) -> Result<Vec<Item<'q>>> {
+    let mut items = Vec::new();
+    for p in projection {
+        match p {
+            ast::SelectItem::UnnamedExpr(e) => items.push(Item::Ast {
+                expr: e,
+                name: output_name(e),
+            }),
+            ast::SelectItem::ExprWithAlias { expr, alias } => items.push(Item::Ast {
+                expr,
+                name: alias.value.clone(),
+            }),
+            ast::SelectItem::Wildcard(opts) => {
+                let excluded = excluded_names(opts);
+                for (i, c) in input.columns.iter().enumerate() {
+                    if !c.hidden && !excluded.iter().any(|x| x.eq_ignore_ascii_case(&c.name)) {
+                        items.push(Item::Column { index: i });
+                    }
+                }
+            }
+            ast::SelectItem::QualifiedWildcard(kind, opts) => {
+                let q = match kind {
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(n) => {
+                        n.0.iter()
+                            .map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    }
+                    ast::SelectItemQualifiedWildcardKind::Expr(e) => {
+                        return Err(Error::unsupported(format!("'{e}.*'")))
+                    }
+                };
+                let excluded = excluded_names(opts);
+                let before = items.len();
+                for (i, c) in input.columns.iter().enumerate() {
+                    if c.qualifier
+                        .as_deref()
+                        .is_some_and(|cq| cq.eq_ignore_ascii_case(&q))
+                        && !excluded.iter().any(|x| x.eq_ignore_ascii_case(&c.name))
+                    {
+                        items.push(Item::Column { index: i });
+                    }
+                }
+                if items.len() == before && !super::scope::has_qualifier(input, &q) {
+                    return Err(Error::unknown_table(
+                        &q,
+                        input.columns.iter().filter_map(|c| c.qualifier.clone()),
+                    ));
+                }
+            }
+            other => return Err(Error::unsupported(format!("select item '{other}'"))),
+        }
+    }
+    Ok(items)
+}
+
+fn excluded_names(opts: &ast::WildcardAdditionalOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(ex) = &opts.opt_exclude {
+        match ex {
+            ast::ExcludeSelectItem::Single(i) => {
+                out.push(i.to_string().trim_matches('"').to_string())
+            }
+            ast::ExcludeSelectItem::Multiple(v) => out.extend(
+                v.iter()
+                    .map(|i| i.to_string().trim_matches('"').to_string()),
+            ),
+        }
+    }
+    if let Some(ex) = &opts.opt_except {
+        out.push(ex.first_element.value.clone());
+        out.extend(ex.additional_elements.iter().map(|i| i.value.clone()));
+    }
+    out
+}
+
+/// The name of an unaliased select item: a column's own name, otherwise the
+/// expression as written.
+fn output_name(e: &A) -> String {
+    match e {
+        A::Identifier(id) => id.value.clone(),
+        A::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()).unwrap_or_default(),
+        A::Nested(inner) => output_name(inner),
+        // Printing recurses per level: a tree too deep to bind gets a plain name
+        // (binding it then fails with a clear error).
+        other if super::aggregates::deeper_than(other, super::MAX_EXPR_DEPTH) => "expr".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Placeholder output schema for binding an aggregating select list: group
+/// keys then aggregates, types unknown until all aggregates are found.
+fn agg_placeholder_schema(a: &AggCtx) -> PlanSchema {
+    let mut schema = agg_output_schema(a, &a.input);
+    // Room for aggregates not yet found: correlated subqueries see only keys.
+    schema.columns.truncate(a.group.len());
+    schema
+}
+
+pub(super) fn agg_output_schema(a: &AggCtx, input: &PlanSchema) -> PlanSchema {
+    let mut columns: Vec<PlanColumn> = a
+        .group
+        .iter()
+        .map(|g| match g {
+            Expr::Column(i) => input.columns[*i].clone(),
+            other => PlanColumn::new(None, other.to_string(), other.data_type(input)),
+        })
+        .collect();
+    for (i, agg) in a.aggs.iter().enumerate() {
+        columns.push(PlanColumn::new(
+            None,
+            format!("__agg{i}"),
+            agg.data_type(input),
+        ));
+    }
+    PlanSchema::new(columns)
+}
+
+/// Gives a plan's columns a new qualifier and, optionally, new names.
+fn rename(
+    plan: LogicalPlan,
+    qualifier: Option<&str>,
+    names: &[ast::TableAliasColumnDef],
+) -> Result<LogicalPlan> {
+    let mut schema = plan.schema().requalify(qualifier);
+    if names.len() > schema.len() {
+        return Err(Error::plan(format!(
+            "{} column names given for {} columns",
+            names.len(),
+            schema.len()
+        )));
+    }
+    for (c, n) in schema.columns.iter_mut().zip(names) {
+        c.name = n.name.value.clone();
+        c.aka = None;
+    }
+    Ok(LogicalPlan::Rename {
+        input: Box::new(plan),
+        schema,
+    })
+}
+
+/// UNION / INTERSECT / EXCEPT, casting both sides to common column types.
+fn set_operation(l: LogicalPlan, r: LogicalPlan, op: SetOpKind, all: bool) -> Result<LogicalPlan> {
+    let (ls, rs) = (l.schema().clone(), r.schema().clone());
+    if ls.len() != rs.len() {
+        let name = match op {
+            SetOpKind::Union => "UNION",
+            SetOpKind::Intersect => "INTERSECT",
+            SetOpKind::Except => "EXCEPT",
+        };
+        return Err(Error::plan(format!(
+            "each side of {name} must have the same number of columns ({} and {})",
+            ls.len(),
+            rs.len()
+        )));
+    }
+    let types = ls
+        .columns
+        .iter()
+        .zip(&rs.columns)
+        .map(|(a, b)| {
+            common_type(&a.data_type, &b.data_type).ok_or_else(|| {
+                Error::type_error(format!(
+                    "{op:?} column '{}' mixes {} and {}",
+                    a.name, a.data_type, b.data_type
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let coerce = |plan: LogicalPlan, s: &PlanSchema| -> Result<LogicalPlan> {
+        if s.columns.iter().zip(&types).all(|(c, t)| c.data_type == *t) {
+            return Ok(plan);
+        }
+        let exprs = s
+            .columns
+            .iter()
+            .zip(&types)
+            .enumerate()
+            .map(|(i, (c, t))| cast(Expr::Column(i), &c.data_type, t))
+            .collect::<Result<Vec<_>>>()?;
+        let schema = PlanSchema::new(
+            s.columns
+                .iter()
+                .zip(&types)
+                .map(|(c, t)| PlanColumn::new(None, c.name.clone(), t.clone()))
+                .collect(),
+        );
+        Ok(LogicalPlan::Project {
+            input: Box::new(plan),
+            exprs,
+            schema,
+        })
+    };
+    let schema = PlanSchema::new(
+        ls.columns
+            .iter()
+            .zip(&types)
+            .map(|(c, t)| PlanColumn::new(None, c.name.clone(), t.clone()))
+            .collect(),
+    );
+    Ok(LogicalPlan::SetOp {
+        left: Box::new(coerce(l, &ls)?),
+        right: Box::new(coerce(r, &rs)?),
+        op,
+        all,
+        schema,
+    })
+}

@@ -1,0 +1,12 @@
+//! SQL text to logical plan: [`parse`] (sqlparser with tern's dialect), then the
+//! binder, which resolves names against the catalog, checks and reconciles types,
+//! and builds a [`LogicalPlan`](crate::plan::LogicalPlan).
+
+mod binder;
+mod dialect;
+mod parser;
+
+pub(crate) use binder::{shift as shift_columns, split_equi_keys as split_join_condition};
+pub use binder::{Binder, Statement};
+pub use dialect::TernDialect;
+pub use parser::parse;

@@ -1,0 +1,406 @@
+//! SQL semantics over small in-memory tables (engine-core alone, no datasets).
+
+use arrow_array::cast::AsArray;
+use arrow_array::RecordBatch;
+use engine_core::{Engine, Error};
+
+fn engine() -> Engine {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE t (id INTEGER, name VARCHAR, score DOUBLE, grp VARCHAR);
+         INSERT INTO t VALUES (1, 'ann', 1.5, 'a'), (2, 'bob', NULL, 'a'), (3, 'cy', 3.0, 'b'), (4, NULL, 4.0, NULL);
+         CREATE TABLE u (id INTEGER, tag VARCHAR);
+         INSERT INTO u VALUES (1, 'x'), (1, 'y'), (3, 'z'), (9, 'w')",
+    )
+    .unwrap();
+    e
+}
+
+/// The result as rows of strings (NULL as "NULL"), in result order.
+fn rows(e: &Engine, sql: &str) -> Vec<String> {
+    let r = e.query(sql).unwrap_or_else(|err| panic!("{sql}: {err}"));
+    let b: RecordBatch = r.concat().unwrap();
+    let cols: Vec<_> = b
+        .columns()
+        .iter()
+        .map(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).unwrap())
+        .collect();
+    (0..b.num_rows())
+        .map(|i| {
+            cols.iter()
+                .map(|c| {
+                    c.as_string::<i32>()
+                        .iter()
+                        .nth(i)
+                        .unwrap()
+                        .unwrap_or("NULL")
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn projection_filter_and_expressions() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id * 2 + 1 AS x FROM t WHERE id BETWEEN 2 AND 3 ORDER BY x"
+        ),
+        ["5", "7"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT name FROM t WHERE name LIKE '_o%' OR name ILIKE 'C%' ORDER BY 1"
+        ),
+        ["bob", "cy"]
+    );
+    assert_eq!(rows(&e, "SELECT id FROM t WHERE name IS NULL"), ["4"]);
+    assert_eq!(
+        rows(&e, "SELECT id FROM t WHERE id IN (1, 3, NULL) ORDER BY id"),
+        ["1", "3"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM t WHERE id NOT IN (1, 2) ORDER BY id"),
+        ["3", "4"]
+    );
+    assert_eq!(rows(&e, "SELECT CASE WHEN id < 2 THEN 'low' WHEN id < 4 THEN 'mid' ELSE 'high' END FROM t ORDER BY id"), ["low", "mid", "mid", "high"]);
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT CASE grp WHEN 'a' THEN 1 ELSE 0 END FROM t ORDER BY id"
+        ),
+        ["1", "1", "0", "0"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT CAST('42' AS INTEGER) + 1, TRY_CAST('x' AS INTEGER), '7'::INTEGER * 2"
+        ),
+        ["43|NULL|14"]
+    );
+}
+
+#[test]
+fn null_semantics_and_division() {
+    let e = engine();
+    assert_eq!(
+        rows(&e, "SELECT 7 / 2, 7 / 0, 7 % 0, NULL + 1, 1 = NULL"),
+        ["3.5|NULL|NULL|NULL|NULL"]
+    );
+    e.query("SET integer_division = true").unwrap();
+    assert_eq!(rows(&e, "SELECT 7 / 2, -7 / 2, 7.0 / 2"), ["3|-3|3.5"]);
+    assert!(matches!(
+        e.query("SET integer_division = maybe"),
+        Err(Error::Plan(_))
+    ));
+    assert!(matches!(
+        e.query("SET no_such_setting = 1"),
+        Err(Error::UnknownName { .. })
+    ));
+}
+
+#[test]
+fn scalar_functions() {
+    let e = engine();
+    assert_eq!(
+        rows(&e, "SELECT UPPER('aé'), LOWER('AB'), LENGTH('héllo'), SUBSTRING('abcdef', 2, 3), SUBSTRING('abcdef' FROM 4), CONCAT('a', NULL, 'b'), TRIM('  x '), REPLACE('aXbX', 'X', '-')"),
+        ["AÉ|ab|5|bcd|def|ab|x|a-b-"]
+    );
+    assert_eq!(rows(&e, "SELECT ROUND(2.567, 2), ROUND(2.5), ABS(-3), FLOOR(-1.5), CEIL(1.2), COALESCE(NULL, 2, 3), NULLIF(1, 1), NULLIF(1, 2)"), ["2.57|3.0|3|-2.0|2.0|2|NULL|1"]);
+    let now = rows(&e, "SELECT NOW() IS NOT NULL, CURRENT_DATE IS NOT NULL");
+    assert_eq!(now, ["true|true"]);
+}
+
+#[test]
+fn aggregates_and_grouping() {
+    let e = engine();
+    assert_eq!(rows(&e, "SELECT COUNT(*), COUNT(name), COUNT(score), SUM(id), AVG(score), MIN(name), MAX(score) FROM t"), ["4|3|3|10|2.8333333333333335|ann|4.0"]);
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT grp, COUNT(*), SUM(score) FROM t GROUP BY grp"
+        )),
+        ["NULL|1|4.0", "a|2|1.5", "b|1|3.0"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT grp, COUNT(*) AS n FROM t GROUP BY 1 HAVING COUNT(*) > 1"
+        ),
+        ["a|2"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(DISTINCT grp), COUNT(*) FILTER (WHERE id > 2) FROM t"
+        ),
+        ["2|2"]
+    );
+    assert_eq!(rows(&e, "SELECT SUM(id) FROM t WHERE id > 100"), ["NULL"]);
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(NULL), COUNT(DISTINCT NULL), MAX(NULL), SUM(NULL) FROM t"
+        ),
+        ["0|0|NULL|NULL"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT 1 IN (SELECT NULL), 1 NOT IN (SELECT NULL), NULL IN (1)"
+        ),
+        ["NULL|NULL|NULL"]
+    );
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM t WHERE id > 100"), ["0"]);
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT id % 2 AS parity, COUNT(*) FROM t GROUP BY parity"
+        )),
+        ["0|2", "1|2"]
+    );
+    let err = e.query("SELECT name, COUNT(*) FROM t").unwrap_err();
+    assert!(err.to_string().contains("GROUP BY"), "{err}");
+    assert!(matches!(
+        e.query("SELECT SUM(name) FROM t"),
+        Err(Error::Type(_))
+    ));
+}
+
+#[test]
+fn ordering_limit_distinct() {
+    let e = engine();
+    assert_eq!(
+        rows(&e, "SELECT score FROM t ORDER BY score DESC NULLS LAST"),
+        ["4.0", "3.0", "1.5", "NULL"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT score FROM t ORDER BY score NULLS FIRST"),
+        ["NULL", "1.5", "3.0", "4.0"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM t ORDER BY id LIMIT 2 OFFSET 1"),
+        ["2", "3"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT name AS n FROM t ORDER BY n LIMIT 1"),
+        ["ann"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT name FROM t ORDER BY id DESC LIMIT 1"),
+        ["NULL"]
+    );
+    assert_eq!(
+        sorted(rows(&e, "SELECT DISTINCT grp FROM t")),
+        ["NULL", "a", "b"]
+    );
+}
+
+#[test]
+fn joins() {
+    let e = engine();
+    assert_eq!(
+        sorted(rows(&e, "SELECT t.id, u.tag FROM t JOIN u ON t.id = u.id")),
+        ["1|x", "1|y", "3|z"]
+    );
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT t.id, u.tag FROM t LEFT JOIN u ON t.id = u.id"
+        )),
+        ["1|x", "1|y", "2|NULL", "3|z", "4|NULL"]
+    );
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT t.id, u.tag FROM t RIGHT JOIN u ON t.id = u.id"
+        )),
+        ["1|x", "1|y", "3|z", "NULL|w"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT COUNT(*) FROM t FULL JOIN u ON t.id = u.id"),
+        ["6"]
+    );
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM t CROSS JOIN u"), ["16"]);
+    assert_eq!(
+        sorted(rows(&e, "SELECT id, tag FROM t JOIN u USING (id)")),
+        ["1|x", "1|y", "3|z"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT * FROM t JOIN u USING (id) WHERE tag = 'z'"),
+        ["3|cy|3.0|b|z"]
+    );
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT t.id, u.tag FROM t, u WHERE t.id = u.id AND u.tag <> 'x'"
+        )),
+        ["1|y", "3|z"]
+    );
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT a.id, b.id FROM t a JOIN t b ON a.id < b.id AND b.id < 3"
+        )),
+        ["1|2"]
+    );
+    let err = e
+        .query("SELECT id FROM t JOIN u ON t.id = u.id")
+        .unwrap_err();
+    assert!(matches!(err, Error::Ambiguous(_)), "{err}");
+}
+
+#[test]
+fn subqueries_ctes_and_set_operations() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT name FROM t WHERE id = (SELECT MAX(id) FROM u WHERE id < 5)"
+        ),
+        ["cy"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM t WHERE id IN (SELECT id FROM u) ORDER BY id"
+        ),
+        ["1", "3"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id) ORDER BY id"
+        ),
+        ["1", "3"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, (SELECT COUNT(*) FROM u WHERE u.id = t.id) FROM t ORDER BY id"
+        ),
+        ["1|2", "2|0", "3|1", "4|0"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT x FROM (SELECT id * 10 AS x FROM t) AS s WHERE x > 20 ORDER BY x"
+        ),
+        ["30", "40"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "WITH big AS (SELECT * FROM t WHERE id > 2) SELECT COUNT(*) FROM big b1, big b2"
+        ),
+        ["4"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM t UNION SELECT id FROM u ORDER BY 1"),
+        ["1", "2", "3", "4", "9"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*) FROM (SELECT id FROM t UNION ALL SELECT id FROM u)"
+        ),
+        ["8"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM t INTERSECT SELECT id FROM u ORDER BY 1"),
+        ["1", "3"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM t EXCEPT SELECT id FROM u ORDER BY 1"),
+        ["2", "4"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT 1 UNION ALL SELECT 2.5 ORDER BY 1"),
+        ["1.0", "2.5"]
+    );
+    let err = e
+        .query("SELECT id FROM t WHERE id = (SELECT id FROM u)")
+        .unwrap_err();
+    assert!(err.to_string().contains("at most one"), "{err}");
+}
+
+#[test]
+fn metadata_statements() {
+    let e = engine();
+    assert_eq!(
+        rows(&e, "DESCRIBE t"),
+        [
+            "id|INTEGER|YES",
+            "name|VARCHAR|YES",
+            "score|DOUBLE|YES",
+            "grp|VARCHAR|YES"
+        ]
+    );
+    assert_eq!(rows(&e, "SHOW COLUMNS FROM u").len(), 2);
+    let plan = rows(
+        &e,
+        "EXPLAIN SELECT t.id FROM t, u WHERE t.id = u.id AND t.id > 1",
+    );
+    assert!(
+        plan.iter().any(|l| l.contains("Inner Join on=[#0 = #0]")),
+        "{plan:?}"
+    );
+    assert!(
+        plan.iter().any(|l| l.trim_start().starts_with("Filter")),
+        "{plan:?}"
+    );
+    e.query("DROP TABLE u").unwrap();
+    assert!(matches!(
+        e.query("SELECT * FROM u"),
+        Err(Error::UnknownName { kind: "table", .. })
+    ));
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let e = engine();
+    let msg = |sql: &str| e.query(sql).unwrap_err().to_string();
+    assert_eq!(
+        msg("SELECT nmae FROM t"),
+        "unknown column 'nmae' (did you mean 'name'?)"
+    );
+    assert_eq!(
+        msg("SELECT * FROM tt"),
+        "unknown table 'tt' (did you mean 't'?)"
+    );
+    assert!(msg("SELECT uper(name) FROM t").contains("did you mean 'upper'"));
+    assert!(msg("SELECT 'a' + 1").starts_with("type error"));
+    assert!(msg("SELECT * FROM t WHERE id").starts_with("type error"));
+    let syntax = e.query("SELECT *\nFROM t\nWHERE id = = 1").unwrap_err();
+    match syntax {
+        Error::Syntax { line, column, .. } => assert_eq!((line, column), (3, 12)),
+        other => panic!("{other}"),
+    }
+    assert!(matches!(
+        e.query("SELECT 1 +"),
+        Err(Error::Syntax { line: 1, .. })
+    ));
+}
+
+#[test]
+fn register_batches_and_case_insensitive_names() {
+    let e = Engine::new();
+    let b = RecordBatch::try_from_iter([(
+        "Value",
+        std::sync::Arc::new(arrow_array::Int64Array::from(vec![5, 6])) as _,
+    )])
+    .unwrap();
+    e.register_batches("MyTable", vec![b]).unwrap();
+    assert_eq!(rows(&e, "SELECT SUM(value) FROM mytable"), ["11"]);
+    assert!(e.register_batches("x", vec![]).is_err());
+}

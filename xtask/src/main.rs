@@ -1,0 +1,176 @@
+//! Project tasks, run as `cargo xtask <task>`:
+//!
+//! - `test`: every test: the workspace's unit, integration and doc tests, then
+//!   the conformance ratchet. This is what CI runs (`.ci/run`).
+//! - `slt [--bless] [--verbose] [PATH...]`: run sqllogictest conformance files
+//!   (all of tests/conformance by default), print one line per file and a total,
+//!   and fail if any file passes fewer records than its committed baseline.
+//!   `--bless` writes the new counts as the baseline.
+
+mod slt;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const BASELINE: &str = "tests/conformance/baseline.txt";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    if let Err(e) = std::env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {e}", root.display());
+        return ExitCode::from(2);
+    }
+    match args.first().map(String::as_str) {
+        Some("slt") => slt_command(&args[1..]),
+        Some("test") => test_command(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...]>");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_baseline() -> BTreeMap<String, usize> {
+    std::fs::read_to_string(BASELINE)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let (n, path) = l.trim().split_once(char::is_whitespace)?;
+            Some((path.trim().to_string(), n.parse().ok()?))
+        })
+        .collect()
+}
+
+fn slt_command(args: &[String]) -> ExitCode {
+    let bless = args.iter().any(|a| a == "--bless");
+    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
+    let paths: Vec<PathBuf> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+        .collect();
+    let files: Vec<PathBuf> = if paths.is_empty() {
+        slt::find_files(Path::new("tests/conformance"))
+    } else {
+        paths
+            .iter()
+            .flat_map(|p| {
+                if p.is_dir() {
+                    slt::find_files(p)
+                } else {
+                    vec![p.clone()]
+                }
+            })
+            .collect()
+    };
+    if files.is_empty() {
+        eprintln!("slt: no .slt or .test files found");
+        return ExitCode::from(2);
+    }
+    let baseline = read_baseline();
+    let mut total = slt::Counts::default();
+    let mut current = BTreeMap::new();
+    let mut regressions = Vec::new();
+    for f in &files {
+        let name = f.to_string_lossy().replace('\\', "/");
+        match slt::run_file(f) {
+            Ok((c, failures)) => {
+                println!(
+                    "{name}: {} passed, {} failed, {} skipped",
+                    c.passed, c.failed, c.skipped
+                );
+                if verbose {
+                    for fail in failures.iter().take(200) {
+                        println!(
+                            "  line {}: {}\n    {}",
+                            fail.line,
+                            fail.sql.replace('\n', " "),
+                            fail.reason
+                        );
+                    }
+                }
+                total.passed += c.passed;
+                total.failed += c.failed;
+                total.skipped += c.skipped;
+                if let Some(&base) = baseline.get(&name) {
+                    if c.passed < base {
+                        regressions.push(format!("{name}: {} passed, baseline {base}", c.passed));
+                    }
+                }
+                current.insert(name, c.passed);
+            }
+            Err(e) => {
+                println!("{name}: cannot run: {e}");
+                regressions.push(format!("{name}: cannot run"));
+            }
+        }
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if bless {
+        let mut merged = baseline;
+        merged.extend(current);
+        let mut text = String::from("# Conformance ratchet: records passed per file. Counts may rise (run\n# `cargo xtask slt --bless` and commit) but never fall.\n");
+        for (path, n) in &merged {
+            text.push_str(&format!("{n} {path}\n"));
+        }
+        if let Err(e) = std::fs::write(BASELINE, text) {
+            eprintln!("slt: cannot write {BASELINE}: {e}");
+            return ExitCode::from(2);
+        }
+        println!("baseline written to {BASELINE}");
+        return ExitCode::SUCCESS;
+    }
+    if regressions.is_empty() {
+        println!("ratchet: no file below its baseline ({BASELINE})");
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "ratchet: {} file(s) fell below the baseline:",
+            regressions.len()
+        );
+        for r in &regressions {
+            println!("  {r}");
+        }
+        ExitCode::from(1)
+    }
+}
+
+fn test_command(args: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut steps: Vec<(&str, bool)> = Vec::new();
+    let status = Command::new(&cargo)
+        .args(["test", "--workspace", "--all-features"])
+        .args(args)
+        .status();
+    steps.push(("cargo test", status.map(|s| s.success()).unwrap_or(false)));
+    let slt_ok = slt_command(&[]) == ExitCode::SUCCESS;
+    steps.push(("conformance ratchet", slt_ok));
+    let failed: Vec<&str> = steps
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(n, _)| *n)
+        .collect();
+    for (name, ok) in &steps {
+        println!("step {name}: {}", if *ok { "ok" } else { "FAILED" });
+    }
+    println!(
+        "{} passed, {} failed",
+        steps.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
