@@ -6,7 +6,17 @@
 //!   (all of tests/conformance by default), print one line per file and a total,
 //!   and fail if any file passes fewer records than its committed baseline.
 //!   `--bless` writes the new counts as the baseline.
+//! - `bench [-o FILE.json] [--runs N] [--rev REV]`: cold start, init, first and
+//!   warm queries, RSS and size of the release build (see docs/performance.md).
+//! - `compare A.json B.json`: two benchmark files side by side.
+//! - `diagnose`: cold/warm checks against their targets.
+//! - `instructions [--bless]`: the instruction-count regression guard.
 
+mod bench;
+mod compare;
+mod diagnose;
+mod instructions;
+mod provision;
 mod slt;
 
 use std::collections::BTreeMap;
@@ -32,8 +42,29 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("slt") => slt_command(&args[1..]),
         Some("test") => test_command(&args[1..]),
+        Some("bench") => exit(bench::command(&root, &args[1..]).map(|_| true)),
+        Some("compare") => exit(compare::command(&args[1..]).map(|slower| !slower)),
+        Some("diagnose") => exit(diagnose::command(&root)),
+        Some("instructions") => exit(instructions::command(
+            &root,
+            args.iter().any(|a| a == "--bless"),
+        )),
         _ => {
-            eprintln!("usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...]>");
+            eprintln!(
+                "usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless]>"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit status for a task: 0 when it succeeded, 1 when its check failed, 2 on error.
+fn exit(result: Result<bool, String>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("xtask: {e}");
             ExitCode::from(2)
         }
     }
@@ -115,11 +146,13 @@ fn slt_command(args: &[String]) -> ExitCode {
             }
         }
     }
-    println!("{} passed, {} failed", total.passed, total.failed);
+    let totals = format!("{} passed, {} failed", total.passed, total.failed);
     if bless {
         let mut merged = baseline;
         merged.extend(current);
-        let mut text = String::from("# Conformance ratchet: records passed per file. Counts may rise (run\n# `cargo xtask slt --bless` and commit) but never fall.\n");
+        let mut text = String::from(
+            "# Conformance ratchet: records passed per file. Counts may rise (run\n# `cargo xtask slt --bless` and commit) but never fall.\n",
+        );
         for (path, n) in &merged {
             text.push_str(&format!("{n} {path}\n"));
         }
@@ -128,11 +161,12 @@ fn slt_command(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
         println!("baseline written to {BASELINE}");
+        println!("{totals}");
         return ExitCode::SUCCESS;
     }
-    if regressions.is_empty() {
+    let ok = regressions.is_empty();
+    if ok {
         println!("ratchet: no file below its baseline ({BASELINE})");
-        ExitCode::SUCCESS
     } else {
         println!(
             "ratchet: {} file(s) fell below the baseline:",
@@ -141,11 +175,21 @@ fn slt_command(args: &[String]) -> ExitCode {
         for r in &regressions {
             println!("  {r}");
         }
+    }
+    println!("{totals}");
+    if ok {
+        ExitCode::SUCCESS
+    } else {
         ExitCode::from(1)
     }
 }
 
 fn test_command(args: &[String]) -> ExitCode {
+    let root = workspace_root();
+    if let Err(e) = provision::tools() {
+        eprintln!("xtask: {e}");
+        return ExitCode::from(2);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut steps: Vec<(&str, bool)> = Vec::new();
     let status = Command::new(&cargo)
@@ -155,6 +199,11 @@ fn test_command(args: &[String]) -> ExitCode {
     steps.push(("cargo test", status.map(|s| s.success()).unwrap_or(false)));
     let slt_ok = slt_command(&[]) == ExitCode::SUCCESS;
     steps.push(("conformance ratchet", slt_ok));
+    let instr = instructions::command(&root, false);
+    if let Err(e) = &instr {
+        eprintln!("xtask: {e}");
+    }
+    steps.push(("instruction-count guard", instr.unwrap_or(false)));
     let failed: Vec<&str> = steps
         .iter()
         .filter(|(_, ok)| !ok)

@@ -9,6 +9,21 @@ use std::fmt;
 /// The result type used throughout tern.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A position in the SQL text (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column, from 1.
+    pub column: u64,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
 /// Everything that can go wrong while answering a query.
 ///
 /// ```
@@ -23,24 +38,31 @@ pub enum Error {
     Syntax {
         /// What the parser expected and found.
         message: String,
-        /// 1-based line of the problem, when known.
+        /// 1-based line of the problem, when known (0 otherwise).
         line: u64,
-        /// 1-based column of the problem, when known.
+        /// 1-based column of the problem, when known (0 otherwise).
         column: u64,
     },
-    /// A table, column or function that does not exist.
+    /// A table, column, function or setting that does not exist.
     UnknownName {
-        /// "table", "column" or "function".
+        /// "table", "column", "function" or "setting".
         kind: &'static str,
         /// The name as written.
         name: String,
         /// The closest known name, when one is close enough to be a likely typo.
         suggestion: Option<String>,
+        /// Where the name is in the SQL, when known.
+        location: Option<Location>,
     },
     /// A name that matches more than one column.
     Ambiguous(String),
     /// An expression whose types do not fit (e.g. `'a' + 1`, `SUM(name)`).
-    Type(String),
+    Type {
+        /// What does not fit.
+        message: String,
+        /// Where the expression is in the SQL, when known.
+        location: Option<Location>,
+    },
     /// Valid SQL that tern does not (yet) support.
     Unsupported(String),
     /// A semantic mistake in the query (e.g. a column outside GROUP BY).
@@ -69,6 +91,7 @@ impl Error {
             kind: "table",
             name: name.to_string(),
             suggestion: crate::util::closest(name, candidates),
+            location: None,
         }
     }
 
@@ -77,6 +100,7 @@ impl Error {
             kind: "column",
             name: name.to_string(),
             suggestion: crate::util::closest(name, candidates),
+            location: None,
         }
     }
 
@@ -93,7 +117,41 @@ impl Error {
     }
 
     pub(crate) fn type_error(message: impl Into<String>) -> Self {
-        Error::Type(message.into())
+        Error::Type {
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// Whether this is a kind of error that carries a location and has none yet.
+    pub(crate) fn wants_location(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownName { location: None, .. } | Error::Type { location: None, .. }
+        )
+    }
+
+    /// The error with `location` attached, if it is a kind that carries one and
+    /// has none yet (so the innermost, most precise location wins).
+    pub(crate) fn at(self, location: Option<Location>) -> Self {
+        match self {
+            Error::UnknownName {
+                kind,
+                name,
+                suggestion,
+                location: None,
+            } => Error::UnknownName {
+                kind,
+                name,
+                suggestion,
+                location,
+            },
+            Error::Type {
+                message,
+                location: None,
+            } => Error::Type { message, location },
+            other => other,
+        }
     }
 }
 
@@ -104,26 +162,34 @@ impl fmt::Display for Error {
                 message,
                 line,
                 column,
-            } => {
-                if *line > 0 {
-                    write!(f, "syntax error at line {line}, column {column}: {message}")
-                } else {
-                    write!(f, "syntax error: {message}")
-                }
+            } if *line > 0 => {
+                write!(f, "syntax error at line {line}, column {column}: {message}")
             }
+            Error::Syntax { message, .. } => write!(f, "syntax error: {message}"),
             Error::UnknownName {
                 kind,
                 name,
                 suggestion,
+                location,
             } => {
                 write!(f, "unknown {kind} '{name}'")?;
+                if let Some(l) = location {
+                    write!(f, " at {l}")?;
+                }
                 if let Some(s) = suggestion {
                     write!(f, " (did you mean '{s}'?)")?;
                 }
                 Ok(())
             }
             Error::Ambiguous(m) => write!(f, "ambiguous name: {m}"),
-            Error::Type(m) => write!(f, "type error: {m}"),
+            Error::Type {
+                message,
+                location: Some(l),
+            } => write!(f, "type error at {l}: {message}"),
+            Error::Type {
+                message,
+                location: None,
+            } => write!(f, "type error: {message}"),
             Error::Unsupported(m) => write!(f, "not supported: {m}"),
             Error::Plan(m) => write!(f, "invalid query: {m}"),
             Error::Execution(m) => write!(f, "execution error: {m}"),

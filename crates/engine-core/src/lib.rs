@@ -35,7 +35,7 @@ pub mod types;
 mod util;
 
 pub use engine::{Engine, QueryResult, QueryStats, Settings};
-pub use error::{Error, Result};
+pub use error::{Error, Location, Result};
 
 /// Arrow types used in tern's public API, re-exported so users need not pin
 /// arrow versions themselves.

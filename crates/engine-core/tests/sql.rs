@@ -173,7 +173,7 @@ fn aggregates_and_grouping() {
     assert!(err.to_string().contains("GROUP BY"), "{err}");
     assert!(matches!(
         e.query("SELECT SUM(name) FROM t"),
-        Err(Error::Type(_))
+        Err(Error::Type { .. })
     ));
 }
 
@@ -372,13 +372,20 @@ fn errors_name_the_problem() {
     let msg = |sql: &str| e.query(sql).unwrap_err().to_string();
     assert_eq!(
         msg("SELECT nmae FROM t"),
-        "unknown column 'nmae' (did you mean 'name'?)"
+        "unknown column 'nmae' at line 1, column 8 (did you mean 'name'?)"
     );
     assert_eq!(
-        msg("SELECT * FROM tt"),
-        "unknown table 'tt' (did you mean 't'?)"
+        msg("SELECT *\nFROM tt"),
+        "unknown table 'tt' at line 2, column 6 (did you mean 't'?)"
     );
-    assert!(msg("SELECT uper(name) FROM t").contains("did you mean 'upper'"));
+    assert_eq!(
+        msg("SELECT id, 'a' + 1 FROM t"),
+        "type error at line 1, column 12: cannot apply '+' to Utf8 and Int64"
+    );
+    assert_eq!(
+        msg("SELECT uper(name) FROM t"),
+        "unknown function 'uper' at line 1, column 8 (did you mean 'upper'?)"
+    );
     assert!(msg("SELECT 'a' + 1").starts_with("type error"));
     assert!(msg("SELECT * FROM t WHERE id").starts_with("type error"));
     let syntax = e.query("SELECT *\nFROM t\nWHERE id = = 1").unwrap_err();

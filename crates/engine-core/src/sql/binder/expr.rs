@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use arrow_schema::DataType;
-use sqlparser::ast::{self, Expr as A, Value};
+use sqlparser::ast::{self, Expr as A, Spanned, Value};
 
 use super::aggregates::{contains_aggregate, function_name, is_aggregate_call};
 use super::scope::{candidates, resolve};
@@ -67,7 +67,15 @@ impl Binder<'_> {
         self.depth += 1;
         let result = self.bind_expr_inner(e, ctx);
         self.depth -= 1;
-        result
+        result.map_err(|err| {
+            // Computing a span walks the whole subtree: only when it is needed
+            // and the tree is shallow enough to walk.
+            if err.wants_location() && !super::aggregates::deeper_than(e, super::MAX_EXPR_DEPTH) {
+                err.at(location(e.span()))
+            } else {
+                err
+            }
+        })
     }
 
     fn bind_expr_inner(&mut self, e: &A, ctx: Ctx) -> Result<Expr> {
@@ -398,7 +406,7 @@ impl Binder<'_> {
                 ));
             }
         }
-        Err(Error::unknown_column(&full, candidates(&schema)))
+        Err(Error::unknown_column(&full, candidates(&schema)).at(location(id.span)))
     }
 
     fn bind_binary(
@@ -581,6 +589,7 @@ impl Binder<'_> {
                 &name,
                 ScalarFunc::all_names().iter().map(|s| s.to_string()),
             ),
+            location: location(f.name.span()),
         })?;
         let (args, distinct, star) = self.function_args(f)?;
         if distinct || star {
@@ -801,5 +810,13 @@ fn cast_subquery(sub: Arc<Subquery>, to: &DataType) -> Result<Subquery> {
             schema: PlanSchema::new(vec![col]),
         },
         correlated: sub.correlated,
+    })
+}
+
+/// A sqlparser span's start as a location, when the parser recorded one.
+pub(super) fn location(span: sqlparser::tokenizer::Span) -> Option<crate::error::Location> {
+    (span.start.line > 0).then_some(crate::error::Location {
+        line: span.start.line,
+        column: span.start.column,
     })
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_schema::DataType;
-use sqlparser::ast::{self, Expr as A};
+use sqlparser::ast::{self, Expr as A, Spanned};
 
 use super::aggregates::contains_aggregate;
 use super::expr::{cast, compare, AggCtx, Ctx};
@@ -602,7 +602,10 @@ impl Binder<'_> {
                         columns,
                     );
                 }
-                let table = self.catalog.resolve(&full)?;
+                let table = self
+                    .catalog
+                    .resolve(&full)
+                    .map_err(|e| e.at(super::expr::location(name.span())))?;
                 let arrow = table.schema();
                 let aliases = table.column_aliases();
                 let schema = PlanSchema::new(
