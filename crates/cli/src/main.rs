@@ -21,7 +21,7 @@ Options:
   -c, --command SQL    the SQL to run
   -f, --format FMT     table (default), csv, tsv, json, jsonl, markdown
   -o, --output FILE    write the result to FILE, format from its extension
-                       (csv, tsv, json, jsonl, arrow)
+                       (csv, tsv, json, jsonl, arrow, parquet)
       --stats          print timings and row counts to stderr
       --cycles N       run the query N times and print each run's time
   -h, --help           print this help
@@ -76,7 +76,7 @@ fn parse_args() -> Result<Parsed, String> {
                 args.format = match v.as_str() {
                     "table" => Format::Table,
                     "markdown" | "md" => Format::Markdown,
-                    other => Format::File(OutputFormat::from_name(other).filter(|f| *f != OutputFormat::Arrow).ok_or_else(|| {
+                    other => Format::File(OutputFormat::from_name(other).filter(|f| !matches!(f, OutputFormat::Arrow | OutputFormat::Parquet)).ok_or_else(|| {
                         format!("unknown format '{other}' (use table, csv, tsv, json, jsonl or markdown)")
                     })?),
                 };
@@ -146,7 +146,7 @@ fn main() -> ExitCode {
         Some(path) => match OutputFormat::from_path(path) {
             Some(f) => Some(f),
             None => {
-                eprintln!("tern: cannot tell the format of '{}' from its extension (use .csv, .tsv, .json, .jsonl or .arrow)", path.display());
+                eprintln!("tern: cannot tell the format of '{}' from its extension (use .csv, .tsv, .json, .jsonl, .arrow or .parquet)", path.display());
                 return ExitCode::from(2);
             }
         },

@@ -294,6 +294,19 @@ impl Engine {
         Ok(())
     }
 
+    /// Makes a file, a glob (`data/*.parquet`) or a folder queryable as table
+    /// `name`. The files' schemas are read now; their rows at each query.
+    ///
+    /// ```no_run
+    /// let engine = engine_core::Engine::new();
+    /// engine.register_file("trips", "data/trips/*.parquet").unwrap();
+    /// ```
+    pub fn register_file(&self, name: &str, location: &str) -> Result<()> {
+        let table = crate::catalog::FileTable::open(location)?;
+        self.register_table(name, Arc::new(table));
+        Ok(())
+    }
+
     /// Makes any [`TableProvider`] queryable as table `name`.
     pub fn register_table(&self, name: &str, table: Arc<dyn TableProvider>) {
         self.catalog.register(name, table);

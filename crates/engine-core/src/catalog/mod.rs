@@ -1,12 +1,16 @@
 //! Where tables come from.
 //!
 //! The binder asks the [`Catalog`] for a name; the catalog looks in the tables
-//! registered on the engine (in-memory batches, tables made by `CREATE TABLE`) and
-//! then in the [`DatasetProvider`]s plugged in (such as the built-in sample
-//! datasets). A [`TableProvider`] hands the scan operator its batches.
+//! registered on the engine (in-memory batches, tables made by `CREATE TABLE`,
+//! registered files) and then in the [`DatasetProvider`]s plugged in (such as the
+//! built-in sample datasets). A name that is none of these but looks like a path
+//! (`'data/*.parquet'`) is read as a [`FileTable`]. A [`TableProvider`] hands the
+//! scan operator its batches.
 
+mod files;
 mod memtable;
 
+pub use files::{looks_like_path, FileTable};
 pub use memtable::MemTable;
 
 use std::collections::HashMap;

@@ -1,7 +1,10 @@
 //! Streaming operators: values, filter, project, rename, limit.
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
+use arrow_schema::{Field, Schema};
 
 use super::eval::{evaluate, true_mask};
 use super::{evaluate_constant, make_batch, ExecContext, Stream};
@@ -109,5 +112,34 @@ pub(super) fn limit<'a>(mut input: Stream<'a>, skip: usize, fetch: Option<usize>
             continue;
         }
         return Some(Ok(b.slice(start, take)));
+    }))
+}
+
+/// A scan that read only the `projection` columns, widened back to `width`
+/// positions: the unread ones are `NullArray`s (no allocation) that nothing
+/// above reads (see `plan/prune.rs`).
+pub(super) fn projected_scan<'a>(
+    input: crate::catalog::BatchIter,
+    projection: &'a [usize],
+    width: usize,
+) -> Stream<'a> {
+    Box::new(input.map(move |b| {
+        let b = b?;
+        let n = b.num_rows();
+        let mut columns: Vec<ArrayRef> = (0..width)
+            .map(|_| Arc::new(NullArray::new(n)) as ArrayRef)
+            .collect();
+        let mut fields: Vec<Field> = (0..width)
+            .map(|i| Field::new(format!("_{i}"), arrow_schema::DataType::Null, true))
+            .collect();
+        for (k, &i) in projection.iter().enumerate() {
+            columns[i] = Arc::clone(b.column(k));
+            fields[i] = b.schema().field(k).clone();
+        }
+        Ok(RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(fields)),
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(n)),
+        )?)
     }))
 }

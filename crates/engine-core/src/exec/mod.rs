@@ -43,8 +43,16 @@ pub struct ExecContext {
 pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
         LogicalPlan::Scan {
-            table, projection, ..
-        } => Box::new(table.scan(projection.as_deref())?),
+            table,
+            projection: None,
+            ..
+        } => Box::new(table.scan(None)?),
+        LogicalPlan::Scan {
+            table,
+            projection: Some(p),
+            schema,
+            ..
+        } => basic::projected_scan(table.scan(Some(p))?, p, schema.len()),
         LogicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
         LogicalPlan::Filter { input, predicate } => {
             basic::filter(execute(input, ctx)?, predicate, ctx)

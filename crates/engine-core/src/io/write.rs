@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use arrow_array::RecordBatch;
+#[cfg_attr(not(feature = "parquet"), allow(unused_imports))]
+use std::sync::Arc;
+
 use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
@@ -22,6 +25,8 @@ pub enum OutputFormat {
     Jsonl,
     /// Arrow IPC file format.
     Arrow,
+    /// Apache Parquet (zstd-compressed).
+    Parquet,
 }
 
 impl OutputFormat {
@@ -45,6 +50,7 @@ impl OutputFormat {
             "json" => OutputFormat::Json,
             "jsonl" | "ndjson" => OutputFormat::Jsonl,
             "arrow" | "ipc" | "feather" => OutputFormat::Arrow,
+            "parquet" | "pq" => OutputFormat::Parquet,
             _ => return None,
         })
     }
@@ -111,6 +117,14 @@ pub fn write_to<W: Write>(
                 ))
             }
         }
+        OutputFormat::Parquet => {
+            // Parquet's writer needs a `Send` sink: encode into memory, then copy.
+            let mut buf = Vec::new();
+            write_parquet(&mut buf, schema, batches)?;
+            let mut out = out;
+            out.write_all(&buf)
+                .map_err(|e| Error::exec(format!("cannot write Parquet: {e}")))
+        }
         OutputFormat::Arrow => {
             #[cfg(feature = "ipc")]
             {
@@ -129,6 +143,38 @@ pub fn write_to<W: Write>(
                 ))
             }
         }
+    }
+}
+
+/// Writes batches as Parquet (zstd-compressed) to a `Send` sink.
+fn write_parquet<W: Write + Send>(
+    out: W,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<()> {
+    #[cfg(feature = "parquet")]
+    {
+        use parquet::basic::{Compression, ZstdLevel};
+        use parquet::file::properties::WriterProperties;
+        let err =
+            |e: parquet::errors::ParquetError| Error::exec(format!("cannot write Parquet: {e}"));
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(out, Arc::clone(schema), Some(props))
+            .map_err(err)?;
+        for b in batches {
+            w.write(b).map_err(err)?;
+        }
+        w.close().map_err(err)?;
+        Ok(())
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (out, schema, batches);
+        Err(Error::unsupported(
+            "writing Parquet: this build of engine-core lacks the feature",
+        ))
     }
 }
 
@@ -156,7 +202,11 @@ pub fn write_file(
     let result = (|| -> Result<()> {
         let file = std::fs::File::create(&tmp).map_err(io_err)?;
         let mut buf = std::io::BufWriter::new(file);
-        write_to(&mut buf, format, schema, batches)?;
+        if format == OutputFormat::Parquet {
+            write_parquet(&mut buf, schema, batches)?;
+        } else {
+            write_to(&mut buf, format, schema, batches)?;
+        }
         let file = buf.into_inner().map_err(|e| io_err(e.into_error()))?;
         file.sync_all().map_err(io_err)?;
         std::fs::rename(&tmp, path).map_err(io_err)

@@ -198,12 +198,10 @@ impl LogicalPlan {
                 schema,
                 ..
             } => match projection {
-                Some(_) => format!(
+                Some(p) => format!(
                     "Scan {name} [{}]",
-                    schema
-                        .columns
-                        .iter()
-                        .map(|c| c.name.as_str())
+                    p.iter()
+                        .map(|&i| schema.columns[i].name.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),

@@ -7,10 +7,12 @@
 mod expr;
 mod logical;
 pub mod optimizer;
+mod prune;
 mod scalar;
 mod schema;
 
 pub use expr::{AggFunc, AggregateExpr, BinaryOp, Expr, Subquery};
 pub use logical::{JoinKind, LogicalPlan, SetOpKind, SortExpr};
+pub use prune::prune_columns;
 pub use scalar::ScalarValue;
 pub use schema::{PlanColumn, PlanSchema};

@@ -6,6 +6,8 @@
 //!   conjunct over one side filters that side before the join, and an equality
 //!   across sides becomes a hash-join key (so `FROM a, b WHERE a.x = b.y` is a
 //!   hash join rather than a cross product).
+//! - [`prune_columns`](super::prune_columns): each scan reads only the columns
+//!   the query uses (projection pushdown into the file readers).
 
 use super::{AggregateExpr, Expr, JoinKind, LogicalPlan, SortExpr};
 use crate::error::Result;
@@ -14,7 +16,8 @@ use crate::sql::{shift_columns, split_join_condition};
 /// Runs every rule.
 pub fn optimize(plan: LogicalPlan) -> Result<LogicalPlan> {
     let plan = push_down_filters(plan);
-    Ok(fold_constants(plan))
+    let plan = fold_constants(plan);
+    Ok(super::prune_columns(plan))
 }
 
 /// Applies `f` to each direct input of `plan`.

@@ -251,7 +251,7 @@ impl<'a> Binder<'a> {
         if let Some(cte) = self.ctes.iter().rev().find_map(|f| f.get(&lower)) {
             return Ok(Statement::Describe(cte.schema().to_arrow()));
         }
-        Ok(Statement::Describe(self.catalog.resolve(&name)?.schema()))
+        Ok(Statement::Describe(self.resolve_table(&name)?.schema()))
     }
 }
 

@@ -603,8 +603,7 @@ impl Binder<'_> {
                     );
                 }
                 let table = self
-                    .catalog
-                    .resolve(&full)
+                    .resolve_table(&full)
                     .map_err(|e| e.at(super::expr::location(name.span())))?;
                 let arrow = table.schema();
                 let aliases = table.column_aliases();
@@ -670,6 +669,21 @@ impl Binder<'_> {
                 }
             }
             other => Err(Error::unsupported(format!("'{other}' in FROM"))),
+        }
+    }
+
+    /// A table by name: registered or provided, else files when the name
+    /// looks like a path (`'data/*.parquet'`).
+    pub(super) fn resolve_table(
+        &self,
+        name: &str,
+    ) -> Result<Arc<dyn crate::catalog::TableProvider>> {
+        match self.catalog.lookup(name)? {
+            Some(t) => Ok(t),
+            None if crate::catalog::looks_like_path(name) => {
+                Ok(Arc::new(crate::catalog::FileTable::open(name)?))
+            }
+            None => self.catalog.resolve(name),
         }
     }
 

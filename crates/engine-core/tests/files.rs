@@ -1,0 +1,254 @@
+//! Reading files: every format, globs, folders, schema differences between
+//! files, registering files, writing and reading back, and bad files.
+
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use engine_core::io::{write_file, OutputFormat};
+use engine_core::{Engine, Error};
+
+/// A fresh folder for one test.
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tern-files-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn p(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Rows as `a|b|...` strings, sorted.
+fn rows(e: &Engine, sql: &str) -> Vec<String> {
+    let b = e
+        .query(sql)
+        .unwrap_or_else(|err| panic!("{sql}: {err}"))
+        .concat()
+        .unwrap();
+    let cols: Vec<_> = b
+        .columns()
+        .iter()
+        .map(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).unwrap())
+        .collect();
+    let mut out: Vec<String> = (0..b.num_rows())
+        .map(|i| {
+            cols.iter()
+                .map(|c| {
+                    c.as_string::<i32>()
+                        .iter()
+                        .nth(i)
+                        .unwrap()
+                        .unwrap_or("NULL")
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const CSV: &str = "id,name,score\n1,ann,1.5\n2,bob,\n3,cy,3.25\n";
+
+#[test]
+fn csv_tsv_jsonl_with_inferred_types() {
+    let d = dir("text");
+    std::fs::write(d.join("a.csv"), CSV).unwrap();
+    std::fs::write(d.join("a.tsv"), CSV.replace(',', "\t")).unwrap();
+    std::fs::write(d.join("a.jsonl"), "{\"id\":1,\"name\":\"ann\",\"score\":1.5}\n{\"id\":2,\"name\":\"bob\"}\n{\"id\":3,\"name\":\"cy\",\"score\":3.25}\n").unwrap();
+    let e = Engine::new();
+    for f in ["a.csv", "a.tsv", "a.jsonl"] {
+        let path = p(&d.join(f));
+        assert_eq!(
+            rows(
+                &e,
+                &format!("SELECT id + 1, name, score FROM '{path}' WHERE id < 3")
+            ),
+            ["2|ann|1.5", "3|bob|NULL"],
+            "{f}"
+        );
+        assert_eq!(
+            rows(&e, &format!("SELECT SUM(score) FROM '{path}'")),
+            ["4.75"],
+            "{f}"
+        );
+        let types = rows(&e, &format!("DESCRIBE '{path}'"));
+        assert_eq!(
+            types,
+            ["id|INTEGER|YES", "name|VARCHAR|YES", "score|DOUBLE|YES"],
+            "{f}"
+        );
+    }
+    // Backticks and double quotes name files too.
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT COUNT(*) FROM `{}`", p(&d.join("a.csv")))
+        ),
+        ["3"]
+    );
+}
+
+#[test]
+fn arrow_and_parquet_round_trip() {
+    let d = dir("binary");
+    let e = Engine::new();
+    let r = e
+        .query("SELECT 1 AS id, 'x' AS s UNION ALL SELECT 2, NULL")
+        .unwrap();
+    for (f, fmt) in [
+        ("t.arrow", OutputFormat::Arrow),
+        ("t.parquet", OutputFormat::Parquet),
+    ] {
+        write_file(&d.join(f), fmt, r.schema(), r.batches()).unwrap();
+        assert_eq!(
+            rows(&e, &format!("SELECT s, id FROM '{}'", p(&d.join(f)))),
+            ["NULL|2", "x|1"],
+            "{f}"
+        );
+    }
+    // The Arrow stream format is read too.
+    let mut stream = Vec::new();
+    {
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut stream, r.schema()).unwrap();
+        for b in r.batches() {
+            w.write(b).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    std::fs::write(d.join("s.arrows"), stream).unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT COUNT(*) FROM '{}'", p(&d.join("s.arrows")))
+        ),
+        ["2"]
+    );
+}
+
+#[test]
+fn globs_folders_and_schema_differences() {
+    let d = dir("many");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::write(d.join("1.csv"), "id,v\n1,10\n").unwrap();
+    std::fs::write(d.join("2.csv"), "id,v,extra\n2,2.5,x\n").unwrap();
+    std::fs::write(d.join("sub/3.csv"), "v,id\n7,3\n").unwrap();
+    std::fs::write(d.join("notes.txt"), "not data").unwrap();
+    let e = Engine::new();
+    // Int and float widen to float; a column missing from a file is NULL there.
+    assert_eq!(
+        rows(&e, &format!("SELECT id, v, extra FROM '{}/*.csv'", p(&d))),
+        ["1|10.0|NULL", "2|2.5|x"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT COUNT(*), SUM(id) FROM '{}/**/*.csv'", p(&d))
+        ),
+        ["3|6"]
+    );
+    // A folder is every readable file below it.
+    assert_eq!(
+        rows(&e, &format!("SELECT COUNT(*) FROM '{}'", p(&d))),
+        ["3"]
+    );
+    e.register_file("nums", &format!("{}/*.csv", p(&d)))
+        .unwrap();
+    assert_eq!(rows(&e, "SELECT MAX(v) FROM nums"), ["10.0"]);
+    // Types with nothing in common: an error naming both files.
+    std::fs::write(d.join("sub/bad.jsonl"), "{\"id\": true}\n").unwrap();
+    std::fs::write(d.join("sub/ok.jsonl"), "{\"id\": [1, 2]}\n").unwrap();
+    let err = e
+        .query(&format!("SELECT * FROM '{}/sub/*.jsonl'", p(&d)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.jsonl") && err.contains("ok.jsonl") && err.contains("no common type"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_files_are_clear_errors() {
+    let d = dir("bad");
+    let e = Engine::new();
+    let err = |sql: String| e.query(&sql).unwrap_err();
+
+    let missing = err(format!("SELECT * FROM '{}/nope.parquet'", p(&d)));
+    assert!(
+        matches!(missing, Error::Io { .. }) && missing.to_string().contains("nope.parquet"),
+        "{missing}"
+    );
+
+    let r = e.query("SELECT 1 AS x").unwrap();
+    write_file(
+        &d.join("whole.parquet"),
+        OutputFormat::Parquet,
+        r.schema(),
+        r.batches(),
+    )
+    .unwrap();
+    let bytes = std::fs::read(d.join("whole.parquet")).unwrap();
+    std::fs::write(d.join("cut.parquet"), &bytes[..bytes.len() / 2]).unwrap();
+    let cut = err(format!("SELECT * FROM '{}/cut.parquet'", p(&d)));
+    assert!(
+        matches!(cut, Error::Data { .. }) && cut.to_string().contains("cut.parquet"),
+        "{cut}"
+    );
+
+    std::fs::write(d.join("ragged.csv"), "a,b\n1,2\n3,4,5\n").unwrap();
+    let ragged = err(format!("SELECT * FROM '{}/ragged.csv'", p(&d)));
+    assert!(ragged.to_string().contains("ragged.csv"), "{ragged}");
+
+    std::fs::write(d.join("broken.jsonl"), "{\"a\": 1}\nthis is not json\n").unwrap();
+    let broken = err(format!("SELECT * FROM '{}/broken.jsonl'", p(&d)));
+    assert!(broken.to_string().contains("broken.jsonl"), "{broken}");
+
+    std::fs::create_dir_all(d.join("empty")).unwrap();
+    std::fs::write(d.join("empty/readme.txt"), "nothing here").unwrap();
+    let empty = err(format!("SELECT * FROM '{}/empty'", p(&d)));
+    assert!(empty.to_string().contains("no readable files"), "{empty}");
+
+    let unknown = err("SELECT * FROM no_such_table".into());
+    assert!(
+        matches!(unknown, Error::UnknownName { kind: "table", .. }),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn only_the_columns_used_are_read() {
+    // Column b looks numeric in the rows sampled for the schema, then is not:
+    // decoding b fails, so a query that succeeds did not read it.
+    let d = dir("pushdown");
+    let mut csv = String::from("a,b\n");
+    for i in 0..1500 {
+        csv.push_str(&format!(
+            "{i},{}\n",
+            if i < 1200 {
+                i.to_string()
+            } else {
+                "oops".into()
+            }
+        ));
+    }
+    std::fs::write(d.join("t.csv"), csv).unwrap();
+    let path = p(&d.join("t.csv"));
+    let e = Engine::new();
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT COUNT(*), SUM(a) FROM '{path}' WHERE a >= 0")
+        ),
+        ["1500|1124250"]
+    );
+    assert!(e.query(&format!("SELECT SUM(b) FROM '{path}'")).is_err());
+    let plan = rows(&e, &format!("EXPLAIN SELECT a FROM '{path}' WHERE a > 5"));
+    assert!(
+        plan.iter()
+            .any(|l| l.trim_start().starts_with("Scan") && l.ends_with("[a]")),
+        "{plan:?}"
+    );
+}
