@@ -92,7 +92,7 @@ pub fn table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<String, Stri
         for (c, col) in columns.iter().enumerate() {
             let v = &col[r];
             let pad = " ".repeat(widths[c] - width(v));
-            if is_numeric(schema.field(c).data_type()) && v != "NULL" {
+            if is_numeric(schema.field(c).data_type()) {
                 out.push_str(&format!(" {pad}{v} │"));
             } else {
                 out.push_str(&format!(" {v}{pad} │"));

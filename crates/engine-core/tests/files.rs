@@ -3,9 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
 use engine_core::io::{write_file, OutputFormat};
+mod common;
+
 use engine_core::{Engine, Error};
+
+/// Rows sorted: file order is not the point of these tests.
+fn rows(e: &Engine, sql: &str) -> Vec<String> {
+    common::sorted(common::rows(e, sql))
+}
 
 /// A fresh folder for one test.
 fn dir(name: &str) -> PathBuf {
@@ -17,37 +23,6 @@ fn dir(name: &str) -> PathBuf {
 
 fn p(path: &Path) -> String {
     path.to_string_lossy().into_owned()
-}
-
-/// Rows as `a|b|...` strings, sorted.
-fn rows(e: &Engine, sql: &str) -> Vec<String> {
-    let b = e
-        .query(sql)
-        .unwrap_or_else(|err| panic!("{sql}: {err}"))
-        .concat()
-        .unwrap();
-    let cols: Vec<_> = b
-        .columns()
-        .iter()
-        .map(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).unwrap())
-        .collect();
-    let mut out: Vec<String> = (0..b.num_rows())
-        .map(|i| {
-            cols.iter()
-                .map(|c| {
-                    c.as_string::<i32>()
-                        .iter()
-                        .nth(i)
-                        .unwrap()
-                        .unwrap_or("NULL")
-                        .to_string()
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 const CSV: &str = "id,name,score\n1,ann,1.5\n2,bob,\n3,cy,3.25\n";

@@ -1,7 +1,9 @@
 //! SQL semantics over small in-memory tables (engine-core alone, no datasets).
 
-use arrow_array::cast::AsArray;
 use arrow_array::RecordBatch;
+mod common;
+
+use common::{rows, sorted};
 use engine_core::{Engine, Error};
 
 fn engine() -> Engine {
@@ -14,37 +16,6 @@ fn engine() -> Engine {
     )
     .unwrap();
     e
-}
-
-/// The result as rows of strings (NULL as "NULL"), in result order.
-fn rows(e: &Engine, sql: &str) -> Vec<String> {
-    let r = e.query(sql).unwrap_or_else(|err| panic!("{sql}: {err}"));
-    let b: RecordBatch = r.concat().unwrap();
-    let cols: Vec<_> = b
-        .columns()
-        .iter()
-        .map(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).unwrap())
-        .collect();
-    (0..b.num_rows())
-        .map(|i| {
-            cols.iter()
-                .map(|c| {
-                    c.as_string::<i32>()
-                        .iter()
-                        .nth(i)
-                        .unwrap()
-                        .unwrap_or("NULL")
-                        .to_string()
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
 }
 
 #[test]

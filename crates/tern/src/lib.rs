@@ -65,3 +65,8 @@ impl std::ops::Deref for Engine {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+/// The examples of docs/sources.md, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/sources.md")]
+struct SourcesDoctests;

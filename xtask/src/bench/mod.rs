@@ -16,25 +16,8 @@ use serde_json::{json, Map, Value};
 use build::Build;
 use stats::{fmt_ms, Summary};
 
-/// The seven warm queries, by their established names.
-pub const QUERIES: [(&str, &str); 7] = [
-    ("count", "SELECT COUNT(*) FROM $planets"),
-    ("select_all", "SELECT * FROM $planets"),
-    ("where", "SELECT * FROM $planets WHERE gravity > 10"),
-    (
-        "aggregation",
-        "SELECT AVG(gravity), MAX(mass), MIN(mass) FROM $planets",
-    ),
-    (
-        "group_by",
-        "SELECT name, COUNT(*) FROM $satellites GROUP BY name",
-    ),
-    (
-        "join",
-        "SELECT p.name, s.name FROM $planets p JOIN $satellites s ON p.id = s.planetId LIMIT 10",
-    ),
-    ("order_by", "SELECT * FROM $planets ORDER BY mass DESC"),
-];
+/// The seven warm queries, by their established names (shared with the criterion benches).
+pub use tern_benches::QUERIES;
 
 /// The queries timed as whole processes.
 pub const COLD_QUERIES: [(&str, &str); 2] = [

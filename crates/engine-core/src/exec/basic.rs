@@ -116,28 +116,39 @@ pub(super) fn limit<'a>(mut input: Stream<'a>, skip: usize, fetch: Option<usize>
 }
 
 /// A scan that read only the `projection` columns, widened back to `width`
-/// positions: the unread ones are `NullArray`s (no allocation) that nothing
-/// above reads (see `plan/prune.rs`).
+/// positions: the unread ones are `NullArray`s that nothing above reads (see
+/// `plan/prune.rs`). The widened schema is built once, from the first batch, and
+/// one `NullArray` per batch fills every unread position.
 pub(super) fn projected_scan<'a>(
     input: crate::catalog::BatchIter,
     projection: &'a [usize],
     width: usize,
 ) -> Stream<'a> {
+    let mut schema: Option<Arc<Schema>> = None;
     Box::new(input.map(move |b| {
         let b = b?;
         let n = b.num_rows();
-        let mut columns: Vec<ArrayRef> = (0..width)
-            .map(|_| Arc::new(NullArray::new(n)) as ArrayRef)
-            .collect();
-        let mut fields: Vec<Field> = (0..width)
-            .map(|i| Field::new(format!("_{i}"), arrow_schema::DataType::Null, true))
-            .collect();
+        let schema = match &schema {
+            Some(s) => Arc::clone(s),
+            None => {
+                let mut fields: Vec<Field> = (0..width)
+                    .map(|i| Field::new(format!("_{i}"), arrow_schema::DataType::Null, true))
+                    .collect();
+                for (k, &i) in projection.iter().enumerate() {
+                    fields[i] = b.schema().field(k).clone();
+                }
+                let s = Arc::new(Schema::new(fields));
+                schema = Some(Arc::clone(&s));
+                s
+            }
+        };
+        let nulls: ArrayRef = Arc::new(NullArray::new(n));
+        let mut columns: Vec<ArrayRef> = vec![nulls; width];
         for (k, &i) in projection.iter().enumerate() {
             columns[i] = Arc::clone(b.column(k));
-            fields[i] = b.schema().field(k).clone();
         }
         Ok(RecordBatch::try_new_with_options(
-            Arc::new(Schema::new(fields)),
+            schema,
             columns,
             &RecordBatchOptions::new().with_row_count(Some(n)),
         )?)

@@ -533,6 +533,21 @@ impl Expr {
         constant
     }
 
+    /// Whether the expression holds a subquery (which may read any column of
+    /// the row as an outer column, so its column use is not all visible here).
+    pub fn contains_subquery(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |x| {
+            if matches!(
+                x,
+                Expr::ScalarSubquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. }
+            ) {
+                found = true;
+            }
+        });
+        found
+    }
+
     /// Splits a conjunction (`a AND b AND c`) into its parts.
     pub fn split_conjunction(self) -> Vec<Expr> {
         match self {

@@ -157,19 +157,6 @@ fn fold_expr(e: &Expr) -> Expr {
     })
 }
 
-fn has_subquery(e: &Expr) -> bool {
-    let mut found = false;
-    e.visit(&mut |x| {
-        if matches!(
-            x,
-            Expr::ScalarSubquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. }
-        ) {
-            found = true;
-        }
-    });
-    found
-}
-
 /// Moves filter conjuncts into the inner and cross joins below them.
 pub fn push_down_filters(plan: LogicalPlan) -> LogicalPlan {
     match plan {
@@ -223,7 +210,7 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
             let (mut to_left, mut to_right, mut here) = (Vec::new(), Vec::new(), Vec::new());
             for c in conjuncts {
                 // Subqueries may read this level's columns by position: keep them here.
-                if has_subquery(&c) {
+                if c.contains_subquery() {
                     here.push(c);
                     continue;
                 }
@@ -265,7 +252,7 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
             push_into(*input, all)
         }
         LogicalPlan::Rename { input, schema } => {
-            let pushable = !conjuncts.iter().any(has_subquery);
+            let pushable = !conjuncts.iter().any(Expr::contains_subquery);
             if pushable {
                 LogicalPlan::Rename {
                     input: Box::new(push_into(*input, conjuncts)),

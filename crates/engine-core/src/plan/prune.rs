@@ -17,22 +17,9 @@ pub fn prune_columns(mut plan: LogicalPlan) -> LogicalPlan {
     plan
 }
 
-fn has_subquery(e: &Expr) -> bool {
-    let mut found = false;
-    e.visit(&mut |x| {
-        if matches!(
-            x,
-            Expr::ScalarSubquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. }
-        ) {
-            found = true;
-        }
-    });
-    found
-}
-
 /// Marks the input columns `e` reads (all of them if it holds a subquery).
 fn mark(e: &Expr, needed: &mut [bool]) {
-    if has_subquery(e) {
+    if e.contains_subquery() {
         needed.iter_mut().for_each(|n| *n = true);
         return;
     }

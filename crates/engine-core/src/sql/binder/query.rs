@@ -820,7 +820,7 @@ pub(crate) fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<
         {
             let side = |e: &Expr| -> Option<bool> {
                 let cols = e.columns();
-                if cols.is_empty() || has_subquery(e) {
+                if cols.is_empty() || has_subquery_or_outer(e) {
                     None
                 } else if cols.iter().all(|&i| i < nl) {
                     Some(true)
@@ -847,20 +847,12 @@ pub(crate) fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<
     (keys, rest)
 }
 
-fn has_subquery(e: &Expr) -> bool {
-    let mut found = false;
-    e.visit(&mut |x| {
-        if matches!(
-            x,
-            Expr::ScalarSubquery(_)
-                | Expr::InSubquery { .. }
-                | Expr::Exists { .. }
-                | Expr::OuterColumn { .. }
-        ) {
-            found = true;
-        }
-    });
-    found
+/// Whether `e` holds a subquery or reads an enclosing query's column: such an
+/// expression cannot become a join key.
+fn has_subquery_or_outer(e: &Expr) -> bool {
+    let mut outer = false;
+    e.visit(&mut |x| outer |= matches!(x, Expr::OuterColumn { .. }));
+    outer || e.contains_subquery()
 }
 
 /// Re-bases column references by `-by` (right-side expressions of a join).
