@@ -7,7 +7,7 @@ use arrow_array::{Array, ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema};
 
 use super::eval::{evaluate, true_mask};
-use super::{evaluate_constant, make_batch, ExecContext, Stream};
+use super::{evaluate_constant, make_batch, BatchMaker, ExecContext, Stream};
 use crate::error::{Error, Result};
 use crate::plan::{Expr, PlanSchema};
 
@@ -69,21 +69,23 @@ pub(super) fn project<'a>(
     schema: &'a PlanSchema,
     ctx: &'a ExecContext,
 ) -> Stream<'a> {
+    let mut maker = BatchMaker::new(schema);
     Box::new(input.map(move |b| {
         let b = b?;
         let columns = exprs
             .iter()
             .map(|e| evaluate(e, &b, ctx))
             .collect::<Result<Vec<_>>>()?;
-        make_batch(schema, columns, b.num_rows())
+        maker.make(columns, b.num_rows())
     }))
 }
 
 /// The same columns under the plan's names.
 pub(super) fn rename<'a>(input: Stream<'a>, schema: &'a PlanSchema) -> Stream<'a> {
+    let mut maker = BatchMaker::new(schema);
     Box::new(input.map(move |b| {
         let b = b?;
-        make_batch(schema, b.columns().to_vec(), b.num_rows())
+        maker.make(b.columns().to_vec(), b.num_rows())
     }))
 }
 

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
-use arrow_schema::{Field, Schema};
+use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::error::Result;
 use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue};
@@ -130,20 +130,60 @@ pub fn evaluate_constant(expr: &Expr) -> Result<ScalarValue> {
     Ok(ScalarValue::from_array(&array, 0))
 }
 
+/// Builds the output batches of one streaming operator, reusing the Arrow
+/// schema from batch to batch while the column types stay the same.
+pub(crate) struct BatchMaker<'a> {
+    schema: &'a PlanSchema,
+    cached: Option<SchemaRef>,
+}
+
+impl<'a> BatchMaker<'a> {
+    pub(crate) fn new(schema: &'a PlanSchema) -> Self {
+        BatchMaker {
+            schema,
+            cached: None,
+        }
+    }
+
+    pub(crate) fn make(&mut self, columns: Vec<ArrayRef>, num_rows: usize) -> Result<RecordBatch> {
+        let reusable = self.cached.as_ref().is_some_and(|s| {
+            s.fields().len() == columns.len()
+                && s.fields()
+                    .iter()
+                    .zip(&columns)
+                    .all(|(f, c)| f.data_type() == c.data_type())
+        });
+        if !reusable {
+            self.cached = Some(output_schema(self.schema, &columns));
+        }
+        let schema = Arc::clone(self.cached.as_ref().expect("set above"));
+        Ok(RecordBatch::try_new_with_options(
+            schema,
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(num_rows)),
+        )?)
+    }
+}
+
+/// The Arrow schema of a batch: the plan's column names, the arrays' own types.
+fn output_schema(schema: &PlanSchema, columns: &[ArrayRef]) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .columns
+        .iter()
+        .zip(columns)
+        .map(|(c, a)| Field::new(&c.name, a.data_type().clone(), true))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
 /// A batch with the plan's column names and the arrays' own types.
 pub(crate) fn make_batch(
     schema: &PlanSchema,
     columns: Vec<ArrayRef>,
     num_rows: usize,
 ) -> Result<RecordBatch> {
-    let fields: Vec<Field> = schema
-        .columns
-        .iter()
-        .zip(&columns)
-        .map(|(c, a)| Field::new(&c.name, a.data_type().clone(), true))
-        .collect();
     Ok(RecordBatch::try_new_with_options(
-        Arc::new(Schema::new(fields)),
+        output_schema(schema, &columns),
         columns,
         &RecordBatchOptions::new().with_row_count(Some(num_rows)),
     )?)
