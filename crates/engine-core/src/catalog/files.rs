@@ -71,11 +71,6 @@ impl FileTable {
             schema,
         })
     }
-
-    /// The files read, in order.
-    pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.files.iter().map(|(p, _)| p.as_path())
-    }
 }
 
 /// The files a location names, sorted.

@@ -146,17 +146,21 @@ impl<'a> BatchMaker<'a> {
     }
 
     pub(crate) fn make(&mut self, columns: Vec<ArrayRef>, num_rows: usize) -> Result<RecordBatch> {
-        let reusable = self.cached.as_ref().is_some_and(|s| {
+        let fits = |s: &SchemaRef| {
             s.fields().len() == columns.len()
                 && s.fields()
                     .iter()
                     .zip(&columns)
                     .all(|(f, c)| f.data_type() == c.data_type())
-        });
-        if !reusable {
-            self.cached = Some(output_schema(self.schema, &columns));
-        }
-        let schema = Arc::clone(self.cached.as_ref().expect("set above"));
+        };
+        let schema = match &self.cached {
+            Some(s) if fits(s) => Arc::clone(s),
+            _ => {
+                let s = output_schema(self.schema, &columns);
+                self.cached = Some(Arc::clone(&s));
+                s
+            }
+        };
         Ok(RecordBatch::try_new_with_options(
             schema,
             columns,
