@@ -11,11 +11,13 @@
 //! - `compare A.json B.json`: two benchmark files side by side.
 //! - `diagnose`: cold/warm checks against their targets.
 //! - `instructions [--bless]`: the instruction-count regression guard.
+//! - `layout`: records the hot-code order the release link uses.
 
 mod bench;
 mod compare;
 mod diagnose;
 mod instructions;
+mod layout;
 mod provision;
 mod slt;
 
@@ -45,13 +47,14 @@ fn main() -> ExitCode {
         Some("bench") => exit(bench::command(&root, &args[1..]).map(|_| true)),
         Some("compare") => exit(compare::command(&args[1..]).map(|slower| !slower)),
         Some("diagnose") => exit(diagnose::command(&root)),
+        Some("layout") => exit(layout::command(&root).map(|_| true)),
         Some("instructions") => exit(instructions::command(
             &root,
             args.iter().any(|a| a == "--bless"),
         )),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless]>"
+                "usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless] | layout>"
             );
             ExitCode::from(2)
         }
