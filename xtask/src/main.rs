@@ -189,13 +189,17 @@ fn slt_command(args: &[String]) -> ExitCode {
 
 fn test_command(args: &[String]) -> ExitCode {
     let root = workspace_root();
-    if let Err(e) = provision::tools() {
-        eprintln!("xtask: {e}");
-        return ExitCode::from(2);
-    }
+    let env = match provision::tools(&root) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut steps: Vec<(&str, bool)> = Vec::new();
     let status = Command::new(&cargo)
+        .envs(env)
         .args(["test", "--workspace", "--all-features"])
         .args(args)
         .status();

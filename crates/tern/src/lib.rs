@@ -7,7 +7,8 @@
 //! | feature | default | adds |
 //! |---|---|---|
 //! | `datasets-virtual` | yes | the sample datasets `$planets`, `$satellites`, ... |
-//! | `csv`, `json`, `ipc` | yes | file formats in engine-core |
+//! | `csv`, `json`, `ipc`, `parquet` | yes | file formats in engine-core |
+//! | `object-store` | no | `s3://`, `gs://`, `az://`, `http(s)://` files ([`source_object_store`]) |
 //!
 //! ```
 //! let engine = tern::Engine::new();
@@ -19,6 +20,9 @@ pub use engine_core::*;
 
 #[cfg(feature = "datasets-virtual")]
 pub use datasets_virtual;
+
+#[cfg(feature = "object-store")]
+pub use source_object_store;
 
 /// tern's engine with every enabled extra plugged in.
 ///
@@ -33,12 +37,15 @@ pub struct Engine(engine_core::Engine);
 
 impl Engine {
     /// A new engine with the extras enabled by features (the sample datasets
-    /// under `datasets-virtual`). Like [`engine_core::Engine::new`] it does no
-    /// I/O and builds no table: datasets decode on first use.
+    /// under `datasets-virtual`, object storage under `object-store`). Like
+    /// [`engine_core::Engine::new`] it does no I/O and builds no table:
+    /// datasets decode on first use, object stores connect on first read.
     pub fn new() -> Self {
         let engine = engine_core::Engine::new();
         #[cfg(feature = "datasets-virtual")]
         engine.register_datasets(datasets_virtual::provider());
+        #[cfg(feature = "object-store")]
+        std::sync::Arc::new(source_object_store::ObjectStoreSource::new()).register(&engine);
         Engine(engine)
     }
 

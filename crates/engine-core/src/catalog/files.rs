@@ -1,26 +1,27 @@
 //! Tables over files: one file, a glob (`data/*.parquet`, `logs/**/*.jsonl`) or
-//! a folder (every readable file below it).
+//! a folder (every readable file below it), on the local file system or in any
+//! [`BlobStore`] (object stores: `s3://bucket/data/*.parquet`).
 //!
 //! The table's schema is the union of its files' schemas: a column missing from
 //! a file reads as NULL there, and a column whose type differs between files is
 //! widened to their common type; types with none are an error naming both files.
 //! A scan opens the files one after another and streams their batches.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use super::{BatchIter, TableProvider};
+use super::{BatchIter, ScanRequest, TableProvider};
 use crate::error::{Error, Result};
-use crate::io::{infer_schema, read, FileFormat};
+use crate::io::{infer_schema, read, Blob, BlobMeta, BlobStore, FileFormat, LocalStore};
 use crate::types::common_type;
 
 /// A table backed by files of one format.
 #[derive(Debug)]
 pub struct FileTable {
-    files: Vec<(PathBuf, SchemaRef)>,
+    files: Vec<(Arc<Blob>, SchemaRef)>,
     format: FileFormat,
     schema: SchemaRef,
 }
@@ -36,31 +37,49 @@ pub fn looks_like_path(name: &str) -> bool {
 }
 
 impl FileTable {
-    /// A table over `location`: a file, a glob or a folder.
+    /// A table over local files at `location`: a file, a glob or a folder.
     ///
     /// ```no_run
     /// let t = engine_core::catalog::FileTable::open("data/*.parquet").unwrap();
     /// ```
     pub fn open(location: &str) -> Result<Self> {
-        let paths = expand(location)?;
+        let files = expand_local(location)?
+            .into_iter()
+            .map(|meta| Blob::new(Arc::new(LocalStore), meta))
+            .collect();
+        Self::from_blobs(location, files)
+    }
+
+    /// A table over the files at `location` in `store`: a file, a glob, or a
+    /// folder (a location ending in `/`, or one that is not a file).
+    pub fn open_in(store: Arc<dyn BlobStore>, location: &str) -> Result<Self> {
+        let files = expand_in(store.as_ref(), location)?
+            .into_iter()
+            .map(|meta| Blob::new(Arc::clone(&store), meta))
+            .collect();
+        Self::from_blobs(location, files)
+    }
+
+    fn from_blobs(location: &str, blobs: Vec<Blob>) -> Result<Self> {
         let mut format: Option<FileFormat> = None;
-        let mut files = Vec::with_capacity(paths.len());
-        for p in paths {
-            let f = FileFormat::from_path(&p).ok_or_else(|| {
-                Error::plan(format!("cannot tell the format of '{}' from its extension (csv, tsv, jsonl, arrow, parquet)", p.display()))
+        let mut files = Vec::with_capacity(blobs.len());
+        for blob in blobs {
+            let f = FileFormat::from_path(Path::new(blob.location())).ok_or_else(|| {
+                Error::plan(format!("cannot tell the format of '{}' from its extension (csv, tsv, jsonl, arrow, parquet)", blob.location()))
             })?;
             match format {
                 None => format = Some(f),
                 Some(prev) if prev != f => {
                     return Err(Error::plan(format!(
                         "'{location}' mixes formats ({prev:?} and {f:?} in '{}'); one table reads one format",
-                        p.display()
+                        blob.location()
                     )))
                 }
                 _ => {}
             }
-            let schema = infer_schema(&p, f)?;
-            files.push((p, schema));
+            let blob = Arc::new(blob);
+            let schema = infer_schema(&blob, f)?;
+            files.push((blob, schema));
         }
         let format =
             format.ok_or_else(|| Error::plan(format!("no readable files in '{location}'")))?;
@@ -73,33 +92,40 @@ impl FileTable {
     }
 }
 
-/// The files a location names, sorted.
-fn expand(location: &str) -> Result<Vec<PathBuf>> {
-    let path = Path::new(location);
-    if location.contains(['*', '?', '[']) {
+fn is_glob(location: &str) -> bool {
+    location.contains(['*', '?', '['])
+}
+
+fn readable(meta: &BlobMeta) -> bool {
+    FileFormat::from_path(Path::new(&meta.location)).is_some()
+}
+
+/// The local files a location names, sorted.
+fn expand_local(location: &str) -> Result<Vec<BlobMeta>> {
+    if is_glob(location) {
         let entries =
             glob::glob(location).map_err(|e| Error::plan(format!("bad glob '{location}': {e}")))?;
-        let mut out: Vec<PathBuf> = entries
+        let mut out: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned())
             .collect();
         out.sort();
         if out.is_empty() {
             return Err(Error::plan(format!("no files match '{location}'")));
         }
-        return Ok(out);
+        return out.iter().map(|p| LocalStore.head(p)).collect();
     }
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+    let meta = std::fs::metadata(location).map_err(|source| Error::Io {
         path: location.to_string(),
         source,
     })?;
     if meta.is_dir() {
-        let mut out = Vec::new();
-        walk(path, &mut out).map_err(|source| Error::Io {
-            path: location.to_string(),
-            source,
-        })?;
-        out.sort();
+        let out: Vec<BlobMeta> = LocalStore
+            .list(location)?
+            .into_iter()
+            .filter(readable)
+            .collect();
         if out.is_empty() {
             return Err(Error::plan(format!(
                 "no readable files (csv, tsv, jsonl, arrow, parquet) in folder '{location}'"
@@ -107,30 +133,55 @@ fn expand(location: &str) -> Result<Vec<PathBuf>> {
         }
         return Ok(out);
     }
-    Ok(vec![path.to_path_buf()])
+    Ok(vec![LocalStore.head(location)?])
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
-        if hidden {
-            continue;
+/// The files of `store` a location names, sorted: a glob is matched against
+/// the listing of its literal prefix (`*` stays within one `/` segment, `**`
+/// crosses them).
+fn expand_in(store: &dyn BlobStore, location: &str) -> Result<Vec<BlobMeta>> {
+    if is_glob(location) {
+        let literal = &location[..location.find(['*', '?', '[']).unwrap_or(location.len())];
+        let prefix = &literal[..literal.rfind('/').map_or(0, |i| i + 1)];
+        let pattern = glob::Pattern::new(location)
+            .map_err(|e| Error::plan(format!("bad glob '{location}': {e}")))?;
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
+        let out: Vec<BlobMeta> = store
+            .list(prefix)?
+            .into_iter()
+            .filter(|m| pattern.matches_with(&m.location, options))
+            .collect();
+        if out.is_empty() {
+            return Err(Error::plan(format!("no files match '{location}'")));
         }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if FileFormat::from_path(&p).is_some() {
-            out.push(p);
+        return Ok(out);
+    }
+    if !location.ends_with('/') {
+        match store.head(location) {
+            Ok(meta) => return Ok(vec![meta]),
+            Err(e) if FileFormat::from_path(Path::new(location)).is_some() => return Err(e),
+            Err(_) => {} // no extension: perhaps a folder
         }
     }
-    Ok(())
+    let folder = if location.ends_with('/') {
+        location.to_string()
+    } else {
+        format!("{location}/")
+    };
+    let out: Vec<BlobMeta> = store.list(&folder)?.into_iter().filter(readable).collect();
+    if out.is_empty() {
+        return Err(Error::plan(format!(
+            "no readable files (csv, tsv, jsonl, arrow, parquet) under '{location}'"
+        )));
+    }
+    Ok(out)
 }
 
 /// The union of the files' columns, in first-seen order, types widened.
-fn merge_schemas(files: &[(PathBuf, SchemaRef)]) -> Result<SchemaRef> {
+fn merge_schemas(files: &[(Arc<Blob>, SchemaRef)]) -> Result<SchemaRef> {
     let mut fields: Vec<(Field, usize)> = Vec::new();
     for (i, (path, schema)) in files.iter().enumerate() {
         for f in schema.fields() {
@@ -138,13 +189,13 @@ fn merge_schemas(files: &[(PathBuf, SchemaRef)]) -> Result<SchemaRef> {
                 Some((g, first)) => {
                     if g.data_type() != f.data_type() {
                         let t = common_type(g.data_type(), f.data_type()).ok_or_else(|| Error::Data {
-                            source_name: path.display().to_string(),
+                            source_name: path.location().to_string(),
                             message: format!(
                                 "column '{}' is {} here but {} in '{}', and they have no common type",
                                 f.name(),
                                 f.data_type(),
                                 g.data_type(),
-                                files[*first].0.display()
+                                files[*first].0.location()
                             ),
                         })?;
                         *g = Field::new(g.name(), t, true);
@@ -165,10 +216,18 @@ impl TableProvider for FileTable {
     }
 
     fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter> {
-        let wanted: Vec<usize> = match projection {
-            Some(p) => p.to_vec(),
+        self.scan_with(&ScanRequest {
+            projection: projection.map(<[usize]>::to_vec),
+            ..ScanRequest::default()
+        })
+    }
+
+    fn scan_with(&self, req: &ScanRequest) -> Result<BatchIter> {
+        let wanted: Vec<usize> = match &req.projection {
+            Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
         };
+        let req = req.clone();
         let out_schema = Arc::new(Schema::new(
             wanted
                 .iter()
@@ -183,12 +242,15 @@ impl TableProvider for FileTable {
         Ok(Box::new(std::iter::from_fn(move || loop {
             if let Some((batches, slots)) = &mut current {
                 match batches.next() {
-                    Some(Ok(b)) => return Some(conform(&b, slots, &out_schema)),
+                    Some(Ok(b)) => {
+                        req.counters.add_rows(b.num_rows() as u64);
+                        return Some(conform(&b, slots, &out_schema));
+                    }
                     Some(Err(e)) => return Some(Err(e)),
                     None => current = None,
                 }
             }
-            let (path, file_schema) = files.get(next_file)?;
+            let (blob, file_schema) = files.get(next_file)?;
             next_file += 1;
             // Which of this file's columns fill the wanted ones (None: absent, NULL).
             let mut file_projection = Vec::new();
@@ -202,7 +264,8 @@ impl TableProvider for FileTable {
                     })
                 })
                 .collect();
-            match read(path, format, file_schema, Some(&file_projection)) {
+            req.counters.add_file();
+            match read(blob, format, file_schema, Some(&file_projection), &req) {
                 Ok(it) => current = Some((it, slots)),
                 Err(e) => return Some(Err(e)),
             }

@@ -9,9 +9,11 @@
 
 mod files;
 mod memtable;
+mod scan;
 
 pub use files::{looks_like_path, FileTable};
 pub use memtable::MemTable;
+pub use scan::{ColumnPredicate, PredicateOp, ScanCounters, ScanRequest, ScanStats};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,6 +22,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
+use crate::io::BlobStore;
 
 /// A stream of record batches, as produced by a scan or an operator.
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -44,6 +47,12 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
     /// Batches of the table, holding only the columns in `projection` (by index,
     /// in that order) when one is given.
     fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter>;
+
+    /// Batches for a [`ScanRequest`]: its columns, skipping what its hints
+    /// allow. Tables that cannot skip anything keep this default.
+    fn scan_with(&self, request: &ScanRequest) -> Result<BatchIter> {
+        self.scan(request.projection.as_deref())
+    }
 
     /// Extra names a column answers to: `(alias, real column name)` pairs.
     fn column_aliases(&self) -> &[(&'static str, &'static str)] {
@@ -75,6 +84,8 @@ pub trait DatasetProvider: Send + Sync {
 pub struct Catalog {
     tables: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
     providers: RwLock<Vec<Arc<dyn DatasetProvider>>>,
+    /// Blob stores by URL scheme (`s3`, `https`, ...).
+    stores: RwLock<HashMap<String, Arc<dyn BlobStore>>>,
 }
 
 impl Catalog {
@@ -101,6 +112,37 @@ impl Catalog {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(provider);
+    }
+
+    /// Reads locations `scheme://...` from `store` (schemes are case-insensitive).
+    pub fn register_store(&self, scheme: &str, store: Arc<dyn BlobStore>) {
+        self.stores
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(scheme.to_ascii_lowercase(), store);
+    }
+
+    /// A table over the files at `location`: a local path, glob or folder,
+    /// `file://...`, or a URL of a registered store.
+    pub fn open_files(&self, location: &str) -> Result<FileTable> {
+        let Some((scheme, rest)) = crate::io::split_scheme(location) else {
+            return FileTable::open(location);
+        };
+        if scheme.eq_ignore_ascii_case("file") {
+            return FileTable::open(rest);
+        }
+        let store = self
+            .stores
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&scheme.to_ascii_lowercase())
+            .cloned();
+        match store {
+            Some(store) => FileTable::open_in(store, location),
+            None => Err(Error::unsupported(format!(
+                "no storage for '{scheme}://' locations in this engine: tern reads s3://, gs://, az:// and http(s):// with its `object-store` feature, or register a BlobStore for '{scheme}'"
+            ))),
+        }
     }
 
     /// Finds a table by name (case-insensitive), or `None`.

@@ -10,6 +10,7 @@ mod aggregate;
 mod basic;
 mod eval;
 mod join;
+mod pushdown;
 mod rowset;
 mod setop;
 mod sort;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
 
+use crate::catalog::{ScanCounters, ScanRequest};
 use crate::error::Result;
 use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue};
 
@@ -37,25 +39,35 @@ pub struct ExecContext {
     outer: RefCell<Vec<(RecordBatch, usize)>>,
     /// Results of uncorrelated subqueries, computed once per run.
     subqueries: RefCell<HashMap<usize, Arc<eval::SubqueryValue>>>,
+    /// What the scans read.
+    scan: Arc<ScanCounters>,
+}
+
+impl ExecContext {
+    /// The counters the run's scans add to.
+    pub fn scan_counters(&self) -> &ScanCounters {
+        &self.scan
+    }
 }
 
 /// Builds the operator tree for `plan`.
 pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
-        LogicalPlan::Scan {
-            table,
-            projection: None,
-            ..
-        } => Box::new(table.scan(None)?),
-        LogicalPlan::Scan {
-            table,
-            projection: Some(p),
-            schema,
-            ..
-        } => basic::projected_scan(table.scan(Some(p))?, p, schema.len()),
+        LogicalPlan::Scan { .. } => scan(plan, ScanRequest::default(), ctx)?,
         LogicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
         LogicalPlan::Filter { input, predicate } => {
-            basic::filter(execute(input, ctx)?, predicate, ctx)
+            let input = match input.as_ref() {
+                // The filter's conditions go to the scan as hints to skip data.
+                LogicalPlan::Scan { table, .. } => {
+                    let request = ScanRequest {
+                        filters: pushdown::column_predicates(predicate, &table.schema()),
+                        ..ScanRequest::default()
+                    };
+                    scan(input, request, ctx)?
+                }
+                _ => execute(input, ctx)?,
+            };
+            basic::filter(input, predicate, ctx)
         }
         LogicalPlan::Project {
             input,
@@ -64,7 +76,11 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
         } => basic::project(execute(input, ctx)?, exprs, schema, ctx),
         LogicalPlan::Rename { input, schema } => basic::rename(execute(input, ctx)?, schema),
         LogicalPlan::Limit { input, skip, fetch } => {
-            basic::limit(execute(input, ctx)?, *skip, *fetch)
+            let input = match fetch {
+                Some(n) => limited(input, skip.saturating_add(*n), ctx)?,
+                None => execute(input, ctx)?,
+            };
+            basic::limit(input, *skip, *fetch)
         }
         LogicalPlan::Aggregate {
             input,
@@ -112,6 +128,58 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
         )?,
         LogicalPlan::Shared(p) => execute(p, ctx)?,
     })
+}
+
+/// `plan`'s stream when only its first `limit` rows are wanted: a scan reached
+/// through nodes that keep every row (projections, renames) is told so, and
+/// can stop reading early.
+fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    Ok(match plan {
+        LogicalPlan::Scan { .. } => {
+            let request = ScanRequest {
+                limit: Some(limit),
+                ..ScanRequest::default()
+            };
+            scan(plan, request, ctx)?
+        }
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => basic::project(limited(input, limit, ctx)?, exprs, schema, ctx),
+        LogicalPlan::Rename { input, schema } => basic::rename(limited(input, limit, ctx)?, schema),
+        _ => execute(plan, ctx)?,
+    })
+}
+
+/// A scan node's stream for `request` (its projection filled in here).
+fn scan<'a>(
+    plan: &'a LogicalPlan,
+    mut request: ScanRequest,
+    ctx: &ExecContext,
+) -> Result<Stream<'a>> {
+    let LogicalPlan::Scan {
+        table,
+        projection,
+        schema,
+        ..
+    } = plan
+    else {
+        return execute_unreachable();
+    };
+    request.projection = projection.clone();
+    request.counters = Arc::clone(&ctx.scan);
+    let batches = table.scan_with(&request)?;
+    Ok(match projection {
+        None => batches,
+        Some(p) => basic::projected_scan(batches, p, schema.len()),
+    })
+}
+
+fn execute_unreachable<'a>() -> Result<Stream<'a>> {
+    Err(crate::error::Error::Execution(
+        "scan() called on a node that is not a scan".into(),
+    ))
 }
 
 /// Runs `plan` to completion.

@@ -1,8 +1,15 @@
-//! Formats: reading files (CSV, TSV, JSON Lines, Arrow IPC, Parquet) and writing
-//! results (CSV, TSV, JSON, JSON Lines, Arrow IPC), each behind its cargo feature.
+//! Storage and formats: the one read path for file bytes ([`Blob`], over a
+//! [`BlobStore`]), reading files (CSV, TSV, JSON Lines, Arrow IPC, Parquet) and
+//! writing results (CSV, TSV, JSON, JSON Lines, Arrow IPC, Parquet), each format
+//! behind its cargo feature.
 
+mod blob;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod read;
 mod write;
 
+pub(crate) use blob::split_scheme;
+pub use blob::{Blob, BlobMeta, BlobReader, BlobStore, LocalStore};
 pub use read::{infer_schema, read, FileFormat};
 pub use write::{write_file, write_to, OutputFormat};

@@ -2,9 +2,6 @@
 //! batches with only the requested columns (projection pushed into the reader
 //! for CSV, Arrow IPC and Parquet).
 
-use std::fs::File;
-#[cfg_attr(not(all(feature = "json", feature = "ipc")), allow(unused_imports))]
-use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 #[cfg_attr(
     not(any(feature = "csv", feature = "json", feature = "parquet")),
@@ -15,7 +12,10 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, SchemaRef};
 
-use crate::catalog::BatchIter;
+use super::blob::Blob;
+#[cfg(feature = "parquet")]
+use super::blob::BlobChunks;
+use crate::catalog::{BatchIter, ScanRequest};
 use crate::error::{Error, Result};
 
 /// Rows per batch a reader produces.
@@ -64,18 +64,11 @@ impl FileFormat {
     }
 }
 
-fn data_error(path: &Path, e: impl std::fmt::Display) -> Error {
+fn data_error(blob: &Blob, e: impl std::fmt::Display) -> Error {
     Error::Data {
-        source_name: path.display().to_string(),
+        source_name: blob.location().to_string(),
         message: e.to_string(),
     }
-}
-
-fn open(path: &Path) -> Result<File> {
-    File::open(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })
 }
 
 #[cfg_attr(
@@ -93,16 +86,64 @@ fn missing(format: &str) -> Error {
     ))
 }
 
+/// Runs `f`, turning a panic inside a format reader into a data error naming
+/// the file. Some readers trust offsets and lengths found in the file and
+/// panic on malformed ones (arrow-ipc slicing past a buffer, found by
+/// `tests/fuzz_readers.rs`); a broken file must be an error, never a crash.
+fn guarded<T>(blob: &Blob, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(malformed(blob, payload.as_ref())))
+}
+
+fn malformed(blob: &Blob, payload: &(dyn std::any::Any + Send)) -> Error {
+    let why = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the reader failed".into());
+    data_error(blob, format!("malformed file: {why}"))
+}
+
+/// A reader's batches with [`guarded`]'s promise: a panic while decoding ends
+/// the stream with a data error.
+struct Guarded {
+    inner: BatchIter,
+    blob: Arc<Blob>,
+    failed: bool,
+}
+
+impl Iterator for Guarded {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let inner = &mut self.inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.next())) {
+            Ok(item) => item,
+            Err(payload) => {
+                self.failed = true;
+                Some(Err(malformed(&self.blob, payload.as_ref())))
+            }
+        }
+    }
+}
+
 /// The schema of a file.
-pub fn infer_schema(path: &Path, format: FileFormat) -> Result<SchemaRef> {
-    let file = open(path)?;
+pub fn infer_schema(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
+    guarded(blob, || infer_schema_unguarded(blob, format))
+}
+
+fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
+    let file = blob.reader();
     match format {
         FileFormat::Csv | FileFormat::Tsv => {
             #[cfg(feature = "csv")]
             {
                 let (schema, _) = csv_format(format)
                     .infer_schema(file, Some(INFER_ROWS))
-                    .map_err(|e| data_error(path, e))?;
+                    .map_err(|e| data_error(blob, e))?;
                 Ok(Arc::new(schema))
             }
             #[cfg(not(feature = "csv"))]
@@ -114,11 +155,9 @@ pub fn infer_schema(path: &Path, format: FileFormat) -> Result<SchemaRef> {
         FileFormat::Jsonl => {
             #[cfg(feature = "json")]
             {
-                let (schema, _) = arrow_json::reader::infer_json_schema_from_seekable(
-                    BufReader::new(file),
-                    Some(INFER_ROWS),
-                )
-                .map_err(|e| data_error(path, e))?;
+                let (schema, _) =
+                    arrow_json::reader::infer_json_schema_from_seekable(file, Some(INFER_ROWS))
+                        .map_err(|e| data_error(blob, e))?;
                 Ok(Arc::new(schema))
             }
             #[cfg(not(feature = "json"))]
@@ -130,7 +169,7 @@ pub fn infer_schema(path: &Path, format: FileFormat) -> Result<SchemaRef> {
         FileFormat::Arrow => {
             #[cfg(feature = "ipc")]
             {
-                Ok(ipc_reader(path, file, None)?.0)
+                Ok(ipc_reader(blob, None)?.0)
             }
             #[cfg(not(feature = "ipc"))]
             {
@@ -141,9 +180,12 @@ pub fn infer_schema(path: &Path, format: FileFormat) -> Result<SchemaRef> {
         FileFormat::Parquet => {
             #[cfg(feature = "parquet")]
             {
+                let _ = file;
                 let builder =
-                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                        .map_err(|e| data_error(path, e))?;
+                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                        BlobChunks(Arc::clone(blob)),
+                    )
+                    .map_err(|e| data_error(blob, e))?;
                 Ok(Arc::clone(builder.schema()))
             }
             #[cfg(not(feature = "parquet"))]
@@ -167,39 +209,25 @@ fn csv_format(format: FileFormat) -> arrow_csv::reader::Format {
 
 /// An Arrow IPC file or stream (told apart by the file's magic bytes).
 #[cfg(feature = "ipc")]
-fn ipc_reader(
-    path: &Path,
-    mut file: File,
-    projection: Option<Vec<usize>>,
-) -> Result<(SchemaRef, BatchIter)> {
-    let mut magic = [0u8; 6];
-    let is_file = file.read_exact(&mut magic).is_ok() && &magic == b"ARROW1";
-    file.rewind().map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let p = path.to_path_buf();
+fn ipc_reader(blob: &Arc<Blob>, projection: Option<Vec<usize>>) -> Result<(SchemaRef, BatchIter)> {
+    let is_file = blob.size() >= 6 && blob.read_range(0..6)?[..] == b"ARROW1"[..];
+    let b = Arc::clone(blob);
+    let wrap =
+        move |r: std::result::Result<RecordBatch, ArrowError>| r.map_err(|e| data_error(&b, e));
     if is_file {
-        let r = arrow_ipc::reader::FileReader::try_new(file, projection)
-            .map_err(|e| data_error(path, e))?;
-        let schema = r.schema();
-        Ok((
-            schema,
-            Box::new(r.map(move |b| b.map_err(|e| data_error(&p, e)))),
-        ))
+        let r = arrow_ipc::reader::FileReader::try_new(blob.reader(), projection)
+            .map_err(|e| data_error(blob, e))?;
+        Ok((r.schema(), Box::new(r.map(wrap))))
     } else {
-        let r = arrow_ipc::reader::StreamReader::try_new(BufReader::new(file), projection)
-            .map_err(|e| data_error(path, e))?;
-        let schema = r.schema();
-        Ok((
-            schema,
-            Box::new(r.map(move |b| b.map_err(|e| data_error(&p, e)))),
-        ))
+        let r = arrow_ipc::reader::StreamReader::try_new(blob.reader(), projection)
+            .map_err(|e| data_error(blob, e))?;
+        Ok((r.schema(), Box::new(r.map(wrap))))
     }
 }
 
-/// Batches of `path`, holding the columns `projection` names (indices into the
-/// file's `schema`), or all of them.
+/// Batches of a file, holding the columns `projection` names (indices into the
+/// file's `schema`), or all of them. `hints` may let the reader skip data (see
+/// [`ScanRequest`]); rows it returns still need filtering.
 #[cfg_attr(
     not(all(
         feature = "csv",
@@ -210,15 +238,33 @@ fn ipc_reader(
     allow(unused_variables)
 )]
 pub fn read(
-    path: &Path,
+    blob: &Arc<Blob>,
     format: FileFormat,
     schema: &SchemaRef,
     projection: Option<&[usize]>,
+    req: &ScanRequest,
 ) -> Result<BatchIter> {
-    let file = open(path)?;
-    let p = path.to_path_buf();
+    let inner = guarded(blob, || {
+        read_unguarded(blob, format, schema, projection, req)
+    })?;
+    Ok(Box::new(Guarded {
+        inner,
+        blob: Arc::clone(blob),
+        failed: false,
+    }))
+}
+
+fn read_unguarded(
+    blob: &Arc<Blob>,
+    format: FileFormat,
+    schema: &SchemaRef,
+    projection: Option<&[usize]>,
+    req: &ScanRequest,
+) -> Result<BatchIter> {
+    let file = blob.reader();
+    let b = Arc::clone(blob);
     let wrap =
-        move |r: std::result::Result<RecordBatch, ArrowError>| r.map_err(|e| data_error(&p, e));
+        move |r: std::result::Result<RecordBatch, ArrowError>| r.map_err(|e| data_error(&b, e));
     match format {
         FileFormat::Csv | FileFormat::Tsv => {
             #[cfg(feature = "csv")]
@@ -229,7 +275,7 @@ pub fn read(
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());
                 }
-                let r = b.build(file).map_err(|e| data_error(path, e))?;
+                let r = b.build(file).map_err(|e| data_error(blob, e))?;
                 Ok(Box::new(r.map(wrap)))
             }
             #[cfg(not(feature = "csv"))]
@@ -242,8 +288,8 @@ pub fn read(
             {
                 let r = arrow_json::ReaderBuilder::new(Arc::clone(schema))
                     .with_batch_size(BATCH_SIZE)
-                    .build(BufReader::new(file))
-                    .map_err(|e| data_error(path, e))?;
+                    .build(file)
+                    .map_err(|e| data_error(blob, e))?;
                 let projection = projection.map(|p| p.to_vec());
                 Ok(Box::new(r.map(move |b| {
                     let b = wrap(b)?;
@@ -261,7 +307,8 @@ pub fn read(
         FileFormat::Arrow => {
             #[cfg(feature = "ipc")]
             {
-                Ok(ipc_reader(path, file, projection.map(|p| p.to_vec()))?.1)
+                let _ = file;
+                Ok(ipc_reader(blob, projection.map(|p| p.to_vec()))?.1)
             }
             #[cfg(not(feature = "ipc"))]
             {
@@ -271,16 +318,8 @@ pub fn read(
         FileFormat::Parquet => {
             #[cfg(feature = "parquet")]
             {
-                use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-                use parquet::arrow::ProjectionMask;
-                let mut b = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| data_error(path, e))?
-                    .with_batch_size(BATCH_SIZE);
-                if let Some(p) = projection {
-                    let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
-                    b = b.with_projection(mask);
-                }
-                let r = b.build().map_err(|e| data_error(path, e))?;
+                let _ = file;
+                let r = super::parquet::reader(blob, projection, req, BATCH_SIZE)?;
                 Ok(Box::new(r.map(wrap)))
             }
             #[cfg(not(feature = "parquet"))]

@@ -2,15 +2,18 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::Array;
-use engine_core::Engine;
+use engine_core::{Engine, QueryResult};
 
 /// The result of `sql` as rows of `a|b|...` strings (NULL as "NULL"), in result order.
+#[allow(dead_code)]
 pub fn rows(e: &Engine, sql: &str) -> Vec<String> {
-    let b = e
-        .query(sql)
-        .unwrap_or_else(|err| panic!("{sql}: {err}"))
-        .concat()
-        .unwrap();
+    result_rows(&e.query(sql).unwrap_or_else(|err| panic!("{sql}: {err}")))
+}
+
+#[allow(dead_code)]
+/// A result as rows of `a|b|...` strings (NULL as "NULL"), in result order.
+pub fn result_rows(r: &QueryResult) -> Vec<String> {
+    let b = r.concat().unwrap();
     let cols: Vec<_> = b
         .columns()
         .iter()

@@ -681,7 +681,7 @@ impl Binder<'_> {
         match self.catalog.lookup(name)? {
             Some(t) => Ok(t),
             None if crate::catalog::looks_like_path(name) => {
-                Ok(Arc::new(crate::catalog::FileTable::open(name)?))
+                Ok(Arc::new(self.catalog.open_files(name)?))
             }
             None => self.catalog.resolve(name),
         }

@@ -1,0 +1,142 @@
+//! What a scan is asked for: the columns, and hints that let a table read less.
+//!
+//! The executor turns a filter right above a scan into [`ColumnPredicate`]s and
+//! a limit right above it into [`ScanRequest::limit`]. They are hints: a table
+//! may skip data that provably fails them (Parquet skips row groups and pages
+//! by their statistics) but never has to, since the filter still runs above
+//! the scan. [`ScanCounters`] record what was read, for `QueryStats`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::plan::ScalarValue;
+
+/// A comparison of a table column with a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PredicateOp {
+    /// `column = value`
+    Eq,
+    /// `column <> value`
+    NotEq,
+    /// `column < value`
+    Lt,
+    /// `column <= value`
+    LtEq,
+    /// `column > value`
+    Gt,
+    /// `column >= value`
+    GtEq,
+    /// `column IS NULL` (the value is unused)
+    IsNull,
+    /// `column IS NOT NULL` (the value is unused)
+    IsNotNull,
+}
+
+impl PredicateOp {
+    /// The operator with its operands swapped: `5 < x` is `x > 5`.
+    pub fn flip(self) -> Self {
+        match self {
+            PredicateOp::Lt => PredicateOp::Gt,
+            PredicateOp::LtEq => PredicateOp::GtEq,
+            PredicateOp::Gt => PredicateOp::Lt,
+            PredicateOp::GtEq => PredicateOp::LtEq,
+            other => other,
+        }
+    }
+}
+
+/// `column op value`, one conjunct of the filter over a scan.
+#[derive(Debug, Clone)]
+pub struct ColumnPredicate {
+    /// The table column's name.
+    pub column: String,
+    /// The comparison.
+    pub op: PredicateOp,
+    /// The constant compared with (a NULL for `IS [NOT] NULL`).
+    pub value: ScalarValue,
+}
+
+/// What was read by the scans of one query.
+#[derive(Debug, Default)]
+pub struct ScanCounters {
+    files: AtomicU64,
+    row_groups_read: AtomicU64,
+    row_groups_skipped: AtomicU64,
+    pages_skipped: AtomicU64,
+    rows_read: AtomicU64,
+}
+
+/// A snapshot of [`ScanCounters`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Files opened.
+    pub files: u64,
+    /// Parquet row groups decoded.
+    pub row_groups_read: u64,
+    /// Parquet row groups skipped by their statistics or a limit.
+    pub row_groups_skipped: u64,
+    /// Parquet data pages skipped by the page index.
+    pub pages_skipped: u64,
+    /// Rows the scans produced.
+    pub rows_read: u64,
+}
+
+impl ScanCounters {
+    /// Counts one opened file.
+    pub fn add_file(&self) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts row groups decoded and skipped.
+    pub fn add_row_groups(&self, read: u64, skipped: u64) {
+        self.row_groups_read.fetch_add(read, Ordering::Relaxed);
+        self.row_groups_skipped
+            .fetch_add(skipped, Ordering::Relaxed);
+    }
+
+    /// Counts pages skipped.
+    pub fn add_pages_skipped(&self, n: u64) {
+        self.pages_skipped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts rows produced.
+    pub fn add_rows(&self, n: u64) {
+        self.rows_read.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn snapshot(&self) -> ScanStats {
+        ScanStats {
+            files: self.files.load(Ordering::Relaxed),
+            row_groups_read: self.row_groups_read.load(Ordering::Relaxed),
+            row_groups_skipped: self.row_groups_skipped.load(Ordering::Relaxed),
+            pages_skipped: self.pages_skipped.load(Ordering::Relaxed),
+            rows_read: self.rows_read.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A scan's request: the columns wanted and hints to read less.
+///
+/// ```
+/// use engine_core::catalog::{MemTable, ScanRequest, TableProvider};
+/// # use std::sync::Arc;
+/// # use arrow_array::{Int64Array, RecordBatch};
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)]).unwrap();
+/// let table = MemTable::try_new(batch.schema(), vec![batch]).unwrap();
+/// let req = ScanRequest { limit: Some(1), ..ScanRequest::default() };
+/// // A table that cannot use a hint ignores it: the engine applies the limit.
+/// let rows: usize = table.scan_with(&req).unwrap().map(|b| b.unwrap().num_rows()).sum();
+/// assert_eq!(rows, 2);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    /// The table's columns wanted, by index and in this order; all when `None`.
+    pub projection: Option<Vec<usize>>,
+    /// Conditions every wanted row meets (all of them).
+    pub filters: Vec<ColumnPredicate>,
+    /// The consumer stops after this many rows (there is no filter between).
+    pub limit: Option<usize>,
+    /// Where to count what was read.
+    pub counters: Arc<ScanCounters>,
+}

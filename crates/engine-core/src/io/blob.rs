@@ -1,0 +1,390 @@
+//! Where a file's bytes come from: the one read path of every file a query reads.
+//!
+//! A [`BlobStore`] is a place files live: the local file system
+//! ([`LocalStore`]) or an object store that another crate plugs in for its URL
+//! schemes (`s3://`, `gs://`, `az://`, `http(s)://`: the `source-object-store`
+//! crate), so engine-core itself holds no network code. A [`Blob`] is one file
+//! of a store with its identity (location, size, version). The format readers
+//! never touch a store: every byte they see comes from [`Blob::read_range`],
+//! through a [`BlobReader`] (`Read`, `BufRead`, `Seek`) or Parquet's
+//! `ChunkReader`. That one function is where caches go.
+
+use std::fmt;
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+
+/// A file's identity: where it is, how long it is, and which version of it.
+///
+/// `version` (an ETag, or a local file's modification time) tells two contents
+/// of the same location apart, so that cached bytes of a changed file are never
+/// used.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlobMeta {
+    /// The location as the store names it: a path, or a URL such as `s3://bucket/key`.
+    pub location: String,
+    /// Length in bytes.
+    pub size: u64,
+    /// ETag or modification time, when the store knows one.
+    pub version: Option<String>,
+}
+
+/// A place files live, such as the local file system or an object store.
+///
+/// Implementations do blocking I/O (an object store runs its own runtime
+/// inside) and report failures as [`Error::Io`] naming the location.
+///
+/// ```
+/// use engine_core::io::{BlobStore, LocalStore};
+///
+/// let dir = std::env::temp_dir().join("tern-blobstore-doc");
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("hello.csv");
+/// std::fs::write(&path, "a,b\n1,2\n").unwrap();
+/// let store = LocalStore;
+/// let meta = store.head(path.to_str().unwrap()).unwrap();
+/// assert_eq!(meta.size, 8);
+/// assert_eq!(&store.get_range(&meta.location, 0..3).unwrap()[..], b"a,b");
+/// ```
+pub trait BlobStore: Send + Sync + fmt::Debug {
+    /// The identity of the file at `location`.
+    fn head(&self, location: &str) -> Result<BlobMeta>;
+
+    /// Every file whose location starts with `prefix` (recursively), sorted by
+    /// location.
+    fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>>;
+
+    /// Bytes `range` of the file at `location`.
+    fn get_range(&self, location: &str, range: Range<u64>) -> Result<Bytes>;
+}
+
+/// The local file system; locations are paths.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalStore;
+
+fn io_error(location: &str, source: io::Error) -> Error {
+    Error::Io {
+        path: location.to_string(),
+        source,
+    }
+}
+
+impl BlobStore for LocalStore {
+    fn head(&self, location: &str) -> Result<BlobMeta> {
+        let meta = std::fs::metadata(location).map_err(|e| io_error(location, e))?;
+        if meta.is_dir() {
+            return Err(io_error(
+                location,
+                io::Error::other("is a folder, not a file"),
+            ));
+        }
+        let version = meta.modified().ok().and_then(|t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| format!("mtime:{}.{:09}", d.as_secs(), d.subsec_nanos()))
+        });
+        Ok(BlobMeta {
+            location: location.to_string(),
+            size: meta.len(),
+            version,
+        })
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>> {
+        let mut out = Vec::new();
+        walk(Path::new(prefix), &mut out).map_err(|e| io_error(prefix, e))?;
+        out.sort();
+        out.into_iter().map(|p| self.head(&p)).collect()
+    }
+
+    fn get_range(&self, location: &str, range: Range<u64>) -> Result<Bytes> {
+        let mut file = std::fs::File::open(location).map_err(|e| io_error(location, e))?;
+        let len = usize::try_from(range.end.saturating_sub(range.start))
+            .map_err(|_| io_error(location, io::Error::other("range too large")))?;
+        let mut buf = vec![0u8; len];
+        file.seek(SeekFrom::Start(range.start))
+            .and_then(|_| file.read_exact(&mut buf))
+            .map_err(|e| io_error(location, e))?;
+        Ok(Bytes::from(buf))
+    }
+}
+
+/// Files below `dir`, skipping hidden ones (`.x`, `_x`) as Hive-style layouts do.
+fn walk(dir: &Path, out: &mut Vec<String>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
+}
+
+/// One file of a store, read through [`read_range`](Blob::read_range).
+///
+/// ```
+/// use std::io::Read;
+/// use std::sync::Arc;
+/// use engine_core::io::{Blob, LocalStore};
+///
+/// let path = std::env::temp_dir().join("tern-blob-doc.txt");
+/// std::fs::write(&path, "hello, blob").unwrap();
+/// let blob = Arc::new(Blob::open(Arc::new(LocalStore), path.to_str().unwrap()).unwrap());
+/// assert_eq!(&blob.read_range(7..11).unwrap()[..], b"blob");
+/// let mut text = String::new();
+/// blob.reader().read_to_string(&mut text).unwrap();
+/// assert_eq!(text, "hello, blob");
+/// ```
+#[derive(Debug)]
+pub struct Blob {
+    store: Arc<dyn BlobStore>,
+    meta: BlobMeta,
+}
+
+impl Blob {
+    /// The file at `location` in `store`.
+    pub fn open(store: Arc<dyn BlobStore>, location: &str) -> Result<Self> {
+        let meta = store.head(location)?;
+        Ok(Blob { store, meta })
+    }
+
+    /// A file whose identity is already known (from a listing).
+    pub fn new(store: Arc<dyn BlobStore>, meta: BlobMeta) -> Self {
+        Blob { store, meta }
+    }
+
+    /// The file's identity.
+    pub fn meta(&self) -> &BlobMeta {
+        &self.meta
+    }
+
+    /// Where the file is, for messages.
+    pub fn location(&self) -> &str {
+        &self.meta.location
+    }
+
+    /// Length in bytes.
+    pub fn size(&self) -> u64 {
+        self.meta.size
+    }
+
+    /// Bytes `range` of the file: the read path every reader goes through.
+    pub fn read_range(&self, range: Range<u64>) -> Result<Bytes> {
+        if range.start > range.end || range.end > self.meta.size {
+            return Err(Error::Data {
+                source_name: self.meta.location.clone(),
+                message: format!(
+                    "read of bytes {}..{} past the end of a {}-byte file (was it truncated?)",
+                    range.start, range.end, self.meta.size
+                ),
+            });
+        }
+        if range.start == range.end {
+            return Ok(Bytes::new());
+        }
+        self.store.get_range(&self.meta.location, range)
+    }
+
+    /// A reader from the start of the file.
+    pub fn reader(self: &Arc<Self>) -> BlobReader {
+        BlobReader::new(Arc::clone(self), 0)
+    }
+}
+
+/// Bytes fetched per read of a [`BlobReader`]: large enough that a remote file
+/// is read in few requests, small enough that a scan holds little of it.
+const READ_AHEAD: u64 = 1 << 20;
+
+/// A blob as `Read + BufRead + Seek`, fetching [`READ_AHEAD`] bytes at a time
+/// through [`Blob::read_range`].
+#[derive(Debug)]
+pub struct BlobReader {
+    blob: Arc<Blob>,
+    /// Offset of `buf` in the file.
+    buf_start: u64,
+    buf: Bytes,
+    /// Position within `buf`.
+    pos: usize,
+}
+
+impl BlobReader {
+    fn new(blob: Arc<Blob>, start: u64) -> Self {
+        BlobReader {
+            blob,
+            buf_start: start,
+            buf: Bytes::new(),
+            pos: 0,
+        }
+    }
+
+    fn offset(&self) -> u64 {
+        self.buf_start + self.pos as u64
+    }
+}
+
+fn to_io(e: Error) -> io::Error {
+    match e {
+        Error::Io { source, .. } => source,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+impl BufRead for BlobReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.buf.len() {
+            let start = self.offset().min(self.blob.size());
+            let end = (start + READ_AHEAD).min(self.blob.size());
+            self.buf = self.blob.read_range(start..end).map_err(to_io)?;
+            self.buf_start = start;
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.buf.len());
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl Seek for BlobReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.blob.size().checked_add_signed(d),
+            SeekFrom::Current(d) => self.offset().checked_add_signed(d),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        // Stay in the buffer when the target is in it; refetch otherwise.
+        if target >= self.buf_start && target <= self.buf_start + self.buf.len() as u64 {
+            self.pos = (target - self.buf_start) as usize;
+        } else {
+            self.buf = Bytes::new();
+            self.buf_start = target;
+            self.pos = 0;
+        }
+        Ok(target)
+    }
+}
+
+/// Parquet reads column chunks by range straight through [`Blob::read_range`].
+#[cfg(feature = "parquet")]
+mod parquet_chunks {
+    use super::*;
+    use parquet::errors::ParquetError;
+    use parquet::file::reader::{ChunkReader, Length};
+
+    /// A blob as Parquet's random-access input.
+    pub struct BlobChunks(pub Arc<Blob>);
+
+    impl Length for BlobChunks {
+        fn len(&self) -> u64 {
+            self.0.size()
+        }
+    }
+
+    impl ChunkReader for BlobChunks {
+        type T = BlobReader;
+
+        fn get_read(&self, start: u64) -> parquet::errors::Result<BlobReader> {
+            Ok(BlobReader::new(Arc::clone(&self.0), start))
+        }
+
+        fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+            self.0
+                .read_range(start..start.saturating_add(length as u64))
+                .map_err(|e| ParquetError::External(Box::new(e)))
+        }
+    }
+}
+
+#[cfg(feature = "parquet")]
+pub(crate) use parquet_chunks::BlobChunks;
+
+/// The store and location for a file name written in SQL or given to the API:
+/// `scheme://...` goes to the store registered for that scheme, `file://` and
+/// plain paths to the local file system.
+pub(crate) fn split_scheme(location: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = location.split_once("://")?;
+    let valid = scheme.len() > 1
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some((scheme, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob_of(content: &[u8]) -> Arc<Blob> {
+        let dir = std::env::temp_dir().join(format!("tern-blob-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.bin", content.len()));
+        std::fs::write(&path, content).unwrap();
+        Arc::new(Blob::open(Arc::new(LocalStore), path.to_str().unwrap()).unwrap())
+    }
+
+    #[test]
+    fn reader_reads_and_seeks_across_read_ahead_blocks() {
+        let content: Vec<u8> = (0..(READ_AHEAD as usize * 2 + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let blob = blob_of(&content);
+        let mut all = Vec::new();
+        blob.reader().read_to_end(&mut all).unwrap();
+        assert_eq!(all, content);
+        let mut r = blob.reader();
+        let at = READ_AHEAD + 5;
+        r.seek(SeekFrom::Start(at)).unwrap();
+        let mut four = [0u8; 4];
+        r.read_exact(&mut four).unwrap();
+        assert_eq!(&four[..], &content[at as usize..at as usize + 4]);
+        r.seek(SeekFrom::Current(-8)).unwrap();
+        r.read_exact(&mut four).unwrap();
+        assert_eq!(&four[..], &content[at as usize - 4..at as usize]);
+        assert_eq!(r.seek(SeekFrom::End(-1)).unwrap(), content.len() as u64 - 1);
+        assert!(r.seek(SeekFrom::Current(-(content.len() as i64))).is_err());
+    }
+
+    #[test]
+    fn reads_past_the_end_are_errors_not_short_reads() {
+        let blob = blob_of(b"0123456789");
+        assert_eq!(&blob.read_range(2..5).unwrap()[..], b"234");
+        let e = blob.read_range(8..12).unwrap_err().to_string();
+        assert!(e.contains("past the end"), "{e}");
+    }
+
+    #[test]
+    fn schemes_are_told_from_paths() {
+        assert_eq!(
+            split_scheme("s3://b/k.parquet"),
+            Some(("s3", "b/k.parquet"))
+        );
+        assert_eq!(split_scheme("data/x.csv"), None);
+        assert_eq!(split_scheme("C://x"), None);
+    }
+}

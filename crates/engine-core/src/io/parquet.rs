@@ -1,0 +1,262 @@
+//! Reading Parquet with pushdown: only the wanted columns, only the row groups
+//! (and, with a page index, the pages) whose statistics allow a match for the
+//! scan's predicates, and no more row groups than a limit needs.
+//!
+//! Skipping is conservative: a row group is dropped only when its statistics
+//! prove that no row can satisfy a predicate. Unknown statistics keep it. For
+//! float columns the statistics leave NaN out (NaN sorts above every number
+//! here, as in PostgreSQL and DuckDB), so `>`, `>=`, `=` and `<>` on a float
+//! column prune only where the file records a NaN count of zero.
+
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, BooleanArray, Datum, Scalar, UInt64Array};
+use arrow_schema::{DataType, Schema};
+use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
+};
+use parquet::arrow::ProjectionMask;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::schema::types::SchemaDescriptor;
+
+use super::blob::{Blob, BlobChunks};
+use crate::catalog::{ColumnPredicate, PredicateOp, ScanRequest};
+use crate::error::{Error, Result};
+
+fn data_error(blob: &Blob, e: impl std::fmt::Display) -> Error {
+    Error::Data {
+        source_name: blob.location().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// A reader of `blob`'s `projection` (indices into the file's Arrow schema)
+/// that skips what `req`'s predicates and limit allow, counting what it reads.
+pub(super) fn reader(
+    blob: &Arc<Blob>,
+    projection: Option<&[usize]>,
+    req: &ScanRequest,
+    batch_size: usize,
+) -> Result<ParquetRecordBatchReader> {
+    let policy = if req.filters.is_empty() {
+        PageIndexPolicy::Skip
+    } else {
+        PageIndexPolicy::Optional
+    };
+    let options = ArrowReaderOptions::new().with_page_index_policy(policy);
+    let mut b = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        BlobChunks(Arc::clone(blob)),
+        options,
+    )
+    .map_err(|e| data_error(blob, e))?
+    .with_batch_size(batch_size);
+    if let Some(p) = projection {
+        let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
+        b = b.with_projection(mask);
+    }
+    let meta = Arc::clone(b.metadata());
+    let total = meta.num_row_groups();
+    let mut keep = vec![true; total];
+    for p in &req.filters {
+        if let Some(may_match) = row_groups_may_match(p, b.schema(), b.parquet_schema(), &meta) {
+            for (k, m) in keep.iter_mut().zip(may_match) {
+                *k &= m;
+            }
+        }
+    }
+    if let (Some(limit), true) = (req.limit, req.filters.is_empty()) {
+        // Row groups past the first `limit` rows are never needed.
+        let mut rows = 0u64;
+        for (i, k) in keep.iter_mut().enumerate() {
+            if rows >= limit as u64 {
+                *k = false;
+            } else {
+                rows += meta.row_group(i).num_rows().max(0) as u64;
+            }
+        }
+        b = b.with_limit(limit);
+    }
+    let groups: Vec<usize> = (0..total).filter(|&i| keep[i]).collect();
+    if !req.filters.is_empty() && !groups.is_empty() {
+        if let Some((selection, skipped)) =
+            page_selection(&req.filters, b.schema(), b.parquet_schema(), &meta, &groups)
+        {
+            req.counters.add_pages_skipped(skipped);
+            b = b.with_row_selection(selection);
+        }
+    }
+    req.counters
+        .add_row_groups(groups.len() as u64, (total - groups.len()) as u64);
+    b.with_row_groups(groups)
+        .build()
+        .map_err(|e| data_error(blob, e))
+}
+
+/// The statistics of one column, one entry per row group or per page.
+struct Stats {
+    mins: ArrayRef,
+    maxes: ArrayRef,
+    null_counts: UInt64Array,
+    nan_counts: UInt64Array,
+    row_counts: Option<UInt64Array>,
+}
+
+/// For each entry of `stats`, whether a row there can satisfy `p`; `None` when
+/// the predicate cannot be checked against these statistics (its constant does
+/// not convert exactly to the column's type, say).
+fn may_match(p: &ColumnPredicate, stats: &Stats) -> Option<Vec<bool>> {
+    let n = stats.null_counts.len();
+    let keep_unknown = |a: &BooleanArray| -> Vec<bool> {
+        (0..a.len()).map(|i| a.is_null(i) || a.value(i)).collect()
+    };
+    match p.op {
+        PredicateOp::IsNull => {
+            return Some(
+                (0..n)
+                    .map(|i| stats.null_counts.is_null(i) || stats.null_counts.value(i) > 0)
+                    .collect(),
+            );
+        }
+        PredicateOp::IsNotNull => {
+            let rows = stats.row_counts.as_ref()?;
+            return Some(
+                (0..n)
+                    .map(|i| {
+                        stats.null_counts.is_null(i)
+                            || rows.is_null(i)
+                            || stats.null_counts.value(i) < rows.value(i)
+                    })
+                    .collect(),
+            );
+        }
+        _ => {}
+    }
+    let value = exact_value(p, stats.mins.data_type())?;
+    let value = Scalar::new(value);
+    let (mins, maxes): (&dyn Datum, &dyn Datum) = (&stats.mins, &stats.maxes);
+    let result = match p.op {
+        PredicateOp::Eq => {
+            let lo = arrow_ord::cmp::lt_eq(mins, &value).ok()?;
+            let hi = arrow_ord::cmp::gt_eq(maxes, &value).ok()?;
+            arrow_arith::boolean::and(&lo, &hi).ok()?
+        }
+        PredicateOp::NotEq => {
+            // Only a group whose every value equals the constant fails `<>`.
+            let lo = arrow_ord::cmp::eq(mins, &value).ok()?;
+            let hi = arrow_ord::cmp::eq(maxes, &value).ok()?;
+            arrow_arith::boolean::not(&arrow_arith::boolean::and(&lo, &hi).ok()?).ok()?
+        }
+        PredicateOp::Lt => arrow_ord::cmp::lt(mins, &value).ok()?,
+        PredicateOp::LtEq => arrow_ord::cmp::lt_eq(mins, &value).ok()?,
+        PredicateOp::Gt => arrow_ord::cmp::gt(maxes, &value).ok()?,
+        PredicateOp::GtEq => arrow_ord::cmp::gt_eq(maxes, &value).ok()?,
+        PredicateOp::IsNull | PredicateOp::IsNotNull => unreachable!("handled above"),
+    };
+    let mut keep = keep_unknown(&result);
+    let nan_sensitive = matches!(
+        stats.mins.data_type(),
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    ) && !matches!(p.op, PredicateOp::Lt | PredicateOp::LtEq);
+    if nan_sensitive {
+        for (i, k) in keep.iter_mut().enumerate() {
+            let no_nans = stats.nan_counts.is_valid(i) && stats.nan_counts.value(i) == 0;
+            *k |= !no_nans;
+        }
+    }
+    Some(keep)
+}
+
+/// The predicate's constant as `data_type`, when it converts without change
+/// (so `x < 10.5` on an integer column is not turned into `x < 10`).
+fn exact_value(p: &ColumnPredicate, data_type: &DataType) -> Option<ArrayRef> {
+    let v = p.value.array();
+    if v.is_null(0) {
+        return None;
+    }
+    if v.data_type() == data_type {
+        return Some(Arc::clone(v));
+    }
+    let cast = arrow_cast::cast(v, data_type).ok()?;
+    let back = arrow_cast::cast(&cast, v.data_type()).ok()?;
+    (cast.is_valid(0) && back.to_data() == v.to_data()).then_some(cast)
+}
+
+/// Row groups where `p` may hold, from their statistics; `None` if unknown.
+fn row_groups_may_match(
+    p: &ColumnPredicate,
+    schema: &Schema,
+    parquet_schema: &SchemaDescriptor,
+    meta: &ParquetMetaData,
+) -> Option<Vec<bool>> {
+    let conv = StatisticsConverter::try_new(&p.column, schema, parquet_schema).ok()?;
+    let groups = meta.row_groups();
+    let stats = Stats {
+        mins: conv.row_group_mins(groups).ok()?,
+        maxes: conv.row_group_maxes(groups).ok()?,
+        null_counts: conv.row_group_null_counts(groups).ok()?,
+        nan_counts: conv.row_group_nan_counts(groups).ok()?,
+        row_counts: conv.row_group_row_counts(groups).ok()?,
+    };
+    may_match(p, &stats)
+}
+
+/// Rows of the row groups `groups` (in order) left after dropping the pages
+/// that cannot match, and how many pages were dropped; `None` without a page
+/// index or when it drops nothing.
+fn page_selection(
+    filters: &[ColumnPredicate],
+    schema: &Schema,
+    parquet_schema: &SchemaDescriptor,
+    meta: &ParquetMetaData,
+    groups: &[usize],
+) -> Option<(RowSelection, u64)> {
+    let index = meta.page_index()?.as_ref();
+    let mut selection: Option<RowSelection> = None;
+    let mut skipped = 0;
+    for p in filters {
+        let Ok(conv) = StatisticsConverter::try_new(&p.column, schema, parquet_schema) else {
+            continue;
+        };
+        let Ok(Some(row_counts)) = conv.data_page_row_counts(index, meta.row_groups(), groups)
+        else {
+            continue;
+        };
+        let stats = (|| {
+            Some(Stats {
+                mins: conv.data_page_mins(index, groups).ok()?,
+                maxes: conv.data_page_maxes(index, groups).ok()?,
+                null_counts: conv.data_page_null_counts(index, groups).ok()?,
+                nan_counts: conv.data_page_nan_counts(index, groups).ok()?,
+                row_counts: Some(row_counts.clone()),
+            })
+        })();
+        let Some(keep) = stats.as_ref().and_then(|s| may_match(p, s)) else {
+            continue;
+        };
+        if keep.len() != row_counts.len() || row_counts.null_count() > 0 {
+            continue;
+        }
+        skipped += keep.iter().filter(|k| !**k).count() as u64;
+        let selectors: Vec<RowSelector> = keep
+            .iter()
+            .zip(row_counts.values())
+            .map(|(&k, &rows)| {
+                if k {
+                    RowSelector::select(rows as usize)
+                } else {
+                    RowSelector::skip(rows as usize)
+                }
+            })
+            .collect();
+        let s = RowSelection::from(selectors);
+        selection = Some(match selection {
+            Some(prev) => prev.intersection(&s),
+            None => s,
+        });
+    }
+    (skipped > 0)
+        .then(|| selection.map(|s| (s, skipped)))
+        .flatten()
+}

@@ -1,0 +1,167 @@
+//! A short, seeded mutation fuzz of every reader's entry point: valid files of
+//! each format are corrupted (bits flipped, bytes inserted or dropped, cut
+//! short, chunks repeated) and queried. Every run must end in an answer or an
+//! error, never a panic. `TERN_FUZZ_ITERATIONS` runs longer (CI runs the
+//! default, a few seconds).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use engine_core::io::{write_file, OutputFormat};
+use engine_core::{Engine, Error};
+
+/// xorshift64*: deterministic, so a failure replays from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+fn mutate(data: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut d = data.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(d.len());
+        match rng.below(6) {
+            0 => {
+                if !d.is_empty() {
+                    d[at] ^= 1 << rng.below(8);
+                }
+            }
+            1 => {
+                if !d.is_empty() {
+                    d[at] = rng.next() as u8;
+                }
+            }
+            2 => d.truncate(at),
+            3 => {
+                let n = 1 + rng.below(16);
+                let end = (at + n).min(d.len());
+                d.drain(at..end);
+            }
+            4 => {
+                let bytes: Vec<u8> = (0..1 + rng.below(16)).map(|_| rng.next() as u8).collect();
+                d.splice(at..at, bytes);
+            }
+            _ => {
+                let end = (at + 1 + rng.below(64)).min(d.len());
+                let chunk = d[at..end].to_vec();
+                d.splice(at..at, chunk);
+            }
+        }
+    }
+    d
+}
+
+fn sample_files(dir: &Path) -> Vec<PathBuf> {
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(Int64Array::from_iter_values(0..200)) as ArrayRef,
+        ),
+        (
+            "name",
+            Arc::new(StringArray::from_iter_values(
+                (0..200).map(|i| format!("name {i}")),
+            )) as ArrayRef,
+        ),
+        (
+            "score",
+            Arc::new(Float64Array::from_iter(
+                (0..200).map(|i| (i % 7 != 0).then_some(i as f64 / 3.0)),
+            )) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let mut out = Vec::new();
+    for (name, format) in [
+        ("s.csv", OutputFormat::Csv),
+        ("s.tsv", OutputFormat::Tsv),
+        ("s.jsonl", OutputFormat::Jsonl),
+        ("s.arrow", OutputFormat::Arrow),
+        #[cfg(feature = "parquet")]
+        ("s.parquet", OutputFormat::Parquet),
+    ] {
+        let path = dir.join(name);
+        write_file(&path, format, &batch.schema(), std::slice::from_ref(&batch)).unwrap();
+        out.push(path);
+    }
+    // An Arrow IPC stream too (the reader tells the two apart by magic bytes).
+    let stream = dir.join("stream.arrow");
+    let mut bytes = Vec::new();
+    {
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+    }
+    std::fs::write(&stream, bytes).unwrap();
+    out.push(stream);
+    out
+}
+
+#[test]
+fn corrupted_files_give_answers_or_errors_never_panics() {
+    let iterations: usize = std::env::var("TERN_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
+    let dir = std::env::temp_dir().join(format!("tern-fuzz-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let engine = Engine::new();
+    let mut errors = 0;
+    for (k, original) in sample_files(&dir).iter().enumerate() {
+        let data = std::fs::read(original).unwrap();
+        let ext = original.extension().unwrap().to_str().unwrap();
+        for i in 0..iterations {
+            let seed = 0x7e4e_0000 + (k * 100_000 + i) as u64;
+            let mut rng = Rng(seed);
+            let bad = dir.join(format!("m{k}-{i}.{ext}"));
+            std::fs::write(&bad, mutate(&data, &mut rng)).unwrap();
+            let file = bad.display();
+            for sql in [
+                format!("SELECT * FROM '{file}'"),
+                format!("SELECT COUNT(*), MAX(id) FROM '{file}' WHERE id > 10"),
+            ] {
+                // The engine turns reader panics into errors: keep their
+                // messages quiet while it runs.
+                std::panic::set_hook(Box::new(|_| {}));
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.query(&sql)));
+                drop(std::panic::take_hook());
+                match outcome {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        errors += 1;
+                        // Errors reading the file name it (a cast of a
+                        // garbled value fails as a query error instead).
+                        let name = bad.file_name().unwrap().to_string_lossy();
+                        if matches!(e, Error::Data { .. } | Error::Io { .. }) {
+                            assert!(e.to_string().contains(name.as_ref()), "{sql}: {e}");
+                        }
+                    }
+                    Err(_) => panic!(
+                        "{sql} panicked (seed {seed:#x}, mutation of {})",
+                        original.display()
+                    ),
+                }
+            }
+            let _ = std::fs::remove_file(&bad);
+        }
+    }
+    // The mutations do break files: most runs end in an error.
+    assert!(errors > iterations, "only {errors} errors");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,205 @@
+//! Parquet predicate and limit pushdown: the scan statistics show which row
+//! groups and pages were skipped, and every answer equals the one computed
+//! without any skipping.
+
+#![cfg(feature = "parquet")]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use engine_core::catalog::ScanStats;
+use engine_core::Engine;
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
+
+mod common;
+
+const GROUPS: i64 = 10;
+const GROUP_ROWS: i64 = 1000;
+const PAGE_ROWS: usize = 100;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tern-pushdown-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// 10 row groups of 1,000 rows, 10 pages each: `id` 0..10000 ascending,
+/// `half` = id / 2 as a float, `name` = 'n' || zero-padded id, `odd` NULL on
+/// even ids.
+fn write_sorted(path: &std::path::Path) {
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(GROUP_ROWS as usize))
+        .set_data_page_row_count_limit(PAGE_ROWS)
+        .set_write_batch_size(PAGE_ROWS)
+        .build();
+    let ids: Vec<i64> = (0..GROUPS * GROUP_ROWS).collect();
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(Int64Array::from(ids.clone())) as ArrayRef),
+        (
+            "half",
+            Arc::new(Float64Array::from_iter_values(
+                ids.iter().map(|&i| i as f64 / 2.0),
+            )) as ArrayRef,
+        ),
+        (
+            "name",
+            Arc::new(StringArray::from_iter_values(
+                ids.iter().map(|i| format!("n{i:05}")),
+            )) as ArrayRef,
+        ),
+        (
+            "odd",
+            Arc::new(Int64Array::from_iter(
+                ids.iter().map(|&i| (i % 2 == 1).then_some(i)),
+            )) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+fn sorted_file(name: &str) -> String {
+    let d = dir(name);
+    let path = d.join("sorted.parquet");
+    write_sorted(&path);
+    path.to_string_lossy().into_owned()
+}
+
+/// The query's rows (as text) and its scan statistics.
+fn run(e: &Engine, sql: &str) -> (Vec<String>, ScanStats) {
+    let r = e.query(sql).unwrap_or_else(|err| panic!("{sql}: {err}"));
+    (common::result_rows(&r), r.stats().scan)
+}
+
+#[test]
+fn row_groups_whose_statistics_exclude_the_filter_are_skipped() {
+    let f = sorted_file("groups");
+    let e = Engine::new();
+    let (rows, s) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE id >= 9500"));
+    assert_eq!(rows, ["500"]);
+    assert_eq!((s.row_groups_read, s.row_groups_skipped), (1, 9));
+    // Within the last row group, the page index drops the five pages below 9500.
+    assert_eq!(s.pages_skipped, 5);
+    assert_eq!(s.rows_read, 500);
+
+    let (rows, s) = run(&e, &format!("SELECT name FROM '{f}' WHERE id = 4321"));
+    assert_eq!(rows, ["n04321"]);
+    assert_eq!((s.row_groups_read, s.row_groups_skipped), (1, 9));
+
+    // Constant on the left, ranges from two conditions, strings.
+    let (rows, s) = run(
+        &e,
+        &format!("SELECT COUNT(*) FROM '{f}' WHERE 2000 <= id AND id < 4000 AND name > 'n02999'"),
+    );
+    assert_eq!(rows, ["1000"]);
+    assert_eq!(s.row_groups_read, 1);
+
+    // Nothing can match: nothing is read.
+    let (rows, s) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE id < 0"));
+    assert_eq!(rows, ["0"]);
+    assert_eq!((s.row_groups_read, s.row_groups_skipped), (0, 10));
+
+    // IS NULL: every group has NULLs in `odd`, none in `id`.
+    let (rows, s) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE id IS NULL"));
+    assert_eq!(rows, ["0"]);
+    assert_eq!(s.row_groups_read, 0);
+    let (rows, s) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE odd IS NULL"));
+    assert_eq!(rows, ["5000"]);
+    assert_eq!(s.row_groups_read, 10);
+}
+
+#[test]
+fn conditions_that_prove_nothing_read_everything() {
+    let f = sorted_file("everything");
+    let e = Engine::new();
+    for (sql, expect) in [
+        // OR: no single condition bounds the rows.
+        ("id > 9990 OR id < 5", "14"),
+        // Not exact in the column's type: 10.5 must not become 10.
+        ("id < 10.5", "11"),
+        // A function of the column is not the column.
+        ("id % 1000 = 0", "10"),
+    ] {
+        let (rows, s) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE {sql}"));
+        assert_eq!(rows, [expect], "{sql}");
+        if sql != "id < 10.5" {
+            assert_eq!(s.row_groups_read, 10, "{sql}");
+        }
+    }
+}
+
+#[test]
+fn float_statistics_do_not_hide_nan() {
+    // NaN is not in a Parquet float column's min/max, but sorts above every
+    // number here: `x > 5` holds for it, so its row group must be read.
+    let d = dir("nan");
+    let path = d.join("nan.parquet");
+    let batch = RecordBatch::try_from_iter([(
+        "x",
+        Arc::new(Float64Array::from(vec![1.0, f64::NAN, 2.0, 3.0])) as ArrayRef,
+    )])
+    .unwrap();
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let f = path.to_string_lossy();
+    let e = Engine::new();
+    let (unfiltered, _) = run(
+        &e,
+        &format!("SELECT SUM(CASE WHEN x > 5 THEN 1 ELSE 0 END) FROM '{f}'"),
+    );
+    let (filtered, _) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE x > 5"));
+    assert_eq!(filtered, unfiltered);
+
+    // Without NaN the float statistics do prune.
+    let f = sorted_file("floats");
+    let (rows, s) = run(
+        &e,
+        &format!("SELECT COUNT(*) FROM '{f}' WHERE half >= 4750"),
+    );
+    assert_eq!(rows, ["500"]);
+    assert!(s.row_groups_read <= 10);
+}
+
+#[test]
+fn a_limit_reads_only_the_row_groups_it_needs() {
+    let f = sorted_file("limit");
+    let e = Engine::new();
+    let (rows, s) = run(&e, &format!("SELECT id FROM '{f}' LIMIT 3"));
+    assert_eq!(rows, ["0", "1", "2"]);
+    assert_eq!((s.row_groups_read, s.row_groups_skipped), (1, 9));
+    assert_eq!(s.rows_read, 3);
+
+    let (rows, s) = run(&e, &format!("SELECT id * 2 FROM '{f}' LIMIT 2 OFFSET 2500"));
+    assert_eq!(rows, ["5000", "5002"]);
+    assert_eq!((s.row_groups_read, s.row_groups_skipped), (3, 7));
+
+    // Over a glob, the second file is never opened.
+    let d = dir("limit-glob");
+    write_sorted(&d.join("a.parquet"));
+    write_sorted(&d.join("b.parquet"));
+    let (rows, s) = run(
+        &e,
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT id FROM '{}/*.parquet' LIMIT 10)",
+            d.display()
+        ),
+    );
+    assert_eq!(rows, ["10"]);
+    assert_eq!(s.files, 1);
+
+    // ORDER BY needs every row: no limit reaches the scan.
+    let (rows, s) = run(
+        &e,
+        &format!("SELECT id FROM '{f}' ORDER BY id DESC LIMIT 1"),
+    );
+    assert_eq!(rows, ["9999"]);
+    assert_eq!(s.row_groups_read, 10);
+}

@@ -1,0 +1,249 @@
+//! Object storage for tern: files at `s3://`, `gs://`, `az://` and `http(s)://`
+//! locations, read through engine-core's blob path (so caches in front of it
+//! cover them), on the [`object_store`] crate.
+//!
+//! [`ObjectStoreSource`] is a [`BlobStore`]: [`register`](ObjectStoreSource::register)
+//! it on an engine and SQL can name remote files, globs and folders:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use source_object_store::ObjectStoreSource;
+//!
+//! let engine = engine_core::Engine::new();
+//! Arc::new(ObjectStoreSource::new()).register(&engine);
+//! let r = engine
+//!     .query("SELECT COUNT(*) FROM 's3://my-bucket/trips/2026/*.parquet'")
+//!     .unwrap();
+//! ```
+//!
+//! Nothing connects until a query reads a remote file. Credentials and settings
+//! come from the usual environment variables, read when a bucket is first used:
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+//! `AWS_REGION`, `AWS_ENDPOINT` (an S3-compatible server), `AWS_ALLOW_HTTP`;
+//! `GOOGLE_SERVICE_ACCOUNT` / `GOOGLE_APPLICATION_CREDENTIALS`;
+//! `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`, ... (everything
+//! `object_store`'s builders' `from_env` read). [`with_option`](ObjectStoreSource::with_option)
+//! sets one in code, overriding the environment (`aws_endpoint`, `aws_region`, ...).
+//! `http(s)://` needs no credentials: the server must answer `HEAD` and range
+//! `GET` requests; listing (for globs and folders) needs WebDAV, as
+//! `object_store`'s HTTP store does.
+//!
+//! Calls are blocking: each runs on a small runtime this source owns, so the
+//! engine stays free of async code and works inside or outside a tokio program.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use bytes::Bytes;
+use engine_core::io::{BlobMeta, BlobStore};
+use engine_core::{Engine, Error, Result};
+use futures_util::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt};
+
+/// The URL schemes this source reads.
+pub const SCHEMES: [&str; 9] = [
+    "s3", "s3a", "gs", "az", "azure", "abfs", "abfss", "http", "https",
+];
+
+/// Files in object stores, as a [`BlobStore`] for every scheme in [`SCHEMES`].
+#[derive(Debug, Default)]
+pub struct ObjectStoreSource {
+    options: Vec<(String, String)>,
+    runtime: OnceLock<std::result::Result<tokio::runtime::Runtime, String>>,
+    /// One client per `scheme://authority`, built on first use.
+    stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+}
+
+impl ObjectStoreSource {
+    /// A source configured from the environment only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets one `object_store` configuration key (such as `aws_endpoint`,
+    /// `aws_allow_http`, `aws_access_key_id`, `google_service_account`,
+    /// `azure_storage_account_name`), overriding the environment. Keys that do
+    /// not apply to a store are ignored by it; unknown keys are an error when
+    /// the store is first used.
+    ///
+    /// ```
+    /// let source = source_object_store::ObjectStoreSource::new()
+    ///     .with_option("aws_endpoint", "http://127.0.0.1:9000")
+    ///     .with_option("aws_allow_http", "true");
+    /// ```
+    pub fn with_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.push((key.into(), value.into()));
+        self
+    }
+
+    /// Makes `engine` read every scheme in [`SCHEMES`] through this source.
+    pub fn register(self: Arc<Self>, engine: &Engine) {
+        for scheme in SCHEMES {
+            engine.register_store(scheme, Arc::clone(&self) as Arc<dyn BlobStore>);
+        }
+    }
+
+    /// Runs `f` to completion on this source's runtime, from any thread
+    /// (also from inside another tokio runtime, via a helper thread).
+    fn block_on<T: Send>(&self, f: impl std::future::Future<Output = T> + Send) -> Result<T> {
+        let rt = self
+            .runtime
+            .get_or_init(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::exec(format!("cannot start the object store runtime: {e}")))?;
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| {
+                s.spawn(|| rt.block_on(f))
+                    .join()
+                    .map_err(|_| Error::exec("object store call panicked"))
+            })
+        } else {
+            Ok(rt.block_on(f))
+        }
+    }
+
+    /// The client for `url`'s bucket or host, and the object's path in it.
+    fn resolve(&self, url: &str) -> Result<(Arc<dyn ObjectStore>, ObjectPath, url::Url)> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| Error::plan(format!("bad URL '{url}': {e}")))?;
+        let root = format!("{}://{}", parsed.scheme(), parsed.authority());
+        let path = ObjectPath::from_url_path(parsed.path())
+            .map_err(|e| Error::plan(format!("bad object path in '{url}': {e}")))?;
+        let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = stores.get(&root) {
+            return Ok((Arc::clone(s), path, parsed));
+        }
+        let store = self.build(&parsed, &root)?;
+        stores.insert(root, Arc::clone(&store));
+        Ok((store, path, parsed))
+    }
+
+    fn build(&self, url: &url::Url, root: &str) -> Result<Arc<dyn ObjectStore>> {
+        use object_store::aws::AmazonS3Builder;
+        use object_store::azure::MicrosoftAzureBuilder;
+        use object_store::gcp::GoogleCloudStorageBuilder;
+        use object_store::http::HttpBuilder;
+        let bad = |e: object_store::Error| Error::plan(format!("cannot use '{root}': {e}"));
+        // Fail fast on a dead endpoint: a query should not wait minutes for a
+        // connection (object_store retries for up to 3 minutes by default).
+        let mut defaults = vec![("connect_timeout", "3s"), ("timeout", "60s")];
+        if url.scheme() == "http" {
+            // A plain `http://` URL is itself the consent to plain HTTP (for
+            // S3 and the others it is `AWS_ALLOW_HTTP` and friends).
+            defaults.push(("allow_http", "true"));
+        }
+        let retry = object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(15),
+            ..Default::default()
+        };
+        // The client keys (no store prefix) and the keys with `prefix`.
+        let keys = |prefix: &'static str| {
+            let prefixes = ["aws_", "google_", "azure_"];
+            defaults
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .chain(self.options.iter().cloned())
+                .filter(move |(k, _)| {
+                    k.starts_with(prefix) || !prefixes.iter().any(|p| k.starts_with(p))
+                })
+        };
+        macro_rules! configure {
+            ($builder:expr, $prefix:expr) => {{
+                let mut b = $builder.with_retry(retry.clone());
+                for (k, v) in keys($prefix) {
+                    let key = k
+                        .parse()
+                        .map_err(|e| Error::plan(format!("object store option '{k}': {e}")))?;
+                    b = b.with_config(key, v);
+                }
+                Arc::new(b.build().map_err(bad)?)
+            }};
+        }
+        let store: Arc<dyn ObjectStore> = match url.scheme() {
+            "s3" | "s3a" => configure!(AmazonS3Builder::from_env().with_url(url.as_str()), "aws_"),
+            "gs" => configure!(
+                GoogleCloudStorageBuilder::from_env().with_url(url.as_str()),
+                "google_"
+            ),
+            "az" | "azure" | "abfs" | "abfss" => configure!(
+                MicrosoftAzureBuilder::from_env().with_url(url.as_str()),
+                "azure_"
+            ),
+            "http" | "https" => configure!(HttpBuilder::new().with_url(root), "http_"),
+            other => {
+                return Err(Error::unsupported(format!(
+                    "'{other}://' is not an object store scheme ({})",
+                    SCHEMES.join(", ")
+                )))
+            }
+        };
+        Ok(store)
+    }
+}
+
+/// An `object_store` failure as the engine's I/O error on `url`.
+fn io_error(url: &str, e: object_store::Error) -> Error {
+    let kind = match e {
+        object_store::Error::NotFound { .. } => std::io::ErrorKind::NotFound,
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => std::io::ErrorKind::PermissionDenied,
+        _ => std::io::ErrorKind::Other,
+    };
+    Error::Io {
+        path: url.to_string(),
+        source: std::io::Error::new(kind, e.to_string()),
+    }
+}
+
+fn meta(url: &url::Url, m: &object_store::ObjectMeta) -> BlobMeta {
+    let location = format!("{}://{}/{}", url.scheme(), url.authority(), m.location);
+    BlobMeta {
+        location,
+        size: m.size,
+        version: m.e_tag.clone().or_else(|| m.version.clone()).or_else(|| {
+            Some(format!(
+                "modified:{}",
+                m.last_modified.timestamp_nanos_opt()?
+            ))
+        }),
+    }
+}
+
+impl BlobStore for ObjectStoreSource {
+    fn head(&self, location: &str) -> Result<BlobMeta> {
+        let (store, path, url) = self.resolve(location)?;
+        let m = self
+            .block_on(async move { store.head(&path).await })?
+            .map_err(|e| io_error(location, e))?;
+        Ok(meta(&url, &m))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>> {
+        let (store, path, url) = self.resolve(prefix)?;
+        let prefix_path = (!path.as_ref().is_empty()).then_some(path);
+        let mut found = self
+            .block_on(async move {
+                store
+                    .list(prefix_path.as_ref())
+                    .try_collect::<Vec<_>>()
+                    .await
+            })?
+            .map_err(|e| io_error(prefix, e))?;
+        found.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(found.iter().map(|m| meta(&url, m)).collect())
+    }
+
+    fn get_range(&self, location: &str, range: Range<u64>) -> Result<Bytes> {
+        let (store, path, _) = self.resolve(location)?;
+        self.block_on(async move { store.get_range(&path, range).await })?
+            .map_err(|e| io_error(location, e))
+    }
+}
