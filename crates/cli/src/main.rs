@@ -225,6 +225,15 @@ fn run(sql: &str, args: &Args, output_format: Option<OutputFormat>) -> Result<()
         eprintln!("output: {}", ms(t_out.elapsed()));
         eprintln!("rows: {}", s.rows);
         eprintln!("columns: {}", schema.fields().len());
+        if s.scan.files > 0 {
+            eprintln!("files_read: {}", s.scan.files);
+            eprintln!("rows_read: {}", s.scan.rows_read);
+        }
+        if s.scan.row_groups_read + s.scan.row_groups_skipped > 0 {
+            eprintln!("row_groups_read: {}", s.scan.row_groups_read);
+            eprintln!("row_groups_skipped: {}", s.scan.row_groups_skipped);
+            eprintln!("pages_skipped: {}", s.scan.pages_skipped);
+        }
     }
     Ok(())
 }

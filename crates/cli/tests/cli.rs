@@ -146,6 +146,26 @@ fn stats_and_cycles_go_to_stderr() {
     }
     assert_eq!(err.lines().filter(|l| l.starts_with("cycle ")).count(), 3);
     assert!(stdout(&o).contains("9"));
+
+    // Scans of files add what they read, one `name: value` line each.
+    let moons = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/parquet/moons-1.parquet"
+    );
+    let o = tern(&[
+        "--stats",
+        &format!("SELECT name FROM '{moons}' WHERE id < 0"),
+    ]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    for key in [
+        "files_read: 1",
+        "rows_read: 0",
+        "row_groups_read: 0",
+        "row_groups_skipped: 1",
+    ] {
+        assert!(err.lines().any(|l| l == key), "{key} missing in {err}");
+    }
 }
 
 #[test]

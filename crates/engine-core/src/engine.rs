@@ -100,6 +100,62 @@ impl QueryResult {
             &self.batches,
         )?)
     }
+
+    /// Writes the result to `path` in the format its extension names (`.csv`,
+    /// `.tsv`, `.json`, `.jsonl`, `.arrow`, `.parquet`), through a temporary
+    /// file renamed into place: a failed write leaves no partial file there.
+    ///
+    /// ```
+    /// let engine = engine_core::Engine::new();
+    /// let r = engine.query("SELECT 1 AS one, 'a' AS letter").unwrap();
+    /// let path = std::env::temp_dir().join("tern-doc-write.csv");
+    /// r.write(&path).unwrap();
+    /// assert_eq!(std::fs::read_to_string(&path).unwrap(), "one,letter\n1,a\n");
+    /// ```
+    pub fn write(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let path = path.as_ref();
+        let format = crate::io::OutputFormat::from_path(path).ok_or_else(|| {
+            Error::unsupported(format!(
+                "cannot tell an output format from '{}' (csv, tsv, json, jsonl, arrow, parquet)",
+                path.display()
+            ))
+        })?;
+        self.write_as(path, format)
+    }
+
+    /// Writes the result to `path` in `format`, as [`write`](Self::write) does.
+    pub fn write_as(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        format: crate::io::OutputFormat,
+    ) -> Result<()> {
+        crate::io::write_file(path.as_ref(), format, &self.schema, &self.batches)
+    }
+
+    /// Writes the result as Parquet (zstd-compressed) to `path`.
+    pub fn write_parquet(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.write_as(path, crate::io::OutputFormat::Parquet)
+    }
+
+    /// Writes the result as CSV with a header row to `path`.
+    pub fn write_csv(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.write_as(path, crate::io::OutputFormat::Csv)
+    }
+
+    /// Writes the result as JSON Lines (one object per row) to `path`.
+    pub fn write_jsonl(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.write_as(path, crate::io::OutputFormat::Jsonl)
+    }
+
+    /// Writes the result as a JSON array of objects to `path`.
+    pub fn write_json(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.write_as(path, crate::io::OutputFormat::Json)
+    }
+
+    /// Writes the result as an Arrow IPC file to `path`.
+    pub fn write_arrow(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.write_as(path, crate::io::OutputFormat::Arrow)
+    }
 }
 
 /// An embeddable SQL engine.

@@ -227,3 +227,37 @@ fn only_the_columns_used_are_read() {
         "{plan:?}"
     );
 }
+
+#[test]
+fn query_results_write_every_format_and_read_back() {
+    let d = dir("result-write");
+    let e = Engine::new();
+    let r = e
+        .query("SELECT * FROM (VALUES (1, 'ann', 1.5), (2, 'bob', NULL)) AS t(id, name, score)")
+        .unwrap();
+    for f in ["r.parquet", "r.csv", "r.jsonl", "r.arrow", "r.tsv"] {
+        let path = d.join(f);
+        r.write(&path).unwrap();
+        assert_eq!(
+            rows(&e, &format!("SELECT id, name, score FROM '{}'", p(&path))),
+            ["1|ann|1.5", "2|bob|NULL"],
+            "{f}"
+        );
+    }
+    r.write_json(d.join("r.json")).unwrap();
+    let json = std::fs::read_to_string(d.join("r.json")).unwrap();
+    assert!(
+        json.starts_with('[') && json.contains("\"name\":\"bob\""),
+        "{json}"
+    );
+    r.write_parquet(d.join("explicit.data")).unwrap();
+    assert_eq!(
+        std::fs::read(d.join("explicit.data")).unwrap()[..4],
+        *b"PAR1"
+    );
+    // No format from the extension, and a failed write leaves nothing behind.
+    assert!(r.write(d.join("r.xyz")).is_err());
+    let missing = d.join("no-such-folder/r.csv");
+    assert!(r.write_csv(&missing).is_err());
+    assert!(!missing.exists());
+}
