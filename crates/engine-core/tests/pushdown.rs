@@ -158,14 +158,14 @@ fn float_statistics_do_not_hide_nan() {
     let (filtered, _) = run(&e, &format!("SELECT COUNT(*) FROM '{f}' WHERE x > 5"));
     assert_eq!(filtered, unfiltered);
 
-    // Without NaN the float statistics do prune.
     let f = sorted_file("floats");
     let (rows, s) = run(
         &e,
         &format!("SELECT COUNT(*) FROM '{f}' WHERE half >= 4750"),
     );
     assert_eq!(rows, ["500"]);
-    assert!(s.row_groups_read <= 10);
+    // parquet-rs records a NaN count of zero here, so the statistics prune.
+    assert_eq!((s.row_groups_read, s.row_groups_skipped), (1, 9));
 }
 
 #[test]

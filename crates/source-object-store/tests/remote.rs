@@ -2,13 +2,15 @@
 //! (nginx). Every remote answer is compared with the same query over the local
 //! copy of the files.
 
+// The engine's own test helpers: results as `a|b` rows.
+#[path = "../../engine-core/tests/common/mod.rs"]
+mod common;
 mod servers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use engine_core::{Engine, Error, QueryResult};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
@@ -21,29 +23,7 @@ fn examples() -> PathBuf {
 
 /// Rows as `a|b` strings, sorted.
 fn rows(r: &QueryResult) -> Vec<String> {
-    let b = r.concat().unwrap();
-    let cols: Vec<ArrayRef> = b
-        .columns()
-        .iter()
-        .map(|c| arrow_cast::cast(c, &arrow_schema::DataType::Utf8).unwrap())
-        .collect();
-    let mut out: Vec<String> = (0..b.num_rows())
-        .map(|i| {
-            cols.iter()
-                .map(|c| {
-                    let s = c.as_string::<i32>();
-                    if s.is_null(i) {
-                        "NULL".into()
-                    } else {
-                        s.value(i).to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect();
-    out.sort();
-    out
+    common::sorted(common::result_rows(r))
 }
 
 fn query(e: &Engine, sql: &str) -> QueryResult {

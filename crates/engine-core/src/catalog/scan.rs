@@ -75,7 +75,8 @@ pub struct ScanStats {
     pub row_groups_read: u64,
     /// Parquet row groups skipped by their statistics or a limit.
     pub row_groups_skipped: u64,
-    /// Parquet data pages skipped by the page index.
+    /// Parquet data pages ruled out by the page index, counted per condition
+    /// (two conditions on one column can each rule out the same page).
     pub pages_skipped: u64,
     /// Rows the scans produced.
     pub rows_read: u64,

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use crate::catalog::{ScanCounters, ScanRequest};
+use crate::catalog::{ScanCounters, ScanRequest, TableProvider};
 use crate::error::Result;
 use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue};
 
@@ -53,17 +53,27 @@ impl ExecContext {
 /// Builds the operator tree for `plan`.
 pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
-        LogicalPlan::Scan { .. } => scan(plan, ScanRequest::default(), ctx)?,
+        LogicalPlan::Scan {
+            table,
+            projection,
+            schema,
+            ..
+        } => scan(table, projection, schema.len(), ScanRequest::default(), ctx)?,
         LogicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
         LogicalPlan::Filter { input, predicate } => {
             let input = match input.as_ref() {
                 // The filter's conditions go to the scan as hints to skip data.
-                LogicalPlan::Scan { table, .. } => {
+                LogicalPlan::Scan {
+                    table,
+                    projection,
+                    schema,
+                    ..
+                } => {
                     let request = ScanRequest {
                         filters: pushdown::column_predicates(predicate, &table.schema()),
                         ..ScanRequest::default()
                     };
-                    scan(input, request, ctx)?
+                    scan(table, projection, schema.len(), request, ctx)?
                 }
                 _ => execute(input, ctx)?,
             };
@@ -135,12 +145,17 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
 /// can stop reading early.
 fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
-        LogicalPlan::Scan { .. } => {
+        LogicalPlan::Scan {
+            table,
+            projection,
+            schema,
+            ..
+        } => {
             let request = ScanRequest {
                 limit: Some(limit),
                 ..ScanRequest::default()
             };
-            scan(plan, request, ctx)?
+            scan(table, projection, schema.len(), request, ctx)?
         }
         LogicalPlan::Project {
             input,
@@ -152,34 +167,22 @@ fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Res
     })
 }
 
-/// A scan node's stream for `request` (its projection filled in here).
+/// A scan's stream for `request` (its projection and counters filled in here):
+/// the table's batches widened to the scan's `width` columns.
 fn scan<'a>(
-    plan: &'a LogicalPlan,
+    table: &Arc<dyn TableProvider>,
+    projection: &'a Option<Vec<usize>>,
+    width: usize,
     mut request: ScanRequest,
     ctx: &ExecContext,
 ) -> Result<Stream<'a>> {
-    let LogicalPlan::Scan {
-        table,
-        projection,
-        schema,
-        ..
-    } = plan
-    else {
-        return execute_unreachable();
-    };
     request.projection = projection.clone();
     request.counters = Arc::clone(&ctx.scan);
     let batches = table.scan_with(&request)?;
     Ok(match projection {
         None => batches,
-        Some(p) => basic::projected_scan(batches, p, schema.len()),
+        Some(p) => basic::projected_scan(batches, p, width),
     })
-}
-
-fn execute_unreachable<'a>() -> Result<Stream<'a>> {
-    Err(crate::error::Error::Execution(
-        "scan() called on a node that is not a scan".into(),
-    ))
 }
 
 /// Runs `plan` to completion.

@@ -135,34 +135,43 @@ pub fn infer_schema(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
     guarded(blob, || infer_schema_unguarded(blob, format))
 }
 
+// Without every format feature, `blob` may go unused.
+#[cfg_attr(
+    not(all(
+        feature = "csv",
+        feature = "json",
+        feature = "ipc",
+        feature = "parquet"
+    )),
+    allow(unused_variables)
+)]
 fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
-    let file = blob.reader();
     match format {
         FileFormat::Csv | FileFormat::Tsv => {
             #[cfg(feature = "csv")]
             {
                 let (schema, _) = csv_format(format)
-                    .infer_schema(file, Some(INFER_ROWS))
+                    .infer_schema(blob.reader(), Some(INFER_ROWS))
                     .map_err(|e| data_error(blob, e))?;
                 Ok(Arc::new(schema))
             }
             #[cfg(not(feature = "csv"))]
             {
-                let _ = file;
                 Err(missing("CSV"))
             }
         }
         FileFormat::Jsonl => {
             #[cfg(feature = "json")]
             {
-                let (schema, _) =
-                    arrow_json::reader::infer_json_schema_from_seekable(file, Some(INFER_ROWS))
-                        .map_err(|e| data_error(blob, e))?;
+                let (schema, _) = arrow_json::reader::infer_json_schema_from_seekable(
+                    blob.reader(),
+                    Some(INFER_ROWS),
+                )
+                .map_err(|e| data_error(blob, e))?;
                 Ok(Arc::new(schema))
             }
             #[cfg(not(feature = "json"))]
             {
-                let _ = file;
                 Err(missing("JSON Lines"))
             }
         }
@@ -173,14 +182,12 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
             }
             #[cfg(not(feature = "ipc"))]
             {
-                let _ = file;
                 Err(missing("Arrow IPC"))
             }
         }
         FileFormat::Parquet => {
             #[cfg(feature = "parquet")]
             {
-                let _ = file;
                 let builder =
                     parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
                         BlobChunks(Arc::clone(blob)),
@@ -190,7 +197,6 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
             }
             #[cfg(not(feature = "parquet"))]
             {
-                let _ = file;
                 Err(missing("Parquet"))
             }
         }
@@ -226,17 +232,8 @@ fn ipc_reader(blob: &Arc<Blob>, projection: Option<Vec<usize>>) -> Result<(Schem
 }
 
 /// Batches of a file, holding the columns `projection` names (indices into the
-/// file's `schema`), or all of them. `hints` may let the reader skip data (see
+/// file's `schema`), or all of them. `req`'s hints may let the reader skip data (see
 /// [`ScanRequest`]); rows it returns still need filtering.
-#[cfg_attr(
-    not(all(
-        feature = "csv",
-        feature = "json",
-        feature = "ipc",
-        feature = "parquet"
-    )),
-    allow(unused_variables)
-)]
 pub fn read(
     blob: &Arc<Blob>,
     format: FileFormat,
@@ -254,6 +251,16 @@ pub fn read(
     }))
 }
 
+// Without every format feature, some arguments go unused.
+#[cfg_attr(
+    not(all(
+        feature = "csv",
+        feature = "json",
+        feature = "ipc",
+        feature = "parquet"
+    )),
+    allow(unused_variables)
+)]
 fn read_unguarded(
     blob: &Arc<Blob>,
     format: FileFormat,
@@ -261,7 +268,6 @@ fn read_unguarded(
     projection: Option<&[usize]>,
     req: &ScanRequest,
 ) -> Result<BatchIter> {
-    let file = blob.reader();
     let b = Arc::clone(blob);
     let wrap =
         move |r: std::result::Result<RecordBatch, ArrowError>| r.map_err(|e| data_error(&b, e));
@@ -275,7 +281,7 @@ fn read_unguarded(
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());
                 }
-                let r = b.build(file).map_err(|e| data_error(blob, e))?;
+                let r = b.build(blob.reader()).map_err(|e| data_error(blob, e))?;
                 Ok(Box::new(r.map(wrap)))
             }
             #[cfg(not(feature = "csv"))]
@@ -288,7 +294,7 @@ fn read_unguarded(
             {
                 let r = arrow_json::ReaderBuilder::new(Arc::clone(schema))
                     .with_batch_size(BATCH_SIZE)
-                    .build(file)
+                    .build(blob.reader())
                     .map_err(|e| data_error(blob, e))?;
                 let projection = projection.map(|p| p.to_vec());
                 Ok(Box::new(r.map(move |b| {
@@ -307,7 +313,6 @@ fn read_unguarded(
         FileFormat::Arrow => {
             #[cfg(feature = "ipc")]
             {
-                let _ = file;
                 Ok(ipc_reader(blob, projection.map(|p| p.to_vec()))?.1)
             }
             #[cfg(not(feature = "ipc"))]
@@ -318,7 +323,6 @@ fn read_unguarded(
         FileFormat::Parquet => {
             #[cfg(feature = "parquet")]
             {
-                let _ = file;
                 let r = super::parquet::reader(blob, projection, req, BATCH_SIZE)?;
                 Ok(Box::new(r.map(wrap)))
             }
