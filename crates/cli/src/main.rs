@@ -22,7 +22,11 @@ Options:
   -f, --format FMT     table (default), csv, tsv, json, jsonl, markdown
   -o, --output FILE    write the result to FILE, format from its extension
                        (csv, tsv, json, jsonl, arrow, parquet)
-      --stats          print timings and row counts to stderr
+      --stats          print timings, row counts and cache figures to stderr
+      --cache URL      share a cache of file blocks: redis://host:6379,
+                       valkey://host:6379 or memcached://host:11211 (default:
+                       REDIS_CONNECTION, VALKEY_CONNECTION or MEMCACHED_SERVER)
+      --cache-local    cache local files too (for network file systems)
       --cycles N       run the query N times and print each run's time
   -h, --help           print this help
   -V, --version        print the version
@@ -44,6 +48,8 @@ struct Args {
     output: Option<PathBuf>,
     stats: bool,
     cycles: usize,
+    cache: Option<String>,
+    cache_local: bool,
 }
 
 enum Parsed {
@@ -59,6 +65,8 @@ fn parse_args() -> Result<Parsed, String> {
         output: None,
         stats: false,
         cycles: 1,
+        cache: None,
+        cache_local: false,
     };
     let mut p = lexopt::Parser::from_env();
     let text = |v: std::ffi::OsString| {
@@ -85,6 +93,8 @@ fn parse_args() -> Result<Parsed, String> {
                 args.output = Some(PathBuf::from(p.value().map_err(|e| e.to_string())?))
             }
             Long("stats") => args.stats = true,
+            Long("cache") => args.cache = Some(text(p.value().map_err(|e| e.to_string())?)?),
+            Long("cache-local") => args.cache_local = true,
             Long("cycles") => {
                 let v = text(p.value().map_err(|e| e.to_string())?)?;
                 args.cycles = v
@@ -163,7 +173,7 @@ fn main() -> ExitCode {
 
 fn run(sql: &str, args: &Args, output_format: Option<OutputFormat>) -> Result<(), String> {
     let t0 = Instant::now();
-    let engine = tern::Engine::new();
+    let engine = engine(args)?;
     let init = t0.elapsed();
     let mut result = None;
     for cycle in 1..=args.cycles {
@@ -234,6 +244,53 @@ fn run(sql: &str, args: &Args, output_format: Option<OutputFormat>) -> Result<()
             eprintln!("row_groups_skipped: {}", s.scan.row_groups_skipped);
             eprintln!("pages_skipped: {}", s.scan.pages_skipped);
         }
+        print_cache_stats(&s.cache);
     }
     Ok(())
+}
+
+/// The engine, with the remote cache `--cache` or the environment names.
+fn engine(args: &Args) -> Result<tern::Engine, String> {
+    let mut builder = tern::Engine::builder().cache_local_files(args.cache_local);
+    let cache = match &args.cache {
+        Some(url) => Some(tern::remote_cache::from_url(url)),
+        None => tern::remote_cache::from_env().transpose(),
+    };
+    if let Some(cache) = cache {
+        builder = builder.shared_cache(cache.map_err(|e| e.to_string())?);
+    }
+    Ok(builder.build())
+}
+
+/// The cache figures of `--stats`, one `name: value` line each, when the
+/// query read anything through the cached path.
+fn print_cache_stats(c: &tern::cache::CacheReport) {
+    if c.origin_reads == 0
+        && c.bufferpool.hits + c.bufferpool.misses == 0
+        && c.remote_name.is_none()
+    {
+        return;
+    }
+    let p = &c.bufferpool;
+    eprintln!("bufferpool_hits: {}", p.hits);
+    eprintln!("bufferpool_misses: {}", p.misses);
+    eprintln!("bufferpool_evictions: {}", p.evictions);
+    eprintln!("origin_reads: {}", c.origin_reads);
+    eprintln!("origin_bytes: {}", c.origin_bytes);
+    if let Some(name) = &c.remote_name {
+        let r = &c.remote;
+        eprintln!("remote_cache: {name}");
+        eprintln!("remote_cache_hits: {}", r.hits);
+        eprintln!("remote_cache_misses: {}", r.misses);
+        eprintln!("remote_cache_sets: {}", r.sets);
+        eprintln!("remote_cache_skips: {}", r.skips);
+        eprintln!("remote_cache_invalid: {}", r.invalid);
+        eprintln!("remote_cache_rejected: {}", r.rejected);
+        eprintln!("remote_cache_bytes_read: {}", r.bytes_read);
+        eprintln!("remote_cache_bytes_written: {}", r.bytes_written);
+        eprintln!("cache_errors: {}", r.errors);
+        if let Some(e) = &r.last_error {
+            eprintln!("cache_last_error: {e}");
+        }
+    }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use arrow_array::{new_null_array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
+use crate::cache::{BlobCache, CacheConfig, CacheReport};
 use crate::catalog::{Catalog, DatasetProvider, MemTable, TableProvider};
 use crate::error::{Error, Result};
 use crate::exec::{collect, ExecContext};
@@ -48,6 +49,10 @@ pub struct QueryStats {
     pub rows: usize,
     /// What the scans read: files, Parquet row groups read and skipped, rows.
     pub scan: crate::catalog::ScanStats,
+    /// What the buffer pool and remote cache did for this query (counted on
+    /// the engine as a whole: queries running at the same time on one engine
+    /// see each other's counts).
+    pub cache: CacheReport,
 }
 
 /// The answer to a query: its schema, its record batches and its statistics.
@@ -180,10 +185,83 @@ pub struct Engine {
     settings: RwLock<Settings>,
 }
 
+/// Builds an [`Engine`] with caching settings; [`Engine::builder`] makes one.
+///
+/// ```
+/// use engine_core::{cache::NullCache, Engine};
+///
+/// let engine = Engine::builder()
+///     .cache(NullCache) // a remote cache: cache_redis::RedisCache, ...
+///     .buffer_pool_size(16 << 20)
+///     .cache_local_files(true)
+///     .build();
+/// assert!(engine.catalog().cache_config().cache_local_files);
+/// ```
+#[derive(Debug, Default)]
+#[must_use]
+pub struct EngineBuilder {
+    cache: CacheConfig,
+}
+
+impl EngineBuilder {
+    /// Puts `cache` (Redis, Memcached, Valkey: the `cache-*` crates) between
+    /// the buffer pool and the files' stores, shared by every process that
+    /// uses the same server. It connects on first use.
+    pub fn cache(self, cache: impl BlobCache + 'static) -> Self {
+        self.shared_cache(std::sync::Arc::new(cache))
+    }
+
+    /// [`cache`](Self::cache) for a cache already behind an `Arc` (one cache
+    /// shared by several engines, or chosen at run time).
+    pub fn shared_cache(mut self, cache: std::sync::Arc<dyn BlobCache>) -> Self {
+        self.cache.remote = Some(cache);
+        self
+    }
+
+    /// Bounds the in-process buffer pool (64 MiB by default); 0 turns it off.
+    pub fn buffer_pool_size(mut self, bytes: usize) -> Self {
+        self.cache.buffer_pool_bytes = bytes;
+        self
+    }
+
+    /// Ranges larger than `bytes` (2 MiB by default) are not written to the
+    /// remote cache; they stay in the buffer pool.
+    pub fn remote_cache_max_entry(mut self, bytes: usize) -> Self {
+        self.cache.remote_max_entry = bytes;
+        self
+    }
+
+    /// Caches local files too (off by default; useful on network file systems).
+    pub fn cache_local_files(mut self, yes: bool) -> Self {
+        self.cache.cache_local_files = yes;
+        self
+    }
+
+    /// The engine. Like [`Engine::new`] it does no I/O: the cache connects when
+    /// a query first reads a file through it.
+    pub fn build(self) -> Engine {
+        Engine {
+            catalog: Catalog::with_cache(self.cache),
+            settings: RwLock::default(),
+        }
+    }
+}
+
 impl Engine {
     /// A new engine with no tables.
     pub fn new() -> Self {
         Engine::default()
+    }
+
+    /// An [`EngineBuilder`], to set up caching.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// What the buffer pool and remote cache have done since the engine was
+    /// built.
+    pub fn cache_report(&self) -> CacheReport {
+        self.catalog.cache_report()
     }
 
     /// Runs `sql` (one statement, or several separated by `;`) and returns the
@@ -202,6 +280,8 @@ impl Engine {
         let mut last = QueryResult::empty();
         for stmt in &statements {
             let t1 = Instant::now();
+            // Binding opens files (their schemas), so count from here.
+            let cache_before = self.catalog.cache_report();
             let settings = self
                 .settings
                 .read()
@@ -215,6 +295,7 @@ impl Engine {
             let plan_time = t1.elapsed();
             let t2 = Instant::now();
             let mut result = self.run(bound)?;
+            result.stats.cache = self.catalog.cache_report().since(&cache_before);
             result.stats.parse = parse_time;
             result.stats.plan = plan_time;
             result.stats.execute = t2.elapsed();

@@ -83,6 +83,8 @@ pub enum Error {
         /// What was wrong, with the row or line where known.
         message: String,
     },
+    /// A setting that cannot be used, such as a malformed cache URL.
+    Config(String),
 }
 
 impl Error {
@@ -112,6 +114,11 @@ impl Error {
     /// An [`Error::Plan`]: the query (or a location in it) cannot be planned.
     pub fn plan(message: impl Into<String>) -> Self {
         Error::Plan(message.into())
+    }
+
+    /// An [`Error::Config`].
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
     }
 
     /// An [`Error::Unsupported`].
@@ -201,6 +208,7 @@ impl fmt::Display for Error {
                 source_name,
                 message,
             } => write!(f, "bad data in '{source_name}': {message}"),
+            Error::Config(m) => write!(f, "bad configuration: {m}"),
         }
     }
 }

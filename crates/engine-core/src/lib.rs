@@ -12,7 +12,8 @@
 //! exec/      batch-iterator operators running Arrow kernels
 //! functions/ scalar functions, looked up by a static match
 //! catalog/   tables: registered batches, dataset providers
-//! io/        writing results to files
+//! io/        file formats and the blob read path
+//! cache/     the buffer pool and remote caches in front of blob reads
 //! ```
 //!
 //! ```
@@ -23,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod catalog;
 mod engine;
 mod error;
@@ -34,7 +36,7 @@ pub mod sql;
 pub mod types;
 mod util;
 
-pub use engine::{Engine, QueryResult, QueryStats, Settings};
+pub use engine::{Engine, EngineBuilder, QueryResult, QueryStats, Settings};
 pub use error::{Error, Location, Result};
 
 /// Arrow types used in tern's public API, re-exported so users need not pin

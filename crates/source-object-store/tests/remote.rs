@@ -5,7 +5,6 @@
 // The engine's own test helpers: results as `a|b` rows.
 #[path = "../../engine-core/tests/common/mod.rs"]
 mod common;
-mod servers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,8 +13,9 @@ use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use engine_core::{Engine, Error, QueryResult};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
-use servers::{http, Server};
 use source_object_store::ObjectStoreSource;
+use tern_test_servers::web::http;
+use tern_test_servers::Server;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples")
@@ -68,7 +68,7 @@ fn put(s3: &Server, key: &str, body: &[u8]) {
 
 #[test]
 fn s3_files_globs_folders_and_pushdown() {
-    let s3 = servers::moto();
+    let s3 = tern_test_servers::web::moto();
     put(&s3, "/lake", b"");
     let ex = examples();
     for (key, file) in [
@@ -176,7 +176,7 @@ fn http_files_are_read_with_range_requests() {
     std::fs::create_dir_all(&root).unwrap();
     std::fs::copy(examples().join("cities.csv"), root.join("cities.csv")).unwrap();
     std::fs::write(root.join("sorted.parquet"), sorted_parquet()).unwrap();
-    let web = servers::nginx(&root);
+    let web = tern_test_servers::web::nginx(&root);
     let e = Engine::new();
     Arc::new(ObjectStoreSource::new()).register(&e);
     let base = web.url();
@@ -214,7 +214,7 @@ fn http_files_are_read_with_range_requests() {
 fn a_dead_endpoint_is_an_error() {
     // Nothing listens on this port: the query fails (after the short connect
     // timeout and two retries) instead of hanging or panicking.
-    let port = servers::free_port();
+    let port = tern_test_servers::free_port();
     let e = Engine::new();
     Arc::new(
         ObjectStoreSource::new()

@@ -14,6 +14,7 @@ use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
 
 use super::{BatchIter, ScanRequest, TableProvider};
+use crate::cache::ReadCache;
 use crate::error::{Error, Result};
 use crate::io::{infer_schema, read, Blob, BlobMeta, BlobStore, FileFormat, LocalStore};
 use crate::types::common_type;
@@ -43,19 +44,34 @@ impl FileTable {
     /// let t = engine_core::catalog::FileTable::open("data/*.parquet").unwrap();
     /// ```
     pub fn open(location: &str) -> Result<Self> {
-        let files = expand_local(location)?
-            .into_iter()
-            .map(|meta| Blob::new(Arc::new(LocalStore), meta))
-            .collect();
-        Self::from_blobs(location, files)
+        Self::open_local(location, None)
     }
 
     /// A table over the files at `location` in `store`: a file, a glob, or a
     /// folder (a location ending in `/`, or one that is not a file).
     pub fn open_in(store: Arc<dyn BlobStore>, location: &str) -> Result<Self> {
+        Self::open_store(store, location, None)
+    }
+
+    /// [`open`](Self::open), reading through `cache` when one is given.
+    pub(crate) fn open_local(location: &str, cache: Option<Arc<ReadCache>>) -> Result<Self> {
+        let store: Arc<dyn BlobStore> = Arc::new(LocalStore);
+        let files = expand_local(location)?
+            .into_iter()
+            .map(|meta| Blob::new(Arc::clone(&store), meta).with_cache(cache.clone()))
+            .collect();
+        Self::from_blobs(location, files)
+    }
+
+    /// [`open_in`](Self::open_in), reading through `cache` when one is given.
+    pub(crate) fn open_store(
+        store: Arc<dyn BlobStore>,
+        location: &str,
+        cache: Option<Arc<ReadCache>>,
+    ) -> Result<Self> {
         let files = expand_in(store.as_ref(), location)?
             .into_iter()
-            .map(|meta| Blob::new(Arc::clone(&store), meta))
+            .map(|meta| Blob::new(Arc::clone(&store), meta).with_cache(cache.clone()))
             .collect();
         Self::from_blobs(location, files)
     }

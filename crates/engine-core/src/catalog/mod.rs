@@ -16,11 +16,12 @@ pub use memtable::MemTable;
 pub use scan::{ColumnPredicate, PredicateOp, ScanCounters, ScanRequest, ScanStats};
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
+use crate::cache::{CacheConfig, CacheReport, ReadCache};
 use crate::error::{Error, Result};
 use crate::io::BlobStore;
 
@@ -86,9 +87,42 @@ pub struct Catalog {
     providers: RwLock<Vec<Arc<dyn DatasetProvider>>>,
     /// Blob stores by URL scheme (`s3`, `https`, ...).
     stores: RwLock<HashMap<String, Arc<dyn BlobStore>>>,
+    cache_config: CacheConfig,
+    /// Built when the first cached file is opened, so an engine that reads no
+    /// file pays nothing for caching.
+    read_cache: OnceLock<Arc<ReadCache>>,
 }
 
 impl Catalog {
+    /// An empty catalog whose files are read as `cache` says.
+    pub(crate) fn with_cache(cache: CacheConfig) -> Self {
+        Catalog {
+            cache_config: cache,
+            ..Catalog::default()
+        }
+    }
+
+    fn read_cache(&self) -> Arc<ReadCache> {
+        Arc::clone(
+            self.read_cache
+                .get_or_init(|| Arc::new(ReadCache::new(&self.cache_config))),
+        )
+    }
+
+    /// What the cached read path has done so far (all zero before any cached
+    /// file was read).
+    pub fn cache_report(&self) -> CacheReport {
+        self.read_cache
+            .get()
+            .map(|c| c.report())
+            .unwrap_or_default()
+    }
+
+    /// How this catalog's files are cached.
+    pub fn cache_config(&self) -> &CacheConfig {
+        &self.cache_config
+    }
+
     /// Registers (or replaces) a table under `name`; names are case-insensitive.
     pub fn register(&self, name: &str, table: Arc<dyn TableProvider>) {
         self.tables
@@ -123,13 +157,20 @@ impl Catalog {
     }
 
     /// A table over the files at `location`: a local path, glob or folder,
-    /// `file://...`, or a URL of a registered store.
+    /// `file://...`, or a URL of a registered store. Files of stores are read
+    /// through the buffer pool and remote cache; local files only when the
+    /// engine was built with `cache_local_files`.
     pub fn open_files(&self, location: &str) -> Result<FileTable> {
+        let local_cache = || {
+            self.cache_config
+                .cache_local_files
+                .then(|| self.read_cache())
+        };
         let Some((scheme, rest)) = crate::io::split_scheme(location) else {
-            return FileTable::open(location);
+            return FileTable::open_local(location, local_cache());
         };
         if scheme.eq_ignore_ascii_case("file") {
-            return FileTable::open(rest);
+            return FileTable::open_local(rest, local_cache());
         }
         let store = self
             .stores
@@ -138,7 +179,7 @@ impl Catalog {
             .get(&scheme.to_ascii_lowercase())
             .cloned();
         match store {
-            Some(store) => FileTable::open_in(store, location),
+            Some(store) => FileTable::open_store(store, location, Some(self.read_cache())),
             None => Err(Error::unsupported(format!(
                 "no storage for '{scheme}://' locations in this engine: tern reads s3://, gs://, az:// and http(s):// with its `object-store` feature, or register a BlobStore for '{scheme}'"
             ))),

@@ -7,7 +7,8 @@
 //! of a store with its identity (location, size, version). The format readers
 //! never touch a store: every byte they see comes from [`Blob::read_range`],
 //! through a [`BlobReader`] (`Read`, `BufRead`, `Seek`) or Parquet's
-//! `ChunkReader`. That one function is where caches go.
+//! `ChunkReader`. That one function is where caches go: a blob opened with a
+//! [`ReadCache`] asks it (buffer pool, then remote cache) before its store.
 
 use std::fmt;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::cache::ReadCache;
 use crate::error::{Error, Result};
 
 /// A file's identity: where it is, how long it is, and which version of it.
@@ -153,18 +155,29 @@ fn walk(dir: &Path, out: &mut Vec<String>) -> io::Result<()> {
 pub struct Blob {
     store: Arc<dyn BlobStore>,
     meta: BlobMeta,
+    cache: Option<Arc<ReadCache>>,
 }
 
 impl Blob {
     /// The file at `location` in `store`.
     pub fn open(store: Arc<dyn BlobStore>, location: &str) -> Result<Self> {
         let meta = store.head(location)?;
-        Ok(Blob { store, meta })
+        Ok(Blob::new(store, meta))
     }
 
     /// A file whose identity is already known (from a listing).
     pub fn new(store: Arc<dyn BlobStore>, meta: BlobMeta) -> Self {
-        Blob { store, meta }
+        Blob {
+            store,
+            meta,
+            cache: None,
+        }
+    }
+
+    /// The same file, read through `cache` (or uncached with `None`).
+    pub fn with_cache(mut self, cache: Option<Arc<ReadCache>>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// The file's identity.
@@ -196,7 +209,12 @@ impl Blob {
         if range.start == range.end {
             return Ok(Bytes::new());
         }
-        self.store.get_range(&self.meta.location, range)
+        match &self.cache {
+            Some(cache) => cache.read(&self.meta, range.clone(), || {
+                self.store.get_range(&self.meta.location, range)
+            }),
+            None => self.store.get_range(&self.meta.location, range),
+        }
     }
 
     /// A reader from the start of the file.
@@ -290,33 +308,132 @@ impl Seek for BlobReader {
     }
 }
 
-/// Parquet reads column chunks by range straight through [`Blob::read_range`].
+/// Parquet reads through aligned blocks of the file.
+///
+/// parquet-rs reads each page header through `get_read` (a reader from an
+/// offset, with no length) and each page's data through `get_bytes`. Served
+/// straight from [`Blob::read_range`], every page header would fetch a whole
+/// read-ahead buffer: one request per page against object storage, and
+/// overlapping ranges in the caches. Instead both are served from
+/// [`READ_AHEAD`]-aligned blocks, each fetched once per scan and kept while
+/// the scan uses it; page data spanning a block or more is read exactly. So a
+/// remote file is read in few, large, non-overlapping requests whose ranges
+/// (and cache keys) are the same in every query.
 #[cfg(feature = "parquet")]
 mod parquet_chunks {
     use super::*;
     use parquet::errors::ParquetError;
     use parquet::file::reader::{ChunkReader, Length};
+    use std::sync::Mutex;
+
+    /// Blocks a scan keeps: one per column being read in step, with room.
+    const KEPT_BLOCKS: usize = 16;
 
     /// A blob as Parquet's random-access input.
-    pub struct BlobChunks(pub Arc<Blob>);
+    pub struct BlobChunks {
+        blob: Arc<Blob>,
+        /// Recently used blocks, most recent last: (block index, bytes).
+        blocks: Mutex<Vec<(u64, Bytes)>>,
+    }
+
+    impl BlobChunks {
+        pub fn new(blob: Arc<Blob>) -> Self {
+            BlobChunks {
+                blob,
+                blocks: Mutex::new(Vec::new()),
+            }
+        }
+
+        fn block(&self, index: u64) -> Result<Bytes> {
+            let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = blocks.iter().position(|(b, _)| *b == index) {
+                let entry = blocks.remove(i);
+                let bytes = entry.1.clone();
+                blocks.push(entry);
+                return Ok(bytes);
+            }
+            let start = index * READ_AHEAD;
+            let end = (start + READ_AHEAD).min(self.blob.size());
+            let bytes = self.blob.read_range(start..end)?;
+            if blocks.len() == KEPT_BLOCKS {
+                blocks.remove(0);
+            }
+            blocks.push((index, bytes.clone()));
+            Ok(bytes)
+        }
+
+        fn bytes(&self, start: u64, len: u64) -> Result<Bytes> {
+            let end = start.saturating_add(len);
+            if len == 0 || end > self.blob.size() {
+                return self.blob.read_range(start..end);
+            }
+            let (first, last) = (start / READ_AHEAD, (end - 1) / READ_AHEAD);
+            if first == last {
+                let block = self.block(first)?;
+                let at = (start - first * READ_AHEAD) as usize;
+                return Ok(block.slice(at..at + len as usize));
+            }
+            // Spans blocks: as large as a block or more, so read it exactly.
+            self.blob.read_range(start..end)
+        }
+    }
+
+    fn external(e: Error) -> ParquetError {
+        ParquetError::External(Box::new(e))
+    }
 
     impl Length for BlobChunks {
         fn len(&self) -> u64 {
-            self.0.size()
+            self.blob.size()
         }
     }
 
     impl ChunkReader for BlobChunks {
-        type T = BlobReader;
+        type T = std::io::BufReader<OwnedBlockReader>;
 
-        fn get_read(&self, start: u64) -> parquet::errors::Result<BlobReader> {
-            Ok(BlobReader::new(Arc::clone(&self.0), start))
+        fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+            let first = if start < self.blob.size() {
+                let index = start / READ_AHEAD;
+                let block = self.block(index).map_err(external)?;
+                block.slice((start - index * READ_AHEAD) as usize..)
+            } else {
+                Bytes::new()
+            };
+            Ok(std::io::BufReader::new(OwnedBlockReader {
+                blob: Arc::clone(&self.blob),
+                offset: start,
+                buf: first,
+            }))
         }
 
         fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-            self.0
-                .read_range(start..start.saturating_add(length as u64))
-                .map_err(|e| ParquetError::External(Box::new(e)))
+            self.bytes(start, length as u64).map_err(external)
+        }
+    }
+
+    /// What `get_read` hands out: the rest of the block its offset is in, then
+    /// whole blocks read on (rarely needed: a page header crossing a block).
+    pub struct OwnedBlockReader {
+        blob: Arc<Blob>,
+        offset: u64,
+        buf: Bytes,
+    }
+
+    impl Read for OwnedBlockReader {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.buf.is_empty() {
+                let start = self.offset;
+                if start >= self.blob.size() {
+                    return Ok(0);
+                }
+                let end = ((start / READ_AHEAD + 1) * READ_AHEAD).min(self.blob.size());
+                self.buf = self.blob.read_range(start..end).map_err(to_io)?;
+            }
+            let n = self.buf.len().min(out.len());
+            out[..n].copy_from_slice(&self.buf[..n]);
+            self.buf = self.buf.slice(n..);
+            self.offset += n as u64;
+            Ok(n)
         }
     }
 }

@@ -47,7 +47,7 @@ pub(super) fn reader(
     };
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
     let mut b = ParquetRecordBatchReaderBuilder::try_new_with_options(
-        BlobChunks(Arc::clone(blob)),
+        BlobChunks::new(Arc::clone(blob)),
         options,
     )
     .map_err(|e| data_error(blob, e))?

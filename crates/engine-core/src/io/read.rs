@@ -190,7 +190,7 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
             {
                 let builder =
                     parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                        BlobChunks(Arc::clone(blob)),
+                        BlobChunks::new(Arc::clone(blob)),
                     )
                     .map_err(|e| data_error(blob, e))?;
                 Ok(Arc::clone(builder.schema()))
