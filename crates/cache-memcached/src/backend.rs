@@ -202,10 +202,7 @@ impl RemoteBackend for MemcachedBackend {
     }
 
     fn touch(&self, key: &str, ttl: Duration) -> Result<(), BackendError> {
-        match self.run(|c| c.touch(key, expiry(Some(ttl)))) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.run(|c| c.touch(key, expiry(Some(ttl)))).map(|_| ())
     }
 
     fn delete(&self, key: &str) -> Result<(), BackendError> {

@@ -88,6 +88,42 @@ fn ranges_over_the_item_limit_stay_local_and_do_not_open_the_circuit() {
 }
 
 #[test]
+fn a_ttl_is_set_and_refreshed_by_hits() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let server = memcached();
+    let backdoor = MemcachedBackdoor {
+        ports: vec![server.port],
+    };
+    let f = suite::Fixture::new("ttl");
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    let short = RemoteOptions {
+        ttl: Some(Duration::from_secs(100)),
+        ..RemoteOptions::default()
+    };
+    f.check(&f.engine(maker(url_of(server.port))(short), true));
+    let exp = backdoor.expiries();
+    assert_eq!(exp.len() as i64, suite::PARTS);
+    assert!(
+        exp.iter().all(|&e| e > now() && e <= now() + 100),
+        "{exp:?}"
+    );
+    // A process with a longer TTL hits every entry and pushes its expiry out.
+    let long = RemoteOptions {
+        ttl: Some(Duration::from_secs(5000)),
+        ..RemoteOptions::default()
+    };
+    let r = f.check(&f.engine(maker(url_of(server.port))(long), true));
+    assert_eq!(r.remote.hits as i64, suite::PARTS);
+    let exp = backdoor.expiries();
+    assert!(exp.iter().all(|&e| e > now() + 1000), "refreshed: {exp:?}");
+}
+
+#[test]
 fn bad_server_lists_are_errors_not_panics() {
     for bad in [
         "",

@@ -314,6 +314,27 @@ impl MemcachedBackdoor {
         Some(value)
     }
 
+    /// The expiry memcached reports for each tern key (`exp=`: -1 for none,
+    /// else a Unix time).
+    pub fn expiries(&self) -> Vec<i64> {
+        let mut out = Vec::new();
+        for &port in &self.ports {
+            let (mut r, mut w) = memcached_session(port);
+            write!(w, "lru_crawler metadump all\r\n").unwrap();
+            loop {
+                let line = read_line(&mut r);
+                if line == "END" || line.starts_with("ERROR") || line.is_empty() {
+                    break;
+                }
+                if line.starts_with("key=tern") {
+                    let exp = line.split(' ').find_map(|f| f.strip_prefix("exp="));
+                    out.push(exp.and_then(|e| e.parse().ok()).unwrap_or(0));
+                }
+            }
+        }
+        out
+    }
+
     /// Keys on each server, in port order.
     pub fn keys_per_server(&self) -> Vec<usize> {
         self.ports.iter().map(|&p| self.keys_on(p).len()).collect()
