@@ -191,8 +191,8 @@ impl RemoteBackend for MemcachedBackend {
         refresh_ttl: Option<Duration>,
     ) -> Result<Option<Vec<u8>>, BackendError> {
         let value: Option<Vec<u8>> = self.run(|c| c.get(key))?;
-        if value.is_some() && refresh_ttl.is_some() {
-            self.touch(key, refresh_ttl.unwrap_or_default())?;
+        if let (Some(_), Some(ttl)) = (&value, refresh_ttl) {
+            self.touch(key, ttl)?;
         }
         Ok(value)
     }

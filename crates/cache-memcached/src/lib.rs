@@ -38,11 +38,7 @@ mod backend;
 pub use backend::MemcachedBackend;
 pub use engine_core::cache::{BlobCache, RemoteOptions};
 
-use engine_core::cache::{BreakerState, RemoteCache};
-use engine_core::Result;
-
-/// The environment variable [`MemcachedCache::from_env`] reads.
-pub const ENV_VAR: &str = "MEMCACHED_SERVER";
+use engine_core::cache::RemoteCache;
 
 /// A [`BlobCache`] on one or several memcached servers.
 ///
@@ -58,29 +54,9 @@ pub const ENV_VAR: &str = "MEMCACHED_SERVER";
 #[derive(Debug)]
 pub struct MemcachedCache(RemoteCache<MemcachedBackend>);
 
-impl MemcachedCache {
-    /// A cache on the server(s) at `url`, with default [`RemoteOptions`].
-    pub fn from_url(url: &str) -> Result<Self> {
-        Self::from_url_with(url, RemoteOptions::default())
-    }
-
-    /// [`from_url`](Self::from_url) with `options` (TTL, timeouts, breaker).
-    pub fn from_url_with(url: &str, options: RemoteOptions) -> Result<Self> {
-        let backend = MemcachedBackend::new(url, &options)?;
-        Ok(MemcachedCache(RemoteCache::new(backend, options)))
-    }
-
-    /// A cache on the servers in `MEMCACHED_SERVER`, or `None` when it is unset.
-    pub fn from_env() -> Result<Option<Self>> {
-        engine_core::cache::env_url(ENV_VAR)
-            .map(|url| Self::from_url(&url))
-            .transpose()
-    }
-
-    /// Whether the circuit is closed (servers in use), open or half-open.
-    pub fn breaker_state(&self) -> BreakerState {
-        self.0.breaker_state()
-    }
-}
-
-engine_core::delegate_blob_cache!(MemcachedCache);
+engine_core::remote_cache_type!(
+    MemcachedCache,
+    MemcachedBackend,
+    "MEMCACHED_SERVER",
+    |url, options| { MemcachedBackend::new(url, options) }
+);

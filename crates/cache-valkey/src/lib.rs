@@ -25,11 +25,7 @@
 pub use cache_redis::RespBackend;
 pub use engine_core::cache::{BlobCache, RemoteOptions};
 
-use engine_core::cache::{BreakerState, RemoteCache};
-use engine_core::Result;
-
-/// The environment variable [`ValkeyCache::from_env`] reads.
-pub const ENV_VAR: &str = "VALKEY_CONNECTION";
+use engine_core::cache::RemoteCache;
 
 /// A [`BlobCache`] on a Valkey server or cluster.
 ///
@@ -44,30 +40,9 @@ pub const ENV_VAR: &str = "VALKEY_CONNECTION";
 #[derive(Debug)]
 pub struct ValkeyCache(RemoteCache<RespBackend>);
 
-impl ValkeyCache {
-    /// A cache on the server (or comma-separated cluster seeds) at `url`,
-    /// with default [`RemoteOptions`].
-    pub fn from_url(url: &str) -> Result<Self> {
-        Self::from_url_with(url, RemoteOptions::default())
-    }
-
-    /// [`from_url`](Self::from_url) with `options` (TTL, timeouts, breaker).
-    pub fn from_url_with(url: &str, options: RemoteOptions) -> Result<Self> {
-        let backend = RespBackend::new("valkey", &["valkey", "redis"], url, &options)?;
-        Ok(ValkeyCache(RemoteCache::new(backend, options)))
-    }
-
-    /// A cache on the URL in `VALKEY_CONNECTION`, or `None` when it is unset.
-    pub fn from_env() -> Result<Option<Self>> {
-        engine_core::cache::env_url(ENV_VAR)
-            .map(|url| Self::from_url(&url))
-            .transpose()
-    }
-
-    /// Whether the circuit is closed (server in use), open or half-open.
-    pub fn breaker_state(&self) -> BreakerState {
-        self.0.breaker_state()
-    }
-}
-
-engine_core::delegate_blob_cache!(ValkeyCache);
+engine_core::remote_cache_type!(
+    ValkeyCache,
+    RespBackend,
+    "VALKEY_CONNECTION",
+    |url, options| { RespBackend::new("valkey", &["valkey", "redis"], url, options) }
+);

@@ -23,6 +23,14 @@ pub fn from_url(url: &str) -> Result<Arc<dyn BlobCache>> {
 }
 
 /// [`from_url`] with `options` (TTL, timeouts, circuit breaker).
+#[cfg_attr(
+    not(any(
+        feature = "cache-redis",
+        feature = "cache-valkey",
+        feature = "cache-memcached"
+    )),
+    allow(unused_variables)
+)]
 pub fn from_url_with(url: &str, options: RemoteOptions) -> Result<Arc<dyn BlobCache>> {
     let url = url.trim();
     let scheme = url
@@ -30,7 +38,6 @@ pub fn from_url_with(url: &str, options: RemoteOptions) -> Result<Arc<dyn BlobCa
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let _ = &options; // unused when no cache feature is on
     match scheme.as_str() {
         "redis" | "rediss" => {
             #[cfg(feature = "cache-redis")]

@@ -314,25 +314,34 @@ impl MemcachedBackdoor {
         Some(value)
     }
 
+    /// The `key=tern...` lines of `lru_crawler metadump all` on `port`: one
+    /// per entry tern stored, with its fields (`exp=`, `size=`, ...).
+    fn metadump(&self, port: u16) -> Vec<String> {
+        let (mut r, mut w) = memcached_session(port);
+        write!(w, "lru_crawler metadump all\r\n").unwrap();
+        let mut lines = Vec::new();
+        loop {
+            let line = read_line(&mut r);
+            if line == "END" || line.starts_with("ERROR") || line.is_empty() {
+                return lines;
+            }
+            if line.starts_with("key=tern") {
+                lines.push(line);
+            }
+        }
+    }
+
     /// The expiry memcached reports for each tern key (`exp=`: -1 for none,
     /// else a Unix time).
     pub fn expiries(&self) -> Vec<i64> {
-        let mut out = Vec::new();
-        for &port in &self.ports {
-            let (mut r, mut w) = memcached_session(port);
-            write!(w, "lru_crawler metadump all\r\n").unwrap();
-            loop {
-                let line = read_line(&mut r);
-                if line == "END" || line.starts_with("ERROR") || line.is_empty() {
-                    break;
-                }
-                if line.starts_with("key=tern") {
-                    let exp = line.split(' ').find_map(|f| f.strip_prefix("exp="));
-                    out.push(exp.and_then(|e| e.parse().ok()).unwrap_or(0));
-                }
-            }
-        }
-        out
+        self.ports
+            .iter()
+            .flat_map(|&p| self.metadump(p))
+            .map(|line| {
+                let exp = line.split(' ').find_map(|f| f.strip_prefix("exp="));
+                exp.and_then(|e| e.parse().ok()).unwrap_or(0)
+            })
+            .collect()
     }
 
     /// Keys on each server, in port order.
@@ -341,22 +350,13 @@ impl MemcachedBackdoor {
     }
 
     fn keys_on(&self, port: u16) -> Vec<String> {
-        let (mut r, mut w) = memcached_session(port);
-        write!(w, "lru_crawler metadump all\r\n").unwrap();
-        let mut keys = Vec::new();
-        loop {
-            let line = read_line(&mut r);
-            if line == "END" || line.starts_with("ERROR") || line.is_empty() {
-                break;
-            }
-            if let Some(k) = line.strip_prefix("key=") {
-                let k = percent_decode(k.split(' ').next().unwrap());
-                if k.starts_with("tern:") {
-                    keys.push(k);
-                }
-            }
-        }
-        keys
+        self.metadump(port)
+            .iter()
+            .map(|line| {
+                let k = line.strip_prefix("key=").unwrap_or_default();
+                percent_decode(k.split(' ').next().unwrap_or_default())
+            })
+            .collect()
     }
 }
 

@@ -98,11 +98,6 @@ impl HookStore {
     pub fn fired(&self) -> bool {
         self.hook.lock().unwrap().is_none()
     }
-
-    /// Range reads so far (reads that reached this store: origin reads).
-    pub fn reads(&self) -> usize {
-        self.reads.load(Ordering::SeqCst)
-    }
 }
 
 impl BlobStore for HookStore {

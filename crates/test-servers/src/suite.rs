@@ -222,22 +222,37 @@ pub fn down_from_the_start(make: MakeCache, name: &str) {
     assert!(message.contains("127.0.0.1"), "names the server: {message}");
 }
 
-/// The server is killed in the middle of a query (after its second origin
-/// read): the answer is right, the failures are counted, and once the server
-/// is back the same cache (no restart of the process) serves hits again.
+/// Runs the query with `fault` done to `server` after half of its origin
+/// reads, asserts that the answer is right (in [`Fixture::check`]) and that
+/// the failures were counted, `repair`s the server, and waits until the same
+/// cache (no restart of the process) is healthy again. Returns the report of
+/// the query that met the fault.
+fn fault_mid_query(
+    f: &Fixture,
+    engine: &Engine,
+    server: &Arc<Mutex<Server>>,
+    fault: fn(&mut Server),
+    repair: fn(&mut Server),
+) -> CacheReport {
+    let s = Arc::clone(server);
+    f.store
+        .arm(PARTS as usize / 2, move || fault(&mut s.lock().unwrap()));
+    let during = f.check(engine);
+    assert!(f.store.fired());
+    assert!(during.remote.errors >= 1, "{during:?}");
+    repair(&mut server.lock().unwrap());
+    f.until_recovered(engine);
+    during
+}
+
+/// The server is killed in the middle of a query: the answer is right, the
+/// failures are counted, and once the server is back the cache serves hits.
 pub fn killed_mid_query(make: MakeCache, server: Arc<Mutex<Server>>, name: &str) {
     let f = Fixture::new(name);
     let engine = f.engine(make(fault_options()), false);
-    let s = Arc::clone(&server);
-    f.store
-        .arm(PARTS as usize / 2, move || s.lock().unwrap().kill());
-    let during = f.check(&engine);
-    assert!(f.store.fired());
+    let during = fault_mid_query(&f, &engine, &server, Server::kill, Server::restart);
     assert!(during.remote.sets >= 1, "sets before the kill: {during:?}");
-    assert!(during.remote.errors >= 1, "{during:?}");
     assert!(during.remote.skips >= 1, "the circuit opened: {during:?}");
-    server.lock().unwrap().restart();
-    f.until_recovered(&engine);
 }
 
 /// The server freezes (SIGSTOP) in the middle of a query: calls time out, the
@@ -245,15 +260,8 @@ pub fn killed_mid_query(make: MakeCache, server: Arc<Mutex<Server>>, name: &str)
 pub fn paused_mid_query(make: MakeCache, server: Arc<Mutex<Server>>, name: &str) {
     let f = Fixture::new(name);
     let engine = f.engine(make(fault_options()), false);
-    let s = Arc::clone(&server);
-    f.store
-        .arm(PARTS as usize / 2, move || s.lock().unwrap().pause());
-    let during = f.check(&engine);
-    assert!(f.store.fired());
-    assert!(during.remote.errors >= 1, "{during:?}");
+    let during = fault_mid_query(&f, &engine, &server, |s| s.pause(), |s| s.resume());
     assert!(during.remote.skips >= 1, "{during:?}");
-    server.lock().unwrap().resume();
-    f.until_recovered(&engine);
 }
 
 /// A flapping server: killed and restarted three times between queries; every
@@ -289,11 +297,5 @@ pub fn cluster(make: MakeCache, nodes: Vec<Arc<Mutex<Server>>>, name: &str) {
 
     let f = Fixture::new(&format!("{name}-kill"));
     let engine = f.engine(make(fault_options()), false);
-    let victim = Arc::clone(&nodes[0]);
-    f.store
-        .arm(PARTS as usize / 2, move || victim.lock().unwrap().kill());
-    let during = f.check(&engine);
-    assert!(during.remote.errors >= 1, "{during:?}");
-    nodes[0].lock().unwrap().restart();
-    f.until_recovered(&engine);
+    fault_mid_query(&f, &engine, &nodes[0], Server::kill, Server::restart);
 }

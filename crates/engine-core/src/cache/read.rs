@@ -80,11 +80,6 @@ impl CacheReport {
             origin_bytes: self.origin_bytes.saturating_sub(earlier.origin_bytes),
         }
     }
-
-    /// Whether anything went through the cached read path.
-    pub fn is_empty(&self) -> bool {
-        self.origin_reads == 0 && self.bufferpool.hits == 0 && self.remote.hits == 0
-    }
 }
 
 /// The layered read path one engine's cached files share.

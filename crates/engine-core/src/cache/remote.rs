@@ -264,21 +264,76 @@ impl<B: RemoteBackend> BlobCache for RemoteCache<B> {
     }
 }
 
-/// Implements [`BlobCache`] for a newtype around a [`RemoteCache`] (its field
-/// `0`), passing every call through. The cache crates use it for
-/// `RedisCache`, `ValkeyCache` and `MemcachedCache`.
+/// Gives a newtype around a [`RemoteCache`] (its field `0`) what every tern
+/// remote cache has: `from_url`, `from_url_with`, `from_env` (reading the
+/// environment variable named here, also defined as `ENV_VAR`),
+/// `breaker_state`, and [`BlobCache`] passing every call through. `$make`
+/// builds the backend from a URL and options (parsing only, not connecting).
+/// The cache crates use it for `RedisCache`, `ValkeyCache` and `MemcachedCache`.
 ///
 /// ```
-/// use engine_core::cache::{RemoteBackend, RemoteCache};
+/// use std::time::Duration;
+/// use engine_core::cache::{BackendError, RemoteBackend, RemoteCache, RemoteOptions};
 ///
 /// #[derive(Debug)]
-/// pub struct MyCache<B: RemoteBackend>(RemoteCache<B>);
-/// engine_core::delegate_blob_cache!(MyCache<B: RemoteBackend>);
+/// pub struct Nowhere;
+/// impl RemoteBackend for Nowhere {
+///     fn name(&self) -> &'static str { "nowhere" }
+///     fn describe(&self) -> String { "nowhere".into() }
+///     fn get(&self, _: &str, _: Option<Duration>) -> Result<Option<Vec<u8>>, BackendError> { Ok(None) }
+///     fn set(&self, _: &str, _: &[u8], _: Option<Duration>) -> Result<(), BackendError> { Ok(()) }
+///     fn touch(&self, _: &str, _: Duration) -> Result<(), BackendError> { Ok(()) }
+///     fn delete(&self, _: &str) -> Result<(), BackendError> { Ok(()) }
+/// }
+///
+/// #[derive(Debug)]
+/// pub struct NowhereCache(RemoteCache<Nowhere>);
+/// engine_core::remote_cache_type!(NowhereCache, Nowhere, "NOWHERE_URL", |_url, _options| Ok(Nowhere));
+///
+/// let cache = NowhereCache::from_url("nowhere://x").unwrap();
+/// assert_eq!(engine_core::cache::BlobCache::name(&cache), "nowhere");
+/// assert_eq!(ENV_VAR, "NOWHERE_URL");
 /// ```
 #[macro_export]
-macro_rules! delegate_blob_cache {
-    ($name:ident $(< $g:ident : $bound:path >)?) => {
-        impl $(<$g: $bound>)? $crate::cache::BlobCache for $name $(<$g>)? {
+macro_rules! remote_cache_type {
+    ($name:ident, $backend:ty, $env:literal, $make:expr) => {
+        #[doc = concat!("The environment variable [`", stringify!($name), "::from_env`] reads.")]
+        pub const ENV_VAR: &str = $env;
+
+        impl $name {
+            /// A cache on the server(s) at `url`, with default
+            /// [`RemoteOptions`](engine_core::cache::RemoteOptions). Parses
+            /// only: it connects on first use.
+            pub fn from_url(url: &str) -> $crate::Result<Self> {
+                Self::from_url_with(url, $crate::cache::RemoteOptions::default())
+            }
+
+            /// [`from_url`](Self::from_url) with `options` (TTL, timeouts,
+            /// circuit breaker).
+            pub fn from_url_with(
+                url: &str,
+                options: $crate::cache::RemoteOptions,
+            ) -> $crate::Result<Self> {
+                let make: fn(&str, &$crate::cache::RemoteOptions) -> $crate::Result<$backend> =
+                    $make;
+                let backend = make(url, &options)?;
+                Ok($name($crate::cache::RemoteCache::new(backend, options)))
+            }
+
+            #[doc = concat!("A cache on the server(s) in `", $env, "`, or `None` when it is unset.")]
+            pub fn from_env() -> $crate::Result<Option<Self>> {
+                $crate::cache::env_url(ENV_VAR)
+                    .map(|url| Self::from_url(&url))
+                    .transpose()
+            }
+
+            /// Whether the circuit is closed (server in use), open or half-open.
+            pub fn breaker_state(&self) -> $crate::cache::BreakerState {
+                self.0.breaker_state()
+            }
+        }
+
+        impl $crate::cache::BlobCache for $name {
             fn name(&self) -> &str {
                 $crate::cache::BlobCache::name(&self.0)
             }
