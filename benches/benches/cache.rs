@@ -6,7 +6,8 @@
 //! - `remote_hit`: no buffer pool, every range from Redis;
 //! - `remote_down_circuit_open`: no buffer pool, a cache at a dead port whose
 //!   circuit is open: the origin plus what a skipped cache costs (compare
-//!   with `origin`; the target is under 1 ms a query).
+//!   with `origin`; the target is under 1 ms a query);
+//! - `cache_call_circuit_open`: one cache call skipped by the open circuit.
 //!
 //! Needs nginx and redis-server (`cargo xtask test` installs them):
 //! `cargo bench -p tern-benches --bench cache`.
@@ -69,13 +70,30 @@ fn layers(c: &mut Criterion) {
         cool_down: Duration::from_secs(3600),
         ..RemoteOptions::default()
     };
-    let down: Arc<dyn BlobCache> = Arc::new(RedisCache::from_url_with(&dead, options).unwrap());
+    let down: Arc<dyn BlobCache> =
+        Arc::new(RedisCache::from_url_with(&dead, options.clone()).unwrap());
     let down = engine(&url, false, Some(down));
     assert!(down.query(SQL).unwrap().stats().cache.remote.skips > 0);
     g.bench_function("remote_down_circuit_open", |b| {
         b.iter(|| black_box(down.query(SQL).unwrap()))
     });
     g.finish();
+
+    // The skip itself, per cache call, without the query around it.
+    let skipped = RedisCache::from_url_with(&dead, options).unwrap();
+    let meta = tern::io::BlobMeta {
+        location: url.clone(),
+        size,
+        version: Some("v".into()),
+    };
+    let key = tern::cache::CacheKey::for_range(&meta, 0..1024).unwrap();
+    for _ in 0..3 {
+        skipped.get(&key); // fails until the circuit opens
+    }
+    assert_eq!(skipped.breaker_state(), tern::cache::BreakerState::Open);
+    c.bench_function("cache_call_circuit_open", |b| {
+        b.iter(|| black_box(skipped.get(&key)))
+    });
 }
 
 criterion_group!(benches, layers);

@@ -236,11 +236,16 @@ impl<B: RemoteBackend> BlobCache for RemoteCache<B> {
             self.counters.rejected();
             return;
         }
-        let sealed = envelope::seal(key, &value);
-        if self
-            .call(|b| b.set(&key.to_string(), &sealed, self.options.ttl))
-            .is_some()
-        {
+        // Sealed inside the call: an open circuit skips the copy and checksum
+        // of the value too, not just the round trip.
+        let stored = self.call(|b| {
+            b.set(
+                &key.to_string(),
+                &envelope::seal(key, &value),
+                self.options.ttl,
+            )
+        });
+        if stored.is_some() {
             self.counters.set(value.len());
         }
     }
