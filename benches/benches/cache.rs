@@ -94,6 +94,8 @@ fn layers(c: &mut Criterion) {
     c.bench_function("cache_call_circuit_open", |b| {
         b.iter(|| black_box(skipped.get(&key)))
     });
+    drop(web);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, layers);
