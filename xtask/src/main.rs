@@ -12,6 +12,8 @@
 //! - `diagnose`: cold/warm checks against their targets.
 //! - `instructions [--bless]`: the instruction-count regression guard.
 //! - `layout`: records the hot-code order the release link uses.
+//! - `tpch [--sf SF] [--query N]... [--duckdb PATH]`: the 22 TPC-H queries,
+//!   timed and checked against their answers (see `tpch.rs`).
 
 mod bench;
 mod compare;
@@ -20,6 +22,7 @@ mod instructions;
 mod layout;
 mod provision;
 mod slt;
+mod tpch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Some("bench") => exit(bench::command(&root, &args[1..]).map(|_| true)),
         Some("compare") => exit(compare::command(&args[1..]).map(|slower| !slower)),
         Some("diagnose") => exit(diagnose::command(&root)),
+        Some("tpch") => exit(tpch::command(&root, &args[1..])),
         Some("layout") => exit(layout::command(&root).map(|_| true)),
         Some("instructions") => exit(instructions::command(
             &root,
@@ -54,7 +58,7 @@ fn main() -> ExitCode {
         )),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless] | layout>"
+                "usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless] | layout | tpch [--sf SF] [--query N]...>"
             );
             ExitCode::from(2)
         }

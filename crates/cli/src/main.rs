@@ -22,6 +22,8 @@ Options:
   -f, --format FMT     table (default), csv, tsv, json, jsonl, markdown
   -o, --output FILE    write the result to FILE, format from its extension
                        (csv, tsv, json, jsonl, arrow, parquet)
+  -t, --table NAME=PATH  name a file, glob or folder as a table (repeatable):
+                       --table lineitem=data/lineitem.parquet
       --stats          print timings, row counts and cache figures to stderr
       --cache URL      share a cache of file blocks: redis://host:6379,
                        valkey://host:6379 or memcached://host:11211 (default:
@@ -50,6 +52,8 @@ struct Args {
     cycles: usize,
     cache: Option<String>,
     cache_local: bool,
+    /// `--table NAME=PATH`, in order.
+    tables: Vec<(String, String)>,
 }
 
 enum Parsed {
@@ -67,6 +71,7 @@ fn parse_args() -> Result<Parsed, String> {
         cycles: 1,
         cache: None,
         cache_local: false,
+        tables: Vec::new(),
     };
     let mut p = lexopt::Parser::from_env();
     let text = |v: std::ffi::OsString| {
@@ -91,6 +96,15 @@ fn parse_args() -> Result<Parsed, String> {
             }
             Short('o') | Long("output") => {
                 args.output = Some(PathBuf::from(p.value().map_err(|e| e.to_string())?))
+            }
+            Short('t') | Long("table") => {
+                let v = text(p.value().map_err(|e| e.to_string())?)?;
+                let (name, path) = v
+                    .split_once('=')
+                    .filter(|(n, p)| !n.trim().is_empty() && !p.is_empty())
+                    .ok_or_else(|| format!("--table takes NAME=PATH, got '{v}'"))?;
+                args.tables
+                    .push((name.trim().to_string(), path.to_string()));
             }
             Long("stats") => args.stats = true,
             Long("cache") => args.cache = Some(text(p.value().map_err(|e| e.to_string())?)?),
@@ -259,7 +273,13 @@ fn engine(args: &Args) -> Result<tern::Engine, String> {
     if let Some(cache) = cache {
         builder = builder.shared_cache(cache.map_err(|e| e.to_string())?);
     }
-    Ok(builder.build())
+    let engine = builder.build();
+    for (name, path) in &args.tables {
+        engine
+            .register_file(name, path)
+            .map_err(|e| format!("--table {name}={path}: {e}"))?;
+    }
+    Ok(engine)
 }
 
 /// The cache figures of `--stats`, one `name: value` line each, when the

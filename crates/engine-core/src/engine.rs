@@ -288,8 +288,31 @@ impl Engine {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
             let bound = Binder::new(&self.catalog, &settings).bind_statement(stmt)?;
+            // Every plan a statement runs goes through the optimizer.
             let bound = match bound {
                 Statement::Query(plan) => Statement::Query(optimizer::optimize(plan)?),
+                Statement::CreateTable {
+                    name,
+                    schema,
+                    source,
+                    if_not_exists,
+                    or_replace,
+                } => Statement::CreateTable {
+                    name,
+                    schema,
+                    source: source.map(optimizer::optimize).transpose()?,
+                    if_not_exists,
+                    or_replace,
+                },
+                Statement::Insert {
+                    table,
+                    mapping,
+                    source,
+                } => Statement::Insert {
+                    table,
+                    mapping,
+                    source: optimizer::optimize(source)?,
+                },
                 other => other,
             };
             let plan_time = t1.elapsed();
@@ -410,6 +433,35 @@ impl Engine {
                     Arc::new(Int64Array::from(vec![count])) as ArrayRef,
                 )])?;
                 Ok(QueryResult::new(batch.schema(), vec![batch]))
+            }
+            Statement::CreateView {
+                name,
+                view,
+                or_replace,
+                if_not_exists,
+            } => {
+                let exists_as_view = self.catalog.view(&name).is_some();
+                if self.catalog.lookup(&name)?.is_some() {
+                    return Err(Error::plan(format!(
+                        "'{name}' is a table; a view needs a name of its own"
+                    )));
+                }
+                if exists_as_view && !or_replace {
+                    if if_not_exists {
+                        return Ok(QueryResult::empty());
+                    }
+                    return Err(Error::plan(format!("view '{name}' already exists")));
+                }
+                self.catalog.register_view(&name, *view);
+                Ok(QueryResult::empty())
+            }
+            Statement::DropView { names, if_exists } => {
+                for n in names {
+                    if !self.catalog.deregister_view(&n) && !if_exists {
+                        return Err(Error::plan(format!("no view named '{n}'")));
+                    }
+                }
+                Ok(QueryResult::empty())
             }
             Statement::DropTable { names, if_exists } => {
                 for n in names {

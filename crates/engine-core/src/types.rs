@@ -88,24 +88,107 @@ pub fn comparison_type(a: &DataType, b: &DataType) -> Option<DataType> {
     }
 }
 
-/// The type arithmetic is done in for `a op b`, with `op` one of `+ - * / %`.
-/// Decimal operands are computed as floats.
+/// How `a op b` is computed, for `op` one of `+ - * / %`: the types both
+/// operands are cast to, and the result's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arithmetic {
+    /// The left operand's type for the kernel.
+    pub left: DataType,
+    /// The right operand's type for the kernel.
+    pub right: DataType,
+    /// The result's type.
+    pub result: DataType,
+    /// The operands are swapped (`interval + date` is computed as `date + interval`).
+    pub swapped: bool,
+}
+
+impl Arithmetic {
+    fn same(t: DataType, result: DataType) -> Self {
+        Arithmetic {
+            left: t.clone(),
+            right: t,
+            result,
+            swapped: false,
+        }
+    }
+}
+
+/// The type arithmetic is done in for `a op b`, with `op` one of `+ - * / %`
+/// (see [`arithmetic`]).
 pub fn arithmetic_type(
     op: &str,
     a: &DataType,
     b: &DataType,
     integer_division: bool,
 ) -> Result<DataType> {
+    arithmetic(op, a, b, integer_division).map(|a| a.result)
+}
+
+/// How tern computes `a op b` (documented in docs/sql.md):
+///
+/// - integers give BIGINT; `/` gives DOUBLE (BIGINT under `integer_division`);
+/// - a float operand makes the operation DOUBLE;
+/// - DECIMAL with DECIMAL or an integer stays exact, with PostgreSQL's and
+///   DuckDB's precision and scale (`+ -`: the larger scale; `*`: the sum of
+///   the scales); `/` gives DOUBLE, as in DuckDB;
+/// - DATE ± INTERVAL gives DATE (calendar months), TIMESTAMP ± INTERVAL a
+///   TIMESTAMP, DATE − DATE the days between as BIGINT.
+///
+/// ```
+/// use arrow_schema::DataType::*;
+/// use engine_core::types::arithmetic;
+/// let a = arithmetic("*", &Decimal128(15, 2), &Decimal128(15, 2), false).unwrap();
+/// assert_eq!(a.result, Decimal128(31, 4));
+/// assert_eq!(arithmetic("-", &Date32, &Date32, false).unwrap().result, Int64);
+/// ```
+pub fn arithmetic(
+    op: &str,
+    a: &DataType,
+    b: &DataType,
+    integer_division: bool,
+) -> Result<Arithmetic> {
     use DataType::*;
-    let bad = || Error::type_error(format!("cannot apply '{op}' to {a} and {b}"));
+    let bad = || {
+        Error::type_error(format!(
+            "cannot apply '{op}' to {} and {}",
+            type_name(a),
+            type_name(b)
+        ))
+    };
     let a2 = if *a == Null { b } else { a };
     let b2 = if *b == Null { a } else { b };
     if *a2 == Null {
-        return Ok(if op == "/" && !integer_division {
+        let t = if op == "/" && !integer_division {
             Float64
         } else {
             Int64
-        });
+        };
+        return Ok(Arithmetic::same(t.clone(), t));
+    }
+    let interval = Interval(arrow_schema::IntervalUnit::MonthDayNano);
+    let is_interval = |t: &DataType| matches!(t, Interval(_));
+    match (a2, b2) {
+        (Date32, Date32) if op == "-" => return Ok(Arithmetic::same(Int64, Int64)),
+        (d @ (Date32 | Timestamp(..)), i) if is_interval(i) && (op == "+" || op == "-") => {
+            return Ok(Arithmetic {
+                left: d.clone(),
+                right: interval,
+                result: d.clone(),
+                swapped: false,
+            })
+        }
+        (i, d @ (Date32 | Timestamp(..))) if is_interval(i) && op == "+" => {
+            return Ok(Arithmetic {
+                left: d.clone(),
+                right: interval,
+                result: d.clone(),
+                swapped: true,
+            })
+        }
+        (x, y) if is_interval(x) && is_interval(y) && (op == "+" || op == "-") => {
+            return Ok(Arithmetic::same(interval.clone(), interval))
+        }
+        _ => {}
     }
     if !is_numeric(a2) || !is_numeric(b2) {
         return Err(bad());
@@ -113,13 +196,54 @@ pub fn arithmetic_type(
     Ok(match (a2, b2) {
         (x, y) if is_integer(x) && is_integer(y) => {
             if op == "/" && !integer_division {
-                Float64
+                Arithmetic::same(Float64, Float64)
             } else {
-                Int64
+                Arithmetic::same(Int64, Int64)
             }
         }
-        _ => Float64,
+        (x, y) if is_float(x) || is_float(y) || op == "/" => Arithmetic::same(Float64, Float64),
+        (x, y) => {
+            let as_decimal = |t: &DataType| match t {
+                Decimal128(p, s) => Some((*p, *s)),
+                t if is_integer(t) => Some((19, 0)),
+                _ => None,
+            };
+            let ((p1, s1), (p2, s2)) = match (as_decimal(x), as_decimal(y)) {
+                (Some(l), Some(r)) => (l, r),
+                // DECIMAL256 and the like: computed as floats.
+                _ => return Ok(Arithmetic::same(Float64, Float64)),
+            };
+            let result = decimal_result(op, (p1, s1), (p2, s2)).ok_or_else(bad)?;
+            Arithmetic {
+                left: Decimal128(p1, s1),
+                right: Decimal128(p2, s2),
+                result,
+                swapped: false,
+            }
+        }
     })
+}
+
+/// The type of `DECIMAL(p1,s1) op DECIMAL(p2,s2)` as arrow's kernels compute
+/// it (`+ - * %`); `None` when the scale would not fit.
+pub fn decimal_result(op: &str, (p1, s1): (u8, i8), (p2, s2): (u8, i8)) -> Option<DataType> {
+    let (p1, s1, p2, s2) = (p1 as i16, s1 as i16, p2 as i16, s2 as i16);
+    let (p, s) = match op {
+        "+" | "-" => {
+            let s = s1.max(s2);
+            (s + (p1 - s1).max(p2 - s2) + 1, s)
+        }
+        "*" => (p1 + p2 + 1, s1 + s2),
+        "%" => {
+            let s = s1.max(s2);
+            (s + (p1 - s1).min(p2 - s2), s)
+        }
+        _ => return None,
+    };
+    if s > 38 {
+        return None;
+    }
+    Some(DataType::Decimal128(p.clamp(1, 38) as u8, s as i8))
 }
 
 /// Arrow type for a SQL type name (`INTEGER`, `VARCHAR(20)`, `DECIMAL(10,2)`, ...).
@@ -246,8 +370,21 @@ mod tests {
         assert_eq!(arithmetic_type("/", &Int64, &Int64, true).unwrap(), Int64);
         assert_eq!(
             arithmetic_type("+", &Int64, &Decimal128(3, 1), false).unwrap(),
+            Decimal128(21, 1)
+        );
+        assert_eq!(
+            arithmetic_type("/", &Decimal128(15, 2), &Decimal128(15, 2), false).unwrap(),
             Float64
         );
+        assert_eq!(
+            arithmetic_type("+", &Float64, &Decimal128(3, 1), false).unwrap(),
+            Float64
+        );
+        let iv = Interval(arrow_schema::IntervalUnit::MonthDayNano);
+        let a = arithmetic("+", &iv, &Date32, false).unwrap();
+        assert!(a.swapped);
+        assert_eq!(a.result, Date32);
+        assert!(arithmetic("*", &Date32, &iv, false).is_err());
         assert!(arithmetic_type("+", &Utf8, &Int64, false).is_err());
     }
 }

@@ -351,7 +351,7 @@ fn errors_name_the_problem() {
     );
     assert_eq!(
         msg("SELECT id, 'a' + 1 FROM t"),
-        "type error at line 1, column 12: cannot apply '+' to Utf8 and Int64"
+        "type error at line 1, column 12: cannot apply '+' to VARCHAR and INTEGER"
     );
     assert_eq!(
         msg("SELECT uper(name) FROM t"),

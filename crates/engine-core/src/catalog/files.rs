@@ -16,7 +16,7 @@ use arrow_schema::{Field, Schema, SchemaRef};
 use super::{BatchIter, ScanRequest, TableProvider};
 use crate::cache::ReadCache;
 use crate::error::{Error, Result};
-use crate::io::{infer_schema, read, Blob, BlobMeta, BlobStore, FileFormat, LocalStore};
+use crate::io::{inspect, read, Blob, BlobMeta, BlobStore, FileFormat, LocalStore};
 use crate::types::common_type;
 
 /// A table backed by files of one format.
@@ -25,6 +25,12 @@ pub struct FileTable {
     files: Vec<(Arc<Blob>, SchemaRef)>,
     format: FileFormat,
     schema: SchemaRef,
+    /// Rows in all files: counted where the format records it, otherwise
+    /// guessed at 100 bytes a row.
+    estimated_rows: u64,
+    /// Per column of `schema`, the value range over all files, where every
+    /// file records one.
+    ranges: Vec<Option<(i64, i64)>>,
 }
 
 /// Whether a table name written in SQL looks like a path rather than a table:
@@ -79,6 +85,8 @@ impl FileTable {
     fn from_blobs(location: &str, blobs: Vec<Blob>) -> Result<Self> {
         let mut format: Option<FileFormat> = None;
         let mut files = Vec::with_capacity(blobs.len());
+        let mut estimated_rows = 0u64;
+        let mut facts = Vec::with_capacity(blobs.len());
         for blob in blobs {
             let f = FileFormat::from_path(Path::new(blob.location())).ok_or_else(|| {
                 Error::plan(format!("cannot tell the format of '{}' from its extension (csv, tsv, jsonl, arrow, parquet)", blob.location()))
@@ -94,18 +102,49 @@ impl FileTable {
                 _ => {}
             }
             let blob = Arc::new(blob);
-            let schema = infer_schema(&blob, f)?;
+            let (schema, fact) = inspect(&blob, f)?;
+            estimated_rows += fact.rows.unwrap_or(blob.size() / 100);
+            facts.push(fact);
             files.push((blob, schema));
         }
         let format =
             format.ok_or_else(|| Error::plan(format!("no readable files in '{location}'")))?;
         let schema = merge_schemas(&files)?;
+        let ranges = merge_ranges(&schema, &files, &facts);
         Ok(FileTable {
+            ranges,
             files,
             format,
             schema,
+            estimated_rows,
         })
     }
+}
+
+/// Each table column's value range over all files: the widest, when every
+/// file records one for that column.
+fn merge_ranges(
+    schema: &SchemaRef,
+    files: &[(Arc<Blob>, SchemaRef)],
+    facts: &[crate::io::FileFacts],
+) -> Vec<Option<(i64, i64)>> {
+    schema
+        .fields()
+        .iter()
+        .map(|field| {
+            files
+                .iter()
+                .zip(facts)
+                .try_fold(None, |acc: Option<(i64, i64)>, ((_, fs), fact)| {
+                    let i = fs.index_of(field.name()).ok()?;
+                    let (lo, hi) = (*fact.ranges.get(i)?)?;
+                    Some(Some(match acc {
+                        Some((a, b)) => (a.min(lo), b.max(hi)),
+                        None => (lo, hi),
+                    }))
+                })?
+        })
+        .collect()
 }
 
 fn is_glob(location: &str) -> bool {
@@ -229,6 +268,16 @@ fn merge_schemas(files: &[(Arc<Blob>, SchemaRef)]) -> Result<SchemaRef> {
 impl TableProvider for FileTable {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
+    }
+
+    fn estimated_rows(&self) -> Option<u64> {
+        Some(self.estimated_rows)
+    }
+
+    fn estimated_distinct(&self, column: usize) -> Option<u64> {
+        let (lo, hi) = (*self.ranges.get(column)?)?;
+        let span = (hi as i128 - lo as i128 + 1).max(1);
+        Some(span.min(self.estimated_rows.max(1) as i128) as u64)
     }
 
     fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter> {

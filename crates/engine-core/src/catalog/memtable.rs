@@ -1,5 +1,6 @@
 //! In-memory tables: registered Arrow batches and the tables `CREATE TABLE` makes.
 
+use arrow_array::cast::AsArray;
 use std::sync::{Arc, RwLock};
 
 use arrow_array::RecordBatch;
@@ -77,6 +78,39 @@ fn describe(schema: &SchemaRef) -> String {
 impl TableProvider for MemTable {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
+    }
+
+    fn estimated_rows(&self) -> Option<u64> {
+        let batches = self.batches.read().unwrap_or_else(|e| e.into_inner());
+        Some(batches.iter().map(|b| b.num_rows() as u64).sum())
+    }
+
+    fn estimated_distinct(&self, column: usize) -> Option<u64> {
+        // The range of an integer column, computed from the data (in memory,
+        // a pass of min/max kernels), capped by the row count.
+        let field = self.schema.fields().get(column)?;
+        if !crate::types::is_integer(field.data_type()) {
+            return None;
+        }
+        let batches = self.batches.read().unwrap_or_else(|e| e.into_inner());
+        let mut range: Option<(i64, i64)> = None;
+        let mut rows = 0u64;
+        for b in batches.iter() {
+            rows += b.num_rows() as u64;
+            let col = arrow_cast::cast(b.column(column), &arrow_schema::DataType::Int64).ok()?;
+            let col = col.as_primitive::<arrow_array::types::Int64Type>();
+            if let (Some(lo), Some(hi)) = (
+                arrow_arith::aggregate::min(col),
+                arrow_arith::aggregate::max(col),
+            ) {
+                range = Some(match range {
+                    Some((a, b)) => (a.min(lo), b.max(hi)),
+                    None => (lo, hi),
+                });
+            }
+        }
+        let (lo, hi) = range?;
+        Some(((hi as i128 - lo as i128 + 1).max(1)).min(rows.max(1) as i128) as u64)
     }
 
     fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter> {

@@ -55,6 +55,20 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
         self.scan(request.projection.as_deref())
     }
 
+    /// About how many rows the table holds, for the planner's join order
+    /// (exact for in-memory tables and Parquet files, a guess from the size
+    /// for text formats); `None` when unknown.
+    fn estimated_rows(&self) -> Option<u64> {
+        None
+    }
+
+    /// About how many distinct values column `column` holds, for the
+    /// planner's join estimates (from the range of an integer column in the
+    /// table's statistics); `None` when unknown.
+    fn estimated_distinct(&self, _column: usize) -> Option<u64> {
+        None
+    }
+
     /// Extra names a column answers to: `(alias, real column name)` pairs.
     fn column_aliases(&self) -> &[(&'static str, &'static str)] {
         &[]
@@ -64,6 +78,15 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
     fn insert(&self, _batch: RecordBatch) -> Result<()> {
         Err(Error::unsupported("this table is read-only"))
     }
+}
+
+/// A named query (`CREATE VIEW name [(columns)] AS query`).
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The query, as parsed.
+    pub query: sqlparser::ast::Query,
+    /// Column names given after the view's name (none: the query's own).
+    pub columns: Vec<String>,
 }
 
 /// A family of named tables that is plugged into an engine as a whole, such as
@@ -84,6 +107,9 @@ pub trait DatasetProvider: Send + Sync {
 #[derive(Default)]
 pub struct Catalog {
     tables: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
+    /// Views by lower-case name: the query and its column names, bound anew
+    /// at each use so they see the tables as they are then.
+    views: RwLock<HashMap<String, Arc<View>>>,
     providers: RwLock<Vec<Arc<dyn DatasetProvider>>>,
     /// Blob stores by URL scheme (`s3`, `https`, ...).
     stores: RwLock<HashMap<String, Arc<dyn BlobStore>>>,
@@ -129,6 +155,32 @@ impl Catalog {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(name.to_lowercase(), table);
+    }
+
+    /// Stores a view (`CREATE VIEW`), replacing one of that name.
+    pub fn register_view(&self, name: &str, view: View) {
+        self.views
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_lowercase(), Arc::new(view));
+    }
+
+    /// The view called `name` (case-insensitive), if any.
+    pub fn view(&self, name: &str) -> Option<Arc<View>> {
+        self.views
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&name.to_lowercase())
+            .cloned()
+    }
+
+    /// Removes a view; returns whether it existed.
+    pub fn deregister_view(&self, name: &str) -> bool {
+        self.views
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&name.to_lowercase())
+            .is_some()
     }
 
     /// Removes a registered table; returns whether it existed.
@@ -225,6 +277,13 @@ impl Catalog {
             .keys()
             .cloned()
             .collect();
+        names.extend(
+            self.views
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .keys()
+                .cloned(),
+        );
         for p in self
             .providers
             .read()

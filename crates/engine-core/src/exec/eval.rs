@@ -329,6 +329,10 @@ impl SubqueryValue {
 
     /// `v IN (subquery)` for each value of `v`, with SQL's NULL rules.
     fn contains(&self, v: &ArrayRef) -> Result<BooleanArray> {
+        if self.rows == 0 {
+            // Nothing is IN an empty set, not even NULL.
+            return Ok(BooleanArray::from(vec![false; v.len()]));
+        }
         let set = self
             .set
             .get_or_init(|| match &self.column {

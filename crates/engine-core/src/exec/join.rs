@@ -3,6 +3,12 @@
 //! a non-equi condition) every pair is a candidate, produced in bounded chunks.
 //! A residual condition is evaluated on the candidate pairs; outer joins then
 //! add the rows that found no partner, padded with NULLs.
+//!
+//! Semi and anti joins (EXISTS, IN, NOT EXISTS after decorrelation) output
+//! the left rows that found a partner, or found none. A mark join outputs every
+//! left row plus a boolean column with `left IN right`'s three-valued answer:
+//! true on a match; otherwise NULL when the left key is NULL or the right side
+//! holds a NULL key (and is not empty), else false.
 
 use std::collections::VecDeque;
 
@@ -27,10 +33,21 @@ pub(super) struct JoinSpec<'a> {
     pub right: &'a PlanSchema,
 }
 
+impl JoinSpec<'_> {
+    /// Whether the output holds only the left side's columns (plus a mark).
+    fn left_only(&self) -> bool {
+        matches!(self.kind, JoinKind::Semi | JoinKind::Anti | JoinKind::Mark)
+    }
+}
+
 struct BuildSide {
     batch: RecordBatch,
     /// Key interner and, per key id, the right rows with that key.
     keys: Option<(KeyEncoder, Interner, Vec<Vec<u32>>)>,
+    /// Whether some right row has a NULL key (for the mark join's NULL rule).
+    has_null_key: bool,
+    /// The columns of a candidate pair: left's then right's.
+    pair_schema: PlanSchema,
 }
 
 pub(super) fn join<'a>(
@@ -85,7 +102,14 @@ pub(super) fn join<'a>(
                     .collect();
                 if !unmatched.is_empty() {
                     let left_nulls = vec![None; unmatched.len()];
-                    return Some(assemble(None, &build.batch, &left_nulls, &unmatched, &spec));
+                    return Some(assemble(
+                        None,
+                        &build.batch,
+                        &left_nulls,
+                        &unmatched,
+                        spec.left,
+                        spec.schema,
+                    ));
                 }
             }
         }
@@ -107,8 +131,14 @@ fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<B
             make_batch(spec.right, columns, 0)?
         }
     };
+    let pair_schema = spec.left.join(spec.right);
     if spec.on.is_empty() {
-        return Ok(BuildSide { batch, keys: None });
+        return Ok(BuildSide {
+            batch,
+            keys: None,
+            has_null_key: false,
+            pair_schema,
+        });
     }
     let key_columns = spec
         .on
@@ -124,9 +154,11 @@ fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<B
         .iter()
         .filter_map(|c| c.logical_nulls())
         .collect();
+    let mut has_null_key = false;
     for j in 0..batch.num_rows() {
         // NULL keys never match.
         if key_nulls.iter().any(|n| n.is_null(j)) {
+            has_null_key = true;
             continue;
         }
         let (id, new) = interner.intern(rows.row(j));
@@ -138,6 +170,8 @@ fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<B
     Ok(BuildSide {
         batch,
         keys: Some((encoder, interner, chains)),
+        has_null_key,
+        pair_schema,
     })
 }
 
@@ -152,6 +186,8 @@ fn probe(
     let n = lb.num_rows();
     let mut li: Vec<u32> = Vec::new();
     let mut ri: Vec<u32> = Vec::new();
+    // Left rows whose key holds a NULL (the mark join answers NULL for them).
+    let mut null_left: Vec<bool> = Vec::new();
     match &build.keys {
         Some((encoder, interner, chains)) => {
             let key_columns = spec
@@ -164,11 +200,22 @@ fn probe(
                 .iter()
                 .filter_map(|c| c.logical_nulls())
                 .collect();
+            if spec.kind == JoinKind::Mark {
+                null_left = (0..n)
+                    .map(|i| key_nulls.iter().any(|k| k.is_null(i)))
+                    .collect();
+            }
             for i in 0..n {
                 if key_nulls.iter().any(|k| k.is_null(i)) {
                     continue;
                 }
                 if let Some(id) = interner.get(rows.row(i)) {
+                    // Without a residual condition one partner decides a semi,
+                    // anti or mark join: no need to list them all.
+                    if spec.left_only() && spec.filter.is_none() {
+                        li.push(i as u32);
+                        continue;
+                    }
                     for &j in &chains[id as usize] {
                         li.push(i as u32);
                         ri.push(j);
@@ -191,7 +238,14 @@ fn probe(
         if !li.is_empty() {
             let lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
             let ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
-            let candidates = assemble(Some(lb), &build.batch, &lo, &ro, spec)?;
+            let candidates = assemble(
+                Some(lb),
+                &build.batch,
+                &lo,
+                &ro,
+                spec.left,
+                &build.pair_schema,
+            )?;
             let mask = evaluate(filter, &candidates, ctx)?;
             let mask = true_mask(mask.as_boolean());
             let (mut l2, mut r2) = (
@@ -207,6 +261,9 @@ fn probe(
             li = l2;
             ri = r2;
         }
+    }
+    if spec.left_only() {
+        return semi_anti_mark(lb, &li, build, spec, &null_left);
     }
     for &j in &ri {
         matched_right[j as usize] = true;
@@ -228,20 +285,75 @@ fn probe(
     if lo.is_empty() {
         return Ok(None);
     }
-    assemble(Some(lb), &build.batch, &lo, &ro, spec).map(Some)
+    assemble(Some(lb), &build.batch, &lo, &ro, spec.left, spec.schema).map(Some)
 }
 
-/// Output rows from index pairs; `None` is a NULL-padded side.
+/// The output of a semi, anti or mark join for one left piece, given the left
+/// rows of the pairs that passed the join condition.
+fn semi_anti_mark(
+    lb: &RecordBatch,
+    li: &[u32],
+    build: &BuildSide,
+    spec: &JoinSpec,
+    null_left: &[bool],
+) -> Result<Option<RecordBatch>> {
+    let n = lb.num_rows();
+    let mut matched = vec![false; n];
+    for &i in li {
+        matched[i as usize] = true;
+    }
+    let keep = |want: bool| -> Result<Option<RecordBatch>> {
+        let mask = arrow_array::BooleanArray::from(
+            matched.iter().map(|m| *m == want).collect::<Vec<bool>>(),
+        );
+        if mask.true_count() == 0 {
+            return Ok(None);
+        }
+        let columns = lb
+            .columns()
+            .iter()
+            .map(|c| Ok(arrow_select::filter::filter(c.as_ref(), &mask)?))
+            .collect::<Result<Vec<_>>>()?;
+        make_batch(spec.schema, columns, mask.true_count()).map(Some)
+    };
+    match spec.kind {
+        JoinKind::Semi => keep(true),
+        JoinKind::Anti => keep(false),
+        _ => {
+            let right_empty = build.batch.num_rows() == 0;
+            let mark: arrow_array::BooleanArray = (0..n)
+                .map(|i| {
+                    if matched[i] {
+                        Some(true)
+                    } else if right_empty {
+                        Some(false)
+                    } else if build.has_null_key || null_left.get(i).copied().unwrap_or(false) {
+                        None
+                    } else {
+                        Some(false)
+                    }
+                })
+                .collect();
+            let mut columns = lb.columns().to_vec();
+            columns.push(std::sync::Arc::new(mark));
+            make_batch(spec.schema, columns, n).map(Some)
+        }
+    }
+}
+
+/// Rows of `schema` (left's columns then right's) from index pairs; `None` is
+/// a NULL-padded side.
 fn assemble(
     lb: Option<&RecordBatch>,
     rb: &RecordBatch,
     lo: &[Option<u32>],
     ro: &[Option<u32>],
-    spec: &JoinSpec,
+    left: &PlanSchema,
+    schema: &PlanSchema,
 ) -> Result<RecordBatch> {
     let lidx = UInt32Array::from(lo.to_vec());
     let ridx = UInt32Array::from(ro.to_vec());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(spec.schema.len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.len());
     match lb {
         Some(lb) => {
             for c in lb.columns() {
@@ -249,7 +361,7 @@ fn assemble(
             }
         }
         None => {
-            for c in &spec.left.columns {
+            for c in &left.columns {
                 columns.push(arrow_array::new_null_array(&c.data_type, lo.len()));
             }
         }
@@ -257,5 +369,5 @@ fn assemble(
     for c in rb.columns() {
         columns.push(arrow_select::take::take(c.as_ref(), &ridx, None)?);
     }
-    make_batch(spec.schema, columns, lo.len())
+    make_batch(schema, columns, lo.len())
 }

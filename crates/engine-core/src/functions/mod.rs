@@ -5,6 +5,7 @@
 //! says what each argument is cast to); the executor calls [`ScalarFunc::invoke`]
 //! with arrays already of those types.
 
+pub mod datetime;
 mod math;
 mod string;
 
@@ -47,6 +48,8 @@ pub enum ScalarFunc {
     Least,
     Now,
     CurrentDate,
+    DatePart,
+    DateTrunc,
 }
 
 impl ScalarFunc {
@@ -85,6 +88,8 @@ impl ScalarFunc {
             "least" => Least,
             "now" | "current_timestamp" => Now,
             "current_date" | "today" => CurrentDate,
+            "date_part" | "datepart" => DatePart,
+            "date_trunc" | "datetrunc" => DateTrunc,
             _ => return None,
         })
     }
@@ -117,6 +122,8 @@ impl ScalarFunc {
             "least",
             "now",
             "current_date",
+            "date_part",
+            "date_trunc",
             "count",
             "sum",
             "avg",
@@ -154,6 +161,8 @@ impl ScalarFunc {
             Least => "LEAST",
             Now => "NOW",
             CurrentDate => "CURRENT_DATE",
+            DatePart => "DATE_PART",
+            DateTrunc => "DATE_TRUNC",
         }
     }
 
@@ -272,6 +281,22 @@ impl ScalarFunc {
                 arity(0, 0)?;
                 vec![]
             }
+            DatePart | DateTrunc => {
+                arity(2, 2)?;
+                let value = match &args[1] {
+                    Date32 | Timestamp(TimeUnit::Microsecond, _) => args[1].clone(),
+                    Date64 => Date32,
+                    Timestamp(_, tz) => Timestamp(TimeUnit::Microsecond, tz.clone()),
+                    t if is_string(t) || *t == Null => Timestamp(TimeUnit::Microsecond, None),
+                    other => {
+                        return Err(Error::type_error(format!(
+                            "{} expects a date or timestamp, got {other}",
+                            self.name()
+                        )))
+                    }
+                };
+                vec![Utf8, value]
+            }
         })
     }
 
@@ -288,6 +313,8 @@ impl ScalarFunc {
             Coalesce | NullIf | Greatest | Least => args.first().cloned().unwrap_or(Null),
             Now => Timestamp(TimeUnit::Microsecond, None),
             CurrentDate => Date32,
+            DatePart => Int64,
+            DateTrunc => args.get(1).cloned().unwrap_or(Date32),
         }
     }
 
@@ -338,6 +365,8 @@ impl ScalarFunc {
                     .unwrap_or(0);
                 Ok(Arc::new(Date32Array::from(vec![days; num_rows])))
             }
+            DatePart => datetime::date_part(args),
+            DateTrunc => datetime::date_trunc(args),
         }
     }
 }

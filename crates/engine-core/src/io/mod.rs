@@ -11,5 +11,5 @@ mod write;
 
 pub(crate) use blob::split_scheme;
 pub use blob::{Blob, BlobMeta, BlobReader, BlobStore, LocalStore};
-pub use read::{infer_schema, read, FileFormat};
+pub use read::{infer_schema, inspect, read, FileFacts, FileFormat};
 pub use write::{write_file, write_to, OutputFormat};

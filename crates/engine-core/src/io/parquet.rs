@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BooleanArray, Datum, Scalar, UInt64Array};
 use arrow_schema::{DataType, Schema};
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
@@ -24,6 +25,38 @@ use parquet::schema::types::SchemaDescriptor;
 use super::blob::{Blob, BlobChunks};
 use crate::catalog::{ColumnPredicate, PredicateOp, ScanRequest};
 use crate::error::{Error, Result};
+
+/// For each column of `schema`, the range of values of an integer or date
+/// column over the whole file (from row-group statistics), when recorded.
+pub(super) fn integer_ranges(
+    schema: &Schema,
+    parquet_schema: &SchemaDescriptor,
+    meta: &ParquetMetaData,
+) -> Vec<Option<(i64, i64)>> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if !(crate::types::is_integer(f.data_type()) || *f.data_type() == DataType::Date32) {
+                return None;
+            }
+            let conv = StatisticsConverter::try_new(f.name(), schema, parquet_schema).ok()?;
+            let groups = meta.row_groups();
+            let as_i64 = |a: ArrayRef| arrow_cast::cast(&a, &DataType::Int64).ok();
+            let mins = as_i64(conv.row_group_mins(groups).ok()?)?;
+            let maxes = as_i64(conv.row_group_maxes(groups).ok()?)?;
+            // A row group without statistics leaves the range unknown.
+            if mins.null_count() > 0 || maxes.null_count() > 0 {
+                return None;
+            }
+            let lo =
+                arrow_arith::aggregate::min(mins.as_primitive::<arrow_array::types::Int64Type>())?;
+            let hi =
+                arrow_arith::aggregate::max(maxes.as_primitive::<arrow_array::types::Int64Type>())?;
+            Some((lo, hi))
+        })
+        .collect()
+}
 
 fn data_error(blob: &Blob, e: impl std::fmt::Display) -> Error {
     Error::Data {

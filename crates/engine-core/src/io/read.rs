@@ -132,7 +132,21 @@ impl Iterator for Guarded {
 
 /// The schema of a file.
 pub fn infer_schema(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
-    guarded(blob, || infer_schema_unguarded(blob, format))
+    inspect(blob, format).map(|(schema, _)| schema)
+}
+
+/// What the planner learns of a file before reading it.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Rows, where the format records them (Parquet).
+    pub rows: Option<u64>,
+    /// Per column, the range of an integer or date column, where recorded.
+    pub ranges: Vec<Option<(i64, i64)>>,
+}
+
+/// A file's schema and what its metadata tells of its contents.
+pub fn inspect(blob: &Arc<Blob>, format: FileFormat) -> Result<(SchemaRef, FileFacts)> {
+    guarded(blob, || inspect_unguarded(blob, format))
 }
 
 // Without every format feature, `blob` may go unused.
@@ -145,7 +159,7 @@ pub fn infer_schema(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
     )),
     allow(unused_variables)
 )]
-fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<SchemaRef> {
+fn inspect_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<(SchemaRef, FileFacts)> {
     match format {
         FileFormat::Csv | FileFormat::Tsv => {
             #[cfg(feature = "csv")]
@@ -153,7 +167,7 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
                 let (schema, _) = csv_format(format)
                     .infer_schema(blob.reader(), Some(INFER_ROWS))
                     .map_err(|e| data_error(blob, e))?;
-                Ok(Arc::new(schema))
+                Ok((Arc::new(schema), FileFacts::default()))
             }
             #[cfg(not(feature = "csv"))]
             {
@@ -168,7 +182,7 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
                     Some(INFER_ROWS),
                 )
                 .map_err(|e| data_error(blob, e))?;
-                Ok(Arc::new(schema))
+                Ok((Arc::new(schema), FileFacts::default()))
             }
             #[cfg(not(feature = "json"))]
             {
@@ -178,7 +192,7 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
         FileFormat::Arrow => {
             #[cfg(feature = "ipc")]
             {
-                Ok(ipc_reader(blob, None)?.0)
+                Ok((ipc_reader(blob, None)?.0, FileFacts::default()))
             }
             #[cfg(not(feature = "ipc"))]
             {
@@ -193,7 +207,16 @@ fn infer_schema_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<Schema
                         BlobChunks::new(Arc::clone(blob)),
                     )
                     .map_err(|e| data_error(blob, e))?;
-                Ok(Arc::clone(builder.schema()))
+                let meta = builder.metadata();
+                let facts = FileFacts {
+                    rows: Some(meta.file_metadata().num_rows().max(0) as u64),
+                    ranges: super::parquet::integer_ranges(
+                        builder.schema(),
+                        builder.parquet_schema(),
+                        meta,
+                    ),
+                };
+                Ok((Arc::clone(builder.schema()), facts))
             }
             #[cfg(not(feature = "parquet"))]
             {

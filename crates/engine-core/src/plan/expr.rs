@@ -350,10 +350,14 @@ impl Expr {
                     DataType::Utf8
                 } else {
                     let l = left.data_type(schema);
-                    if l == DataType::Null {
-                        right.data_type(schema)
-                    } else {
-                        l
+                    match (&l, right.data_type(schema)) {
+                        (DataType::Null, r) => r,
+                        // Exact decimal arithmetic widens as the kernels do.
+                        (DataType::Decimal128(p1, s1), DataType::Decimal128(p2, s2)) => {
+                            crate::types::decimal_result(op.symbol(), (*p1, *s1), (p2, s2))
+                                .unwrap_or(l)
+                        }
+                        _ => l,
                     }
                 }
             }
@@ -531,6 +535,18 @@ impl Expr {
             _ => {}
         });
         constant
+    }
+
+    /// Whether every evaluation over the same row gives the same value (no
+    /// volatile function such as NOW()).
+    pub fn is_deterministic(&self) -> bool {
+        let mut yes = true;
+        self.visit(&mut |e| {
+            if let Expr::Function { func, .. } = e {
+                yes &= !func.is_volatile();
+            }
+        });
+        yes
     }
 
     /// Whether the expression holds a subquery (which may read any column of

@@ -15,6 +15,20 @@ pub enum JoinKind {
     Right,
     Full,
     Cross,
+    /// Left rows with at least one partner (EXISTS, IN); output: left's columns.
+    Semi,
+    /// Left rows with no partner (NOT EXISTS); output: left's columns.
+    Anti,
+    /// Every left row plus a boolean: `left key IN right keys` with SQL's NULL
+    /// rules (NOT IN); output: left's columns, then the mark.
+    Mark,
+}
+
+impl JoinKind {
+    /// Whether the join outputs only its left input's columns (plus a mark).
+    pub fn left_only(self) -> bool {
+        matches!(self, JoinKind::Semi | JoinKind::Anti | JoinKind::Mark)
+    }
 }
 
 /// Set operations.
@@ -38,7 +52,7 @@ pub struct SortExpr {
 }
 
 /// A node of the logical plan.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum LogicalPlan {
     /// Read a table.
     Scan {

@@ -7,12 +7,13 @@
 mod expr;
 mod logical;
 pub mod optimizer;
-mod prune;
+pub mod rules;
 mod scalar;
 mod schema;
+mod tree;
 
 pub use expr::{AggFunc, AggregateExpr, BinaryOp, Expr, Subquery};
 pub use logical::{JoinKind, LogicalPlan, SetOpKind, SortExpr};
-pub use prune::prune_columns;
+pub use rules::prune_columns;
 pub use scalar::ScalarValue;
 pub use schema::{PlanColumn, PlanSchema};

@@ -1,277 +1,75 @@
-//! Optimizer rules: each a function from plan to plan with one job.
+//! The optimizer: runs the rules of [`rules`](super::rules) over a plan and
+//! over every plan inside it (subqueries, CTE bodies), in this order:
 //!
-//! - [`fold_constants`]: expressions without column references are computed
-//!   once, at plan time.
-//! - [`push_down_filters`]: WHERE conjuncts move into the joins below them: a
-//!   conjunct over one side filters that side before the join, and an equality
-//!   across sides becomes a hash-join key (so `FROM a, b WHERE a.x = b.y` is a
-//!   hash join rather than a cross product).
-//! - [`prune_columns`](super::prune_columns): each scan reads only the columns
-//!   the query uses (projection pushdown into the file readers).
+//! 1. [`decorrelate`]: EXISTS / IN / NOT IN subqueries in WHERE become semi,
+//!    anti and mark joins; correlated scalar subqueries with aggregates become
+//!    left joins against the subquery grouped by its correlation keys. It runs
+//!    first, on the plans as bound, where a subquery's correlation predicates
+//!    still sit in its WHERE.
+//! 2. [`push_down_filters`]: conjuncts move into joins and become join keys.
+//! 3. [`reorder_joins`]: trees of inner joins are reordered from cardinality
+//!    estimates, so no cross product forms where predicates connect tables and
+//!    hash tables are built on the smaller side.
+//! 4. [`fold_constants`]: constant expressions are computed once.
+//! 5. [`prune_columns`]: each scan reads only the columns the plan uses.
+//!
+//! A new rule is a file in `plan/rules/` with a doc comment showing a plan
+//! before and after, tests beside it, and a line here.
 
-use super::{AggregateExpr, Expr, JoinKind, LogicalPlan, SortExpr};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::rules::{decorrelate, fold_constants, prune_columns, push_down_filters, reorder_joins};
+use super::LogicalPlan;
 use crate::error::Result;
-use crate::sql::{shift_columns, split_join_condition};
 
-/// Runs every rule.
+/// Runs every rule over `plan` and the plans inside it.
 pub fn optimize(plan: LogicalPlan) -> Result<LogicalPlan> {
-    let plan = push_down_filters(plan);
-    let plan = fold_constants(plan);
-    Ok(super::prune_columns(plan))
+    Ok(Optimizer::default().run(plan))
 }
 
-/// Applies `f` to each direct input of `plan`.
-fn map_inputs(plan: LogicalPlan, f: &mut dyn FnMut(LogicalPlan) -> LogicalPlan) -> LogicalPlan {
-    let mut b = |p: Box<LogicalPlan>| Box::new(f(*p));
-    match plan {
-        LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } | LogicalPlan::Shared(_) => plan,
-        LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter {
-            input: b(input),
-            predicate,
-        },
-        LogicalPlan::Project {
-            input,
-            exprs,
-            schema,
-        } => LogicalPlan::Project {
-            input: b(input),
-            exprs,
-            schema,
-        },
-        LogicalPlan::Aggregate {
-            input,
-            group,
-            aggs,
-            schema,
-        } => LogicalPlan::Aggregate {
-            input: b(input),
-            group,
-            aggs,
-            schema,
-        },
-        LogicalPlan::Join {
-            left,
-            right,
-            kind,
-            on,
-            filter,
-            schema,
-        } => LogicalPlan::Join {
-            left: b(left),
-            right: b(right),
-            kind,
-            on,
-            filter,
-            schema,
-        },
-        LogicalPlan::Sort { input, keys, fetch } => LogicalPlan::Sort {
-            input: b(input),
-            keys,
-            fetch,
-        },
-        LogicalPlan::Limit { input, skip, fetch } => LogicalPlan::Limit {
-            input: b(input),
-            skip,
-            fetch,
-        },
-        LogicalPlan::Distinct { input } => LogicalPlan::Distinct { input: b(input) },
-        LogicalPlan::SetOp {
-            left,
-            right,
-            op,
-            all,
-            schema,
-        } => LogicalPlan::SetOp {
-            left: b(left),
-            right: b(right),
-            op,
-            all,
-            schema,
-        },
-        LogicalPlan::Rename { input, schema } => LogicalPlan::Rename {
-            input: b(input),
-            schema,
-        },
+/// The rules, applied to a plan and to every subquery and shared CTE plan
+/// inside it (each shared plan once).
+#[derive(Default)]
+struct Optimizer {
+    shared: HashMap<usize, Arc<LogicalPlan>>,
+}
+
+impl Optimizer {
+    fn run(&mut self, plan: LogicalPlan) -> LogicalPlan {
+        let plan = decorrelate(plan);
+        let plan = self.inner_plans(plan);
+        let plan = push_down_filters(plan);
+        let plan = reorder_joins(plan);
+        let plan = fold_constants(plan);
+        prune_columns(plan)
     }
-}
 
-/// Replaces constant sub-expressions by their value.
-pub fn fold_constants(plan: LogicalPlan) -> LogicalPlan {
-    let plan = map_inputs(plan, &mut fold_constants);
-    let fold = |e: Expr| fold_expr(&e);
-    match plan {
-        LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter {
-            input,
-            predicate: fold(predicate),
-        },
-        LogicalPlan::Project {
-            input,
-            exprs,
-            schema,
-        } => LogicalPlan::Project {
-            input,
-            exprs: exprs.into_iter().map(fold).collect(),
-            schema,
-        },
-        LogicalPlan::Aggregate {
-            input,
-            group,
-            aggs,
-            schema,
-        } => LogicalPlan::Aggregate {
-            input,
-            group: group.into_iter().map(fold).collect(),
-            aggs: aggs
-                .into_iter()
-                .map(|a| AggregateExpr {
-                    args: a.args.into_iter().map(fold).collect(),
-                    filter: a.filter.map(fold),
-                    ..a
-                })
-                .collect(),
-            schema,
-        },
-        LogicalPlan::Sort { input, keys, fetch } => LogicalPlan::Sort {
-            input,
-            keys: keys
-                .into_iter()
-                .map(|k| SortExpr {
-                    expr: fold(k.expr),
-                    ..k
-                })
-                .collect(),
-            fetch,
-        },
-        other => other,
-    }
-}
-
-/// Folds the largest constant sub-expressions of `e`. One that fails to
-/// evaluate (say, a bad cast) is left as it is, to fail only if it is reached.
-fn fold_expr(e: &Expr) -> Expr {
-    e.transform(&mut |x| {
-        if matches!(x, Expr::Literal(_)) || !x.is_constant() {
-            return None;
-        }
-        crate::exec::evaluate_constant(x).ok().map(Expr::Literal)
-    })
-}
-
-/// Moves filter conjuncts into the inner and cross joins below them.
-pub fn push_down_filters(plan: LogicalPlan) -> LogicalPlan {
-    match plan {
-        LogicalPlan::Filter { input, predicate } => {
-            let input = push_down_filters(*input);
-            push_into(input, predicate.split_conjunction())
-        }
-        LogicalPlan::Join {
-            left,
-            right,
-            kind: kind @ (JoinKind::Inner | JoinKind::Cross),
-            on,
-            filter: Some(f),
-            schema,
-        } => {
-            // A join condition over one side of an inner join is a filter on that side.
-            let join = LogicalPlan::Join {
-                left,
-                right,
-                kind,
-                on,
-                filter: None,
-                schema,
-            };
-            push_down_filters_join(join, f.split_conjunction())
-        }
-        other => map_inputs(other, &mut push_down_filters),
-    }
-}
-
-fn push_down_filters_join(join: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
-    let join = map_inputs(join, &mut push_down_filters);
-    push_into(join, conjuncts)
-}
-
-/// Places `conjuncts` (over `plan`'s output) as deep as they can go.
-fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
-    if conjuncts.is_empty() {
-        return plan;
-    }
-    match plan {
-        LogicalPlan::Join {
-            left,
-            right,
-            kind: JoinKind::Inner | JoinKind::Cross,
-            mut on,
-            filter,
-            schema,
-        } => {
-            let nl = left.schema().len();
-            let (mut to_left, mut to_right, mut here) = (Vec::new(), Vec::new(), Vec::new());
-            for c in conjuncts {
-                // Subqueries may read this level's columns by position: keep them here.
-                if c.contains_subquery() {
-                    here.push(c);
-                    continue;
+    /// Optimizes the subqueries and shared plans held anywhere in `plan`.
+    fn inner_plans(&mut self, plan: LogicalPlan) -> LogicalPlan {
+        plan.transform_up(&mut |node| {
+            let node = match node {
+                LogicalPlan::Shared(p) => {
+                    let key = Arc::as_ptr(&p) as usize;
+                    let done = match self.shared.get(&key) {
+                        Some(done) => Arc::clone(done),
+                        None => {
+                            let done = Arc::new(self.run(p.as_ref().clone()));
+                            self.shared.insert(key, Arc::clone(&done));
+                            done
+                        }
+                    };
+                    return LogicalPlan::Shared(done);
                 }
-                let cols = c.columns();
-                if !cols.is_empty() && cols.iter().all(|&i| i < nl) {
-                    to_left.push(c);
-                } else if !cols.is_empty() && cols.iter().all(|&i| i >= nl) {
-                    to_right.push(shift_columns(&c, nl));
+                other => other,
+            };
+            node.map_exprs(&mut |e| {
+                if e.contains_subquery() {
+                    e.map_subqueries(&mut |p| self.run(p.clone()))
                 } else {
-                    here.push(c);
+                    e
                 }
-            }
-            let left = Box::new(push_into(*left, to_left));
-            let right = Box::new(push_into(*right, to_right));
-            let mut rest = filter.map(|f| f.split_conjunction()).unwrap_or_default();
-            if let Some(cond) = Expr::conjunction(here) {
-                let (keys, others) = split_join_condition(cond, nl);
-                on.extend(keys);
-                rest.extend(others);
-            }
-            let filter = Expr::conjunction(rest);
-            let kind = if on.is_empty() && filter.is_none() {
-                JoinKind::Cross
-            } else {
-                JoinKind::Inner
-            };
-            LogicalPlan::Join {
-                left,
-                right,
-                kind,
-                on,
-                filter,
-                schema,
-            }
-        }
-        LogicalPlan::Filter { input, predicate } => {
-            let mut all = predicate.split_conjunction();
-            all.extend(conjuncts);
-            push_into(*input, all)
-        }
-        LogicalPlan::Rename { input, schema } => {
-            let pushable = !conjuncts.iter().any(Expr::contains_subquery);
-            if pushable {
-                LogicalPlan::Rename {
-                    input: Box::new(push_into(*input, conjuncts)),
-                    schema,
-                }
-            } else {
-                filter(LogicalPlan::Rename { input, schema }, conjuncts)
-            }
-        }
-        other => filter(other, conjuncts),
-    }
-}
-
-fn filter(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
-    match Expr::conjunction(conjuncts) {
-        Some(predicate) => LogicalPlan::Filter {
-            input: Box::new(plan),
-            predicate,
-        },
-        None => plan,
+            })
+        })
     }
 }

@@ -13,9 +13,7 @@ use super::Binder;
 use crate::error::{Error, Result};
 use crate::functions::ScalarFunc;
 use crate::plan::{AggFunc, AggregateExpr, BinaryOp, Expr, PlanSchema, ScalarValue, Subquery};
-use crate::types::{
-    arithmetic_type, common_type, comparison_type, is_numeric, is_string, sql_to_arrow,
-};
+use crate::types::{arithmetic, common_type, comparison_type, is_numeric, is_string, sql_to_arrow};
 
 /// What an aggregating SELECT binds against: the grouped input, the group keys
 /// and the aggregates found so far. Output columns are the keys, then the aggregates.
@@ -304,6 +302,11 @@ impl Binder<'_> {
                 }
                 Ok(Expr::ScalarSubquery(sub))
             }
+            A::Extract { field, expr, .. } => {
+                let part = A::Value(Value::SingleQuotedString(date_field_name(field)).into());
+                self.bind_scalar_call(ScalarFunc::DatePart, &[part, expr.as_ref().clone()], ctx)
+            }
+            A::Interval(iv) => interval_literal(iv),
             A::Exists { subquery, negated } => {
                 let sub = self.bind_subquery(subquery, ctx)?;
                 Ok(Expr::Exists {
@@ -456,8 +459,13 @@ impl Binder<'_> {
                     O::Modulo => (BinaryOp::Modulo, "%", int_div),
                     _ => (BinaryOp::Divide, "/", true),
                 };
-                let t = arithmetic_type(sym, &lt, &rt, int_div)?;
-                Ok(cast(l, &lt, &t)?.binary(bop, cast(r, &rt, &t)?))
+                let a = arithmetic(sym, &lt, &rt, int_div)?;
+                let (l, lt, r, rt) = if a.swapped {
+                    (r, rt, l, lt)
+                } else {
+                    (l, lt, r, rt)
+                };
+                Ok(cast(l, &lt, &a.left)?.binary(bop, cast(r, &rt, &a.right)?))
             }
             O::StringConcat => Ok(cast(l, &lt, &DataType::Utf8)?
                 .binary(BinaryOp::StringConcat, cast(r, &rt, &DataType::Utf8)?)),
@@ -779,11 +787,14 @@ fn literal(v: &Value) -> Result<Expr> {
     Ok(Expr::Literal(match v {
         Value::Number(s, _) => match s.parse::<i64>() {
             Ok(i) => ScalarValue::int64(i),
-            Err(_) => ScalarValue::float64(s.parse::<f64>().map_err(|_| Error::Syntax {
-                message: format!("bad number '{s}'"),
-                line: 0,
-                column: 0,
-            })?),
+            Err(_) => match decimal_literal(s) {
+                Some(v) => v,
+                None => ScalarValue::float64(s.parse::<f64>().map_err(|_| Error::Syntax {
+                    message: format!("bad number '{s}'"),
+                    line: 0,
+                    column: 0,
+                })?),
+            },
         },
         Value::SingleQuotedString(s)
         | Value::DoubleQuotedString(s)
@@ -793,6 +804,61 @@ fn literal(v: &Value) -> Result<Expr> {
         Value::Null => ScalarValue::null(&DataType::Null),
         other => return Err(Error::unsupported(format!("the literal {other}"))),
     }))
+}
+
+/// A date/time field as the name `DATE_PART` takes (`YEAR` -> `year`).
+fn date_field_name(f: &ast::DateTimeField) -> String {
+    f.to_string().to_lowercase()
+}
+
+/// `INTERVAL '3' MONTH`, `INTERVAL '90 days'`, `INTERVAL '1 year 2 months'`.
+fn interval_literal(iv: &ast::Interval) -> Result<Expr> {
+    if iv.last_field.is_some() {
+        return Err(Error::unsupported(
+            "interval ranges (INTERVAL '...' DAY TO SECOND); write INTERVAL '1 day 2 hours'",
+        ));
+    }
+    let text = match iv.value.as_ref() {
+        A::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::Number(s, _) => s.clone(),
+            other => return Err(Error::type_error(format!("bad interval {other}"))),
+        },
+        other => {
+            return Err(Error::unsupported(format!(
+                "an interval from an expression ('{other}'); write a literal such as INTERVAL '3' MONTH"
+            )))
+        }
+    };
+    let unit = iv.leading_field.as_ref().map(date_field_name);
+    let value = crate::functions::datetime::parse_interval(&text, unit.as_deref())?;
+    let array: arrow_array::ArrayRef =
+        std::sync::Arc::new(arrow_array::IntervalMonthDayNanoArray::from(vec![value]));
+    Ok(Expr::Literal(ScalarValue::from_array(&array, 0)))
+}
+
+/// A number written with a decimal point (`0.06`, `12.50`) is an exact
+/// DECIMAL with the digits as written, as in PostgreSQL and DuckDB; one with
+/// an exponent, or too long for DECIMAL(38), is a DOUBLE (`None` here).
+fn decimal_literal(s: &str) -> Option<ScalarValue> {
+    let (int, frac) = s.split_once('.')?;
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || int.len() + frac.len() == 0 {
+        return None;
+    }
+    let scale = frac.len();
+    let int_digits = int.trim_start_matches('0').len();
+    let precision = (int_digits + scale).max(1);
+    if precision > 38 {
+        return None;
+    }
+    let value: i128 = format!("{int}{frac}").parse().ok()?;
+    let array = arrow_array::Decimal128Array::from(vec![value])
+        .with_precision_and_scale(precision as u8, scale as i8)
+        .ok()?;
+    Some(ScalarValue::from_array(
+        &(Arc::new(array) as arrow_array::ArrayRef),
+        0,
+    ))
 }
 
 /// Wraps a subquery's plan so its one column has type `to`.

@@ -58,6 +58,24 @@ pub enum Statement {
         /// The rows.
         source: LogicalPlan,
     },
+    /// `CREATE VIEW name AS query`.
+    CreateView {
+        /// The view's name.
+        name: String,
+        /// The view.
+        view: Box<crate::catalog::View>,
+        /// `OR REPLACE`.
+        or_replace: bool,
+        /// `IF NOT EXISTS`.
+        if_not_exists: bool,
+    },
+    /// `DROP VIEW`.
+    DropView {
+        /// The views.
+        names: Vec<String>,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
     /// `DROP TABLE`.
     DropTable {
         /// The tables.
@@ -82,6 +100,8 @@ pub struct Binder<'a> {
     correlated: Vec<bool>,
     /// How deeply the expression being bound nests (see [`MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// The views being bound, outermost first (a view may not use itself).
+    views: Vec<String>,
 }
 
 /// The deepest expression tern binds. sqlparser builds `1 + 1 + ... + 1` with a
@@ -99,6 +119,7 @@ impl<'a> Binder<'a> {
             outer: Vec::new(),
             correlated: Vec::new(),
             depth: 0,
+            views: Vec::new(),
         }
     }
 
@@ -223,6 +244,36 @@ impl<'a> Binder<'a> {
                     source,
                 })
             }
+            ast::Statement::CreateView(cv) => {
+                if cv.materialized {
+                    return Err(Error::unsupported(
+                        "CREATE MATERIALIZED VIEW (use CREATE TABLE ... AS)",
+                    ));
+                }
+                let name = object_name(&cv.name);
+                let view = Box::new(crate::catalog::View {
+                    query: cv.query.as_ref().clone(),
+                    columns: cv.columns.iter().map(|c| c.name.value.clone()).collect(),
+                });
+                // Bound now so a broken view fails here, not at its first use.
+                let plan = self.bind_view(&name, &view)?;
+                drop(plan);
+                Ok(Statement::CreateView {
+                    name,
+                    view,
+                    or_replace: cv.or_replace,
+                    if_not_exists: cv.if_not_exists,
+                })
+            }
+            ast::Statement::Drop {
+                object_type: ast::ObjectType::View,
+                if_exists,
+                names,
+                ..
+            } => Ok(Statement::DropView {
+                names: names.iter().map(object_name).collect(),
+                if_exists: *if_exists,
+            }),
             ast::Statement::Drop {
                 object_type: ast::ObjectType::Table,
                 if_exists,

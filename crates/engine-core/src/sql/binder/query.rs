@@ -602,6 +602,10 @@ impl Binder<'_> {
                         columns,
                     );
                 }
+                if let Some(view) = self.catalog.view(&full) {
+                    let plan = self.bind_view(&full, &view)?;
+                    return rename(plan, Some(&qualifier), columns);
+                }
                 let table = self
                     .resolve_table(&full)
                     .map_err(|e| e.at(super::expr::location(name.span())))?;
@@ -670,6 +674,38 @@ impl Binder<'_> {
             }
             other => Err(Error::unsupported(format!("'{other}' in FROM"))),
         }
+    }
+
+    /// A view's query, bound in a scope of its own: it sees no CTE and no
+    /// column of the query that uses it.
+    pub(super) fn bind_view(
+        &mut self,
+        name: &str,
+        view: &crate::catalog::View,
+    ) -> Result<LogicalPlan> {
+        let lower = name.to_lowercase();
+        if self.views.contains(&lower) {
+            return Err(Error::plan(format!("view '{name}' refers to itself")));
+        }
+        let outer = std::mem::take(&mut self.outer);
+        let correlated = std::mem::take(&mut self.correlated);
+        let ctes = std::mem::take(&mut self.ctes);
+        self.views.push(lower);
+        let plan = self.bind_query(&view.query);
+        self.views.pop();
+        self.outer = outer;
+        self.correlated = correlated;
+        self.ctes = ctes;
+        let plan = plan?;
+        if view.columns.is_empty() {
+            return Ok(plan);
+        }
+        let names: Vec<ast::TableAliasColumnDef> = view
+            .columns
+            .iter()
+            .map(|c| ast::TableAliasColumnDef::from_name(c.as_str()))
+            .collect();
+        rename(plan, Some(name), &names)
     }
 
     /// A table by name: registered or provided, else files when the name

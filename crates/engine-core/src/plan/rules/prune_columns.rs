@@ -8,7 +8,7 @@
 //! subquery (which may read any column of the row as an outer column) needs
 //! every input column, and a shared CTE plan is not pruned.
 
-use super::{Expr, LogicalPlan};
+use crate::plan::{Expr, LogicalPlan};
 
 /// Sets scan projections to the columns the plan needs.
 pub fn prune_columns(mut plan: LogicalPlan) -> LogicalPlan {
@@ -55,10 +55,22 @@ fn visit(plan: &mut LogicalPlan, required: &[bool]) {
             mark(predicate, &mut needed);
             visit(input, &needed);
         }
-        LogicalPlan::Project { input, exprs, .. } => {
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => {
             let mut needed = vec![false; input.schema().len()];
-            // Every expression is evaluated, so each must find its columns.
-            exprs.iter().for_each(|e| mark(e, &mut needed));
+            for (i, e) in exprs.iter_mut().enumerate() {
+                if required.get(i).copied().unwrap_or(true) {
+                    mark(e, &mut needed);
+                } else if !matches!(e, Expr::Literal(_)) {
+                    // Nobody reads this output: a NULL of its type keeps the
+                    // positions without reading the expression's columns.
+                    *e =
+                        Expr::Literal(crate::plan::ScalarValue::null(&schema.columns[i].data_type));
+                }
+            }
             visit(input, &needed);
         }
         LogicalPlan::Aggregate {
@@ -100,10 +112,15 @@ fn visit(plan: &mut LogicalPlan, required: &[bool]) {
             right,
             on,
             filter,
+            kind,
             ..
         } => {
             let nl = left.schema().len();
-            let mut needed = required.to_vec();
+            // Semi, anti and mark joins output left's columns (and a mark):
+            // the right side is needed only for the join condition.
+            let mut needed = vec![false; nl + right.schema().len()];
+            let passed = if kind.left_only() { nl } else { needed.len() };
+            needed[..passed].copy_from_slice(&required[..passed]);
             if let Some(f) = filter {
                 mark(f, &mut needed);
             }

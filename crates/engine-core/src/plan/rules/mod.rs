@@ -1,0 +1,14 @@
+//! The optimizer's rules, one per file, each a function from plan to plan
+//! with one job. [`optimize`](super::optimizer::optimize) runs them in order.
+
+mod decorrelate;
+mod fold_constants;
+mod prune_columns;
+mod push_down_filters;
+mod reorder_joins;
+
+pub use decorrelate::decorrelate;
+pub use fold_constants::fold_constants;
+pub use prune_columns::prune_columns;
+pub use push_down_filters::push_down_filters;
+pub use reorder_joins::reorder_joins;

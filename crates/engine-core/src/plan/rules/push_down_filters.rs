@@ -1,0 +1,296 @@
+//! Predicate pushdown: WHERE conjuncts move into the joins below them. A
+//! conjunct over one side of an inner join filters that side before the join,
+//! and an equality across the sides becomes a hash-join key, so
+//! `FROM a, b WHERE a.x = b.y` is a hash join rather than a cross product.
+//! Through semi, anti and mark joins (whose output is the left side's columns)
+//! every conjunct over those columns moves into the left input. A scan under
+//! the remaining filter gets its conjuncts as skipping hints at run time.
+//!
+//! ```text
+//! before: Filter ((#0 = #2) AND (#1 > 5))     after: Inner Join on=[#0 = #0]
+//!           Cross Join                                  Filter (#1 > 5)
+//!             Scan a [x, y]                               Scan a [x, y]
+//!             Scan b [z]                                Scan b [z]
+//! ```
+
+use crate::plan::{BinaryOp, Expr, JoinKind, LogicalPlan};
+use crate::sql::{shift_columns, split_join_condition};
+
+/// Moves filter conjuncts into the inner and cross joins below them.
+pub fn push_down_filters(plan: LogicalPlan) -> LogicalPlan {
+    match plan {
+        LogicalPlan::Filter { input, predicate } => {
+            let input = push_down_filters(*input);
+            push_into(input, conjuncts(predicate))
+        }
+        LogicalPlan::Join {
+            left,
+            right,
+            kind: kind @ (JoinKind::Inner | JoinKind::Cross),
+            on,
+            filter: Some(f),
+            schema,
+        } => {
+            // A join condition over one side of an inner join is a filter on that side.
+            let join = LogicalPlan::Join {
+                left,
+                right,
+                kind,
+                on,
+                filter: None,
+                schema,
+            };
+            push_down_filters_join(join, f.split_conjunction())
+        }
+        other => other.map_inputs(&mut push_down_filters),
+    }
+}
+
+/// A predicate's conjuncts, with the conjuncts common to every branch of an
+/// OR taken out of it: `(a AND b) OR (a AND c)` gives `a` and `b OR c`, so a
+/// join key repeated in each branch (TPC-H q19) can become a hash-join key.
+fn conjuncts(predicate: Expr) -> Vec<Expr> {
+    let mut out = Vec::new();
+    for c in predicate.split_conjunction() {
+        if !matches!(
+            c,
+            Expr::Binary {
+                op: BinaryOp::Or,
+                ..
+            }
+        ) {
+            out.push(c);
+            continue;
+        }
+        let branches: Vec<Vec<Expr>> = disjuncts(c)
+            .into_iter()
+            .map(Expr::split_conjunction)
+            .collect();
+        let common: Vec<Expr> = branches[0]
+            .iter()
+            .filter(|x| !x.contains_subquery() && branches[1..].iter().all(|b| b.contains(x)))
+            .cloned()
+            .collect();
+        let rebuilt = branches
+            .into_iter()
+            .map(|b| Expr::conjunction(b.into_iter().filter(|x| !common.contains(x))))
+            .collect::<Option<Vec<Expr>>>();
+        out.extend(common);
+        // A branch left empty was all common: the OR is then always true.
+        if let Some(branches) = rebuilt {
+            if let Some(or) = branches
+                .into_iter()
+                .reduce(|a, b| a.binary(BinaryOp::Or, b))
+            {
+                out.push(or);
+            }
+        }
+    }
+    out
+}
+
+fn disjuncts(e: Expr) -> Vec<Expr> {
+    match e {
+        Expr::Binary {
+            op: BinaryOp::Or,
+            left,
+            right,
+        } => {
+            let mut v = disjuncts(*left);
+            v.extend(disjuncts(*right));
+            v
+        }
+        other => vec![other],
+    }
+}
+
+fn push_down_filters_join(join: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
+    let join = join.map_inputs(&mut push_down_filters);
+    push_into(join, conjuncts)
+}
+
+/// Places `conjuncts` (over `plan`'s output) as deep as they can go.
+fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
+    if conjuncts.is_empty() {
+        return plan;
+    }
+    match plan {
+        LogicalPlan::Join {
+            left,
+            right,
+            kind: JoinKind::Inner | JoinKind::Cross,
+            mut on,
+            filter,
+            schema,
+        } => {
+            let nl = left.schema().len();
+            let (mut to_left, mut to_right, mut here) = (Vec::new(), Vec::new(), Vec::new());
+            for c in conjuncts {
+                // Subqueries may read this level's columns by position: keep them here.
+                if c.contains_subquery() {
+                    here.push(c);
+                    continue;
+                }
+                let cols = c.columns();
+                if !cols.is_empty() && cols.iter().all(|&i| i < nl) {
+                    to_left.push(c);
+                } else if !cols.is_empty() && cols.iter().all(|&i| i >= nl) {
+                    to_right.push(shift_columns(&c, nl));
+                } else {
+                    here.push(c);
+                }
+            }
+            let left = Box::new(push_into(*left, to_left));
+            let right = Box::new(push_into(*right, to_right));
+            let mut rest = filter.map(|f| f.split_conjunction()).unwrap_or_default();
+            if let Some(cond) = Expr::conjunction(here) {
+                let (keys, others) = split_join_condition(cond, nl);
+                on.extend(keys);
+                rest.extend(others);
+            }
+            let filter = Expr::conjunction(rest);
+            let kind = if on.is_empty() && filter.is_none() {
+                JoinKind::Cross
+            } else {
+                JoinKind::Inner
+            };
+            LogicalPlan::Join {
+                left,
+                right,
+                kind,
+                on,
+                filter,
+                schema,
+            }
+        }
+        LogicalPlan::Join {
+            left,
+            right,
+            kind: kind @ (JoinKind::Semi | JoinKind::Anti | JoinKind::Mark),
+            on,
+            filter,
+            schema,
+        } => {
+            // Only the left side's columns come out; a mark column stays above.
+            let nl = left.schema().len();
+            let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts
+                .into_iter()
+                .partition(|c| !c.contains_subquery() && c.columns().iter().all(|&i| i < nl));
+            let join = LogicalPlan::Join {
+                left: Box::new(push_into(*left, down)),
+                right,
+                kind,
+                on,
+                filter,
+                schema,
+            };
+            filter_node(join, here)
+        }
+        LogicalPlan::Join {
+            left,
+            right,
+            kind: kind @ (JoinKind::Left | JoinKind::Right),
+            on,
+            filter,
+            schema,
+        } => {
+            // A condition on the preserved side of an outer join filters that
+            // side; the other side's rows may be NULL-padded, so those stay.
+            let nl = left.schema().len();
+            let preserved = |c: &Expr| {
+                let cols = c.columns();
+                !c.contains_subquery()
+                    && !cols.is_empty()
+                    && if kind == JoinKind::Left {
+                        cols.iter().all(|&i| i < nl)
+                    } else {
+                        cols.iter().all(|&i| i >= nl)
+                    }
+            };
+            let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(preserved);
+            let (left, right) = if kind == JoinKind::Left {
+                (Box::new(push_into(*left, down)), right)
+            } else {
+                let down = down.iter().map(|c| shift_columns(c, nl)).collect();
+                (left, Box::new(push_into(*right, down)))
+            };
+            let join = LogicalPlan::Join {
+                left,
+                right,
+                kind,
+                on,
+                filter,
+                schema,
+            };
+            filter_node(join, here)
+        }
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => {
+            // Through a projection by substituting its expressions, unless a
+            // conjunct would then compute a subquery or a volatile call below.
+            let inlinable = |c: &Expr| {
+                !c.contains_subquery()
+                    && c.columns().iter().all(|&i| {
+                        exprs
+                            .get(i)
+                            .is_some_and(|e| !e.contains_subquery() && e.is_deterministic())
+                    })
+            };
+            let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(inlinable);
+            let down: Vec<Expr> = down
+                .iter()
+                .map(|c| {
+                    c.transform(&mut |x| match x {
+                        Expr::Column(i) => Some(exprs[*i].clone()),
+                        _ => None,
+                    })
+                })
+                .collect();
+            let project = LogicalPlan::Project {
+                input: Box::new(push_into(*input, down)),
+                exprs,
+                schema,
+            };
+            filter_node(project, here)
+        }
+        LogicalPlan::Sort {
+            input,
+            keys,
+            fetch: None,
+        } => LogicalPlan::Sort {
+            input: Box::new(push_into(*input, conjuncts)),
+            keys,
+            fetch: None,
+        },
+        LogicalPlan::Filter { input, predicate } => {
+            let mut all = predicate.split_conjunction();
+            all.extend(conjuncts);
+            push_into(*input, all)
+        }
+        LogicalPlan::Rename { input, schema } => {
+            let pushable = !conjuncts.iter().any(Expr::contains_subquery);
+            if pushable {
+                LogicalPlan::Rename {
+                    input: Box::new(push_into(*input, conjuncts)),
+                    schema,
+                }
+            } else {
+                filter_node(LogicalPlan::Rename { input, schema }, conjuncts)
+            }
+        }
+        other => filter_node(other, conjuncts),
+    }
+}
+
+fn filter_node(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
+    match Expr::conjunction(conjuncts) {
+        Some(predicate) => LogicalPlan::Filter {
+            input: Box::new(plan),
+            predicate,
+        },
+        None => plan,
+    }
+}

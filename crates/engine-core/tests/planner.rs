@@ -1,0 +1,251 @@
+//! The optimizer's rules seen from outside: EXPLAIN shows the plan shapes each
+//! rule promises (semi/anti/mark joins, grouped joins, no cross products), and
+//! the answers stay those of SQL's semantics, NULLs included.
+
+mod common;
+
+use common::{rows, sorted};
+use engine_core::Engine;
+
+fn explain(e: &Engine, sql: &str) -> String {
+    rows(e, &format!("EXPLAIN {sql}")).join("\n")
+}
+
+fn engine() -> Engine {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE o (ok INTEGER, ck INTEGER, status VARCHAR);
+         INSERT INTO o VALUES (1, 10, 'F'), (2, 10, 'O'), (3, 20, 'F'), (4, 30, 'F'), (5, NULL, 'O');
+         CREATE TABLE l (ok INTEGER, qty INTEGER, supp INTEGER);
+         INSERT INTO l VALUES (1, 5, 100), (1, 7, 101), (2, 1, 100), (3, 9, 102), (3, 2, 102), (9, 4, 100);
+         CREATE TABLE c (ck INTEGER, name VARCHAR);
+         INSERT INTO c VALUES (10, 'ann'), (20, 'bob'), (30, 'cy'), (40, 'dee');
+         CREATE TABLE n (v INTEGER);
+         INSERT INTO n VALUES (1), (NULL);
+         CREATE TABLE empty (v INTEGER)",
+    )
+    .unwrap();
+    e
+}
+
+#[test]
+fn exists_and_not_exists_become_semi_and_anti_joins() {
+    let e = engine();
+    let sql = "SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE l.ok = o.ok AND l.qty > 4) ORDER BY ok";
+    assert!(
+        explain(&e, sql).contains("Semi Join on=[#0 = #0]"),
+        "{}",
+        explain(&e, sql)
+    );
+    assert_eq!(rows(&e, sql), ["1", "3"]);
+
+    let sql = "SELECT ok FROM o WHERE NOT EXISTS (SELECT * FROM l WHERE l.ok = o.ok) ORDER BY ok";
+    assert!(explain(&e, sql).contains("Anti Join"));
+    assert_eq!(rows(&e, sql), ["4", "5"]);
+
+    // A non-equality correlation becomes the join's residual condition (q21).
+    let sql = "SELECT DISTINCT l1.ok FROM l l1 WHERE EXISTS (SELECT * FROM l l2 WHERE l2.ok = l1.ok AND l2.supp <> l1.supp) ORDER BY 1";
+    let plan = explain(&e, sql);
+    assert!(plan.contains("Semi Join on=[#0 = #0] filter="), "{plan}");
+    assert_eq!(rows(&e, sql), ["1"]);
+}
+
+#[test]
+fn in_subqueries_become_semi_and_mark_joins_with_null_rules() {
+    let e = engine();
+    let sql = "SELECT ok FROM o WHERE ck IN (SELECT ck FROM c WHERE name <> 'cy') ORDER BY ok";
+    assert!(explain(&e, sql).contains("Semi Join"));
+    assert_eq!(rows(&e, sql), ["1", "2", "3"]);
+
+    // NOT IN: a mark join; a NULL key on either side makes the answer NULL.
+    let sql = "SELECT ok FROM o WHERE ck NOT IN (SELECT ck FROM c WHERE ck < 25) ORDER BY ok";
+    assert!(explain(&e, sql).contains("Mark Join"));
+    assert_eq!(
+        rows(&e, sql),
+        ["4"],
+        "the NULL ck of order 5 is not 'not in'"
+    );
+    assert_eq!(
+        rows(&e, "SELECT ok FROM o WHERE ok NOT IN (SELECT v FROM n)"),
+        Vec::<String>::new(),
+        "a NULL in the subquery makes NOT IN unknown for every row"
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*) FROM o WHERE ck NOT IN (SELECT v FROM empty)"
+        ),
+        ["5"],
+        "NOT IN an empty set is true, even for NULL"
+    );
+    // Correlated NOT IN is not rewritten, and stays correct.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT ok FROM o WHERE ok NOT IN (SELECT l.ok FROM l WHERE l.supp = 100 AND l.qty < o.ok) ORDER BY ok"
+        ),
+        ["1", "3", "4", "5"]
+    );
+}
+
+#[test]
+fn correlated_scalar_aggregates_become_grouped_left_joins() {
+    let e = engine();
+    // q17's shape: compare with an aggregate over the same key.
+    let sql = "SELECT l.ok, l.qty FROM l WHERE l.qty > (SELECT AVG(x.qty) FROM l x WHERE x.ok = l.ok) ORDER BY 1, 2";
+    let plan = explain(&e, sql);
+    assert!(plan.contains("Left Join"), "{plan}");
+    assert!(
+        plan.contains("Aggregate group=[#0] aggs=[AVG(#1)]"),
+        "{plan}"
+    );
+    assert!(!plan.contains("subquery"), "{plan}");
+    assert_eq!(rows(&e, sql), ["1|7", "3|9"]);
+
+    // In the select list, and with no row to aggregate: NULL.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT ok, (SELECT SUM(qty) FROM l WHERE l.ok = o.ok) FROM o ORDER BY ok"
+        ),
+        ["1|12", "2|1", "3|11", "4|NULL", "5|NULL"]
+    );
+    // COUNT over no rows is 0, not NULL: left as a subquery, still right.
+    let sql = "SELECT ok, (SELECT COUNT(*) FROM l WHERE l.ok = o.ok) FROM o ORDER BY ok";
+    assert!(explain(&e, sql).contains("subquery, correlated"));
+    assert_eq!(rows(&e, sql), ["1|2", "2|1", "3|2", "4|0", "5|0"]);
+}
+
+#[test]
+fn predicates_move_through_outer_joins_projections_and_ors() {
+    let e = engine();
+    // The condition on the preserved side of a LEFT JOIN filters below it.
+    let sql = "SELECT * FROM o LEFT JOIN c ON o.ck = c.ck WHERE o.status = 'F'";
+    let plan = explain(&e, sql);
+    let join = plan.find("Left Join").unwrap();
+    let filter = plan.find("Filter").unwrap();
+    assert!(filter > join, "the filter sits under the join:\n{plan}");
+    // ... but not one on the NULL-padded side.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT o.ok FROM o LEFT JOIN c ON o.ck = c.ck WHERE c.name IS NULL ORDER BY 1"
+        ),
+        ["5"]
+    );
+    // A key repeated in every branch of an OR becomes a hash-join key (q19).
+    let sql = "SELECT o.ok FROM o, l WHERE (o.ok = l.ok AND l.qty > 6) OR (o.ok = l.ok AND o.status = 'O') ORDER BY 1";
+    let plan = explain(&e, sql);
+    assert!(plan.contains("Inner Join on="), "{plan}");
+    assert!(!plan.contains("Cross Join"), "{plan}");
+    assert_eq!(rows(&e, sql), ["1", "2", "3"]);
+    // Through a derived table's projection into the scan.
+    let sql = "SELECT * FROM (SELECT ok + 1 AS k, status FROM o) WHERE k > 4";
+    assert!(
+        explain(&e, sql).contains("Filter ((#0 + 1) > 4)"),
+        "{}",
+        explain(&e, sql)
+    );
+    assert_eq!(rows(&e, sql), ["5|F", "6|O"]);
+}
+
+#[test]
+fn eight_table_comma_join_plans_without_a_cross_product() {
+    let e = Engine::new();
+    for i in 1..=8 {
+        e.query(&format!(
+            "CREATE TABLE t{i} AS SELECT * FROM (VALUES {}) v(a, b)",
+            (0..50)
+                .map(|k| format!("({k}, {})", (k * 7 + i) % 50))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .unwrap();
+    }
+    // A chain t1 - t2 - ... - t8 written in a scrambled order, SQLite select5 style.
+    let sql = "SELECT COUNT(*) FROM t5, t1, t8, t3, t6, t2, t7, t4 \
+               WHERE t1.b = t2.a AND t2.b = t3.a AND t3.b = t4.a AND t4.b = t5.a \
+               AND t5.b = t6.a AND t6.b = t7.a AND t7.b = t8.a AND t1.a < 10";
+    let plan = explain(&e, sql);
+    assert!(!plan.contains("Cross Join"), "{plan}");
+    assert_eq!(plan.matches("Inner Join").count(), 7, "{plan}");
+    assert_eq!(rows(&e, sql), ["10"]);
+}
+
+#[test]
+fn join_order_puts_the_largest_input_on_the_probe_side() {
+    let e = Engine::new();
+    e.query("CREATE TABLE big AS SELECT * FROM (VALUES (1, 1), (2, 2), (3, 3), (4, 1), (5, 2), (6, 3)) v(id, dim)")
+        .unwrap();
+    e.query("CREATE TABLE dim AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) v(id, name)")
+        .unwrap();
+    // Written small-first; planned with the large table streaming (left).
+    let sql =
+        "SELECT name, COUNT(*) FROM dim, big WHERE dim.id = big.dim GROUP BY name ORDER BY name";
+    let plan = explain(&e, sql);
+    let big = plan.find("Scan big").unwrap();
+    let dim = plan.find("Scan dim").unwrap();
+    assert!(big < dim, "{plan}");
+    assert_eq!(rows(&e, sql), ["a|2", "b|2", "c|2"]);
+}
+
+#[test]
+fn optimizer_runs_inside_ctes_views_subqueries_and_inserts() {
+    let e = engine();
+    e.query("CREATE VIEW busy AS SELECT * FROM o WHERE EXISTS (SELECT * FROM l WHERE l.ok = o.ok)")
+        .unwrap();
+    let plan = explain(&e, "SELECT * FROM busy");
+    assert!(plan.contains("Semi Join"), "{plan}");
+    let plan = explain(
+        &e,
+        "WITH x AS (SELECT ok FROM o WHERE ok IN (SELECT ok FROM l)) SELECT * FROM x, x AS y WHERE x.ok = y.ok",
+    );
+    assert!(plan.contains("Semi Join"), "{plan}");
+    // A subquery's own comma join gets keys, not a cross product.
+    let plan = explain(
+        &e,
+        "SELECT ok FROM o WHERE ck = (SELECT MAX(c.ck) FROM c, l WHERE c.ck = l.supp AND l.ok = o.ok)",
+    );
+    assert!(!plan.contains("Cross Join"), "{plan}");
+    e.query("CREATE TABLE copy (ok INTEGER)").unwrap();
+    e.query(
+        "INSERT INTO copy SELECT ok FROM o WHERE NOT EXISTS (SELECT * FROM l WHERE l.ok = o.ok)",
+    )
+    .unwrap();
+    assert_eq!(sorted(rows(&e, "SELECT ok FROM copy")), ["4", "5"]);
+}
+
+#[test]
+fn views_are_named_queries() {
+    let e = engine();
+    e.query("CREATE VIEW v AS SELECT ok, status FROM o WHERE ok < 3")
+        .unwrap();
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM v"), ["2"]);
+    // A view sees the tables as they are when a query uses it.
+    e.query("INSERT INTO o VALUES (0, 10, 'F')").unwrap();
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM v"), ["3"]);
+    assert_eq!(rows(&e, "SELECT v.status FROM v WHERE v.ok = 0"), ["F"]);
+    let err = e
+        .query("CREATE VIEW v AS SELECT 1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already exists"), "{err}");
+    e.query("CREATE OR REPLACE VIEW v (x) AS SELECT 42")
+        .unwrap();
+    assert_eq!(rows(&e, "SELECT x FROM v"), ["42"]);
+    let err = e
+        .query("CREATE VIEW o AS SELECT 1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is a table"), "{err}");
+    let err = e
+        .query("CREATE VIEW bad AS SELECT nope FROM o")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nope"), "{err}");
+    e.query("CREATE OR REPLACE VIEW v AS SELECT * FROM v")
+        .unwrap_err();
+    e.query("DROP VIEW v").unwrap();
+    assert!(e.query("SELECT * FROM v").is_err());
+    e.query("DROP VIEW IF EXISTS v").unwrap();
+}
