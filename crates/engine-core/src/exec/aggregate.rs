@@ -14,7 +14,7 @@ use arrow_row::{OwnedRow, RowConverter, SortField};
 use arrow_schema::DataType;
 
 use super::eval::{evaluate, true_mask};
-use super::rowset::{Interner, KeyEncoder};
+use super::rowset::{Interner, KeyEncoder, KeyMap};
 use super::{make_batch, ExecContext, Stream};
 use crate::error::{Error, Result};
 use crate::plan::{AggFunc, AggregateExpr, Expr, PlanSchema};
@@ -43,8 +43,7 @@ fn run(
     ctx: &ExecContext,
 ) -> Result<RecordBatch> {
     let key_types: Vec<DataType> = group.iter().map(|g| g.data_type(input_schema)).collect();
-    let encoder = KeyEncoder::new(&key_types)?;
-    let mut groups = Interner::new(&encoder);
+    let mut groups = KeyMap::new(&key_types)?;
     let mut accs = aggs
         .iter()
         .map(|a| new_accumulator(a, input_schema))
@@ -64,8 +63,7 @@ fn run(
                 .iter()
                 .map(|g| evaluate(g, &batch, ctx))
                 .collect::<Result<Vec<_>>>()?;
-            let rows = encoder.encode(&keys)?;
-            ids.extend((0..n).map(|i| groups.intern(rows.row(i)).0));
+            groups.intern(&keys, &mut ids)?;
         }
         let num_groups = if group.is_empty() { 1 } else { groups.len() };
         for (agg, acc) in aggs.iter().zip(accs.iter_mut()) {
@@ -97,7 +95,7 @@ fn run(
     let mut columns = if group.is_empty() {
         vec![]
     } else {
-        encoder.decode(groups.keys().iter())?
+        groups.keys()?
     };
     for acc in accs.iter_mut() {
         columns.push(acc.finish(num_groups)?);
@@ -136,10 +134,23 @@ fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Ac
             }),
             _ => Box::new(SumInt { sums: vec![] }),
         },
-        AggFunc::Avg => Box::new(Avg {
-            sums: vec![],
-            counts: vec![],
-        }),
+        AggFunc::Avg => match arg_type {
+            // Integers and decimals sum exactly; only the mean is a float.
+            DataType::Decimal128(_, s) => Box::new(AvgExact {
+                sums: vec![],
+                counts: vec![],
+                scale: s,
+            }),
+            ref t if crate::types::is_integer(t) => Box::new(AvgExact {
+                sums: vec![],
+                counts: vec![],
+                scale: 0,
+            }),
+            _ => Box::new(Avg {
+                sums: vec![],
+                counts: vec![],
+            }),
+        },
         AggFunc::Min | AggFunc::Max => Box::new(MinMax::new(&arg_type, agg.func == AggFunc::Max)?),
     };
     if agg.distinct && agg.func != AggFunc::CountStar {
@@ -287,6 +298,61 @@ impl Accumulator for Avg {
             .iter()
             .zip(&self.counts)
             .map(|(s, &c)| (c > 0).then(|| s / c as f64))
+            .collect();
+        Ok(Arc::new(out))
+    }
+}
+
+/// AVG of integers or decimals: an exact 128-bit sum, divided once at the end
+/// (so `AVG(1.10, 2.20)` is 1.65, not 1.6500000000000001).
+struct AvgExact {
+    sums: Vec<i128>,
+    counts: Vec<i64>,
+    scale: i8,
+}
+
+impl Accumulator for AvgExact {
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
+        self.sums.resize(num_groups, 0);
+        self.counts.resize(num_groups, 0);
+        let mut add = |g: u32, x: i128| -> Result<()> {
+            let s = &mut self.sums[g as usize];
+            *s = s
+                .checked_add(x)
+                .ok_or_else(|| Error::exec("AVG overflowed its 128-bit sum"))?;
+            self.counts[g as usize] += 1;
+            Ok(())
+        };
+        match values[0].data_type() {
+            DataType::Decimal128(..) => {
+                let v = values[0].as_primitive::<Decimal128Type>();
+                for (i, &g) in ids.iter().enumerate() {
+                    if v.is_valid(i) {
+                        add(g, v.value(i))?;
+                    }
+                }
+            }
+            _ => {
+                let v = arrow_cast::cast(&values[0], &DataType::Int64)?;
+                let v = v.as_primitive::<Int64Type>();
+                for (i, &g) in ids.iter().enumerate() {
+                    if v.is_valid(i) {
+                        add(g, v.value(i) as i128)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        self.sums.resize(num_groups, 0);
+        self.counts.resize(num_groups, 0);
+        let unit = 10f64.powi(self.scale as i32);
+        let out: Float64Array = self
+            .sums
+            .iter()
+            .zip(&self.counts)
+            .map(|(&s, &c)| (c > 0).then(|| s as f64 / c as f64 / unit))
             .collect();
         Ok(Arc::new(out))
     }

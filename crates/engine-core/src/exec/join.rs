@@ -16,7 +16,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{new_empty_array, Array, ArrayRef, RecordBatch, UInt32Array};
 
 use super::eval::{evaluate, true_mask};
-use super::rowset::{Interner, KeyEncoder};
+use super::rowset::KeyMap;
 use super::{make_batch, ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::{Expr, JoinKind, PlanSchema};
@@ -40,10 +40,85 @@ impl JoinSpec<'_> {
     }
 }
 
+/// No row: the end of a chain in [`KeyIndex`].
+const NONE: u32 = u32::MAX;
+
+/// The rows of a batch by join key: a dense id per distinct key and, per id,
+/// a chain of the rows with that key (`heads[id]`, then `next[row]`), in row
+/// order. Rows with a NULL in their key are left out: they never match.
+struct KeyIndex {
+    keys: KeyMap,
+    heads: Vec<u32>,
+    next: Vec<u32>,
+    has_null_key: bool,
+}
+
+impl KeyIndex {
+    fn build(key_columns: &[ArrayRef], rows: usize) -> Result<Self> {
+        let types: Vec<_> = key_columns.iter().map(|c| c.data_type().clone()).collect();
+        let mut keys = KeyMap::new(&types)?;
+        let mut ids = Vec::with_capacity(rows);
+        keys.intern(key_columns, &mut ids)?;
+        let mut heads: Vec<u32> = vec![NONE; keys.len()];
+        let mut next = vec![NONE; rows];
+        let key_nulls: Vec<_> = key_columns
+            .iter()
+            .filter_map(|c| c.logical_nulls())
+            .collect();
+        let mut has_null_key = false;
+        // Backwards, so each chain lists its rows in ascending order.
+        for j in (0..rows).rev() {
+            if key_nulls.iter().any(|n| n.is_null(j)) {
+                has_null_key = true;
+                continue;
+            }
+            let id = ids[j] as usize;
+            next[j] = heads[id];
+            heads[id] = j as u32;
+        }
+        Ok(KeyIndex {
+            keys,
+            heads,
+            next,
+            has_null_key,
+        })
+    }
+
+    /// For each probe row, the id of its key when the index holds it.
+    fn lookup(&self, key_columns: &[ArrayRef], rows: usize) -> Result<Vec<Option<u32>>> {
+        let mut ids = self.keys.get(key_columns)?;
+        let key_nulls: Vec<_> = key_columns
+            .iter()
+            .filter_map(|c| c.logical_nulls())
+            .collect();
+        if !key_nulls.is_empty() {
+            for (i, id) in ids.iter_mut().enumerate().take(rows) {
+                if key_nulls.iter().any(|k| k.is_null(i)) {
+                    *id = None;
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The rows whose key has id `id`.
+    fn rows(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut j = self.heads[id as usize];
+        std::iter::from_fn(move || {
+            if j == NONE {
+                return None;
+            }
+            let row = j;
+            j = self.next[j as usize];
+            Some(row)
+        })
+    }
+}
+
 struct BuildSide {
     batch: RecordBatch,
-    /// Key interner and, per key id, the right rows with that key.
-    keys: Option<(KeyEncoder, Interner, Vec<Vec<u32>>)>,
+    /// The build rows by key (none for a join without keys).
+    keys: Option<KeyIndex>,
     /// Whether some right row has a NULL key (for the mark join's NULL rule).
     has_null_key: bool,
     /// The columns of a candidate pair: left's then right's.
@@ -145,34 +220,132 @@ fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<B
         .iter()
         .map(|(_, r)| evaluate(r, &batch, ctx))
         .collect::<Result<Vec<_>>>()?;
-    let types: Vec<_> = key_columns.iter().map(|c| c.data_type().clone()).collect();
-    let encoder = KeyEncoder::new(&types)?;
-    let rows = encoder.encode(&key_columns)?;
-    let mut interner = Interner::new(&encoder);
-    let mut chains: Vec<Vec<u32>> = Vec::new();
-    let key_nulls: Vec<_> = key_columns
-        .iter()
-        .filter_map(|c| c.logical_nulls())
-        .collect();
-    let mut has_null_key = false;
-    for j in 0..batch.num_rows() {
-        // NULL keys never match.
-        if key_nulls.iter().any(|n| n.is_null(j)) {
-            has_null_key = true;
-            continue;
-        }
-        let (id, new) = interner.intern(rows.row(j));
-        if new {
-            chains.push(Vec::new());
-        }
-        chains[id as usize].push(j as u32);
-    }
+    let index = KeyIndex::build(&key_columns, batch.num_rows())?;
     Ok(BuildSide {
+        has_null_key: index.has_null_key,
         batch,
-        keys: Some((encoder, interner, chains)),
-        has_null_key,
+        keys: Some(index),
         pair_schema,
     })
+}
+
+/// A semi or anti join that hashes its left input (the smaller) and streams
+/// the right past it; the left rows come out once the right is exhausted.
+pub(super) fn semi_join_build_left<'a>(
+    left: Stream<'a>,
+    right: Stream<'a>,
+    spec: JoinSpec<'a>,
+    ctx: &'a ExecContext,
+) -> Result<Stream<'a>> {
+    let batches = left.collect::<Result<Vec<_>>>()?;
+    let lb = match batches.first() {
+        Some(first) => arrow_select::concat::concat_batches(&first.schema(), &batches)?,
+        None => return Ok(Box::new(std::iter::empty())),
+    };
+    drop(batches);
+    let n = lb.num_rows();
+    let key_columns = spec
+        .on
+        .iter()
+        .map(|(l, _)| evaluate(l, &lb, ctx))
+        .collect::<Result<Vec<_>>>()?;
+    let index = KeyIndex::build(&key_columns, n)?;
+    let pair_schema = spec.left.join(spec.right);
+    let mut matched = vec![false; n];
+    // Without a residual condition a key decides for all its rows at once.
+    let mut key_done = vec![false; index.heads.len()];
+    for rb in right {
+        let rb = rb?;
+        let rk = spec
+            .on
+            .iter()
+            .map(|(_, r)| evaluate(r, &rb, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        let ids = index.lookup(&rk, rb.num_rows())?;
+        let (mut li, mut ri): (Vec<Option<u32>>, Vec<Option<u32>>) = (Vec::new(), Vec::new());
+        for (j, id) in ids.into_iter().enumerate() {
+            let Some(id) = id else { continue };
+            if spec.filter.is_none() {
+                if !key_done[id as usize] {
+                    key_done[id as usize] = true;
+                    index.rows(id).for_each(|i| matched[i as usize] = true);
+                }
+                continue;
+            }
+            for i in index.rows(id) {
+                if !matched[i as usize] {
+                    li.push(Some(i));
+                    ri.push(Some(j as u32));
+                }
+            }
+            if li.len() >= PAIRS_PER_BATCH {
+                mark_pairs(
+                    &lb,
+                    &rb,
+                    &mut li,
+                    &mut ri,
+                    &spec,
+                    &pair_schema,
+                    &mut matched,
+                    ctx,
+                )?;
+            }
+        }
+        mark_pairs(
+            &lb,
+            &rb,
+            &mut li,
+            &mut ri,
+            &spec,
+            &pair_schema,
+            &mut matched,
+            ctx,
+        )?;
+    }
+    let want = spec.kind == JoinKind::Semi;
+    let mask =
+        arrow_array::BooleanArray::from(matched.iter().map(|m| *m == want).collect::<Vec<bool>>());
+    let columns = lb
+        .columns()
+        .iter()
+        .map(|c| Ok(arrow_select::filter::filter(c.as_ref(), &mask)?))
+        .collect::<Result<Vec<_>>>()?;
+    let out = make_batch(spec.schema, columns, mask.true_count())?;
+    Ok(Box::new(std::iter::once(Ok(out))))
+}
+
+/// Evaluates the residual condition on candidate pairs and marks the left
+/// rows of those that pass; empties the pair lists.
+#[allow(clippy::too_many_arguments)]
+fn mark_pairs(
+    lb: &RecordBatch,
+    rb: &RecordBatch,
+    li: &mut Vec<Option<u32>>,
+    ri: &mut Vec<Option<u32>>,
+    spec: &JoinSpec,
+    pair_schema: &PlanSchema,
+    matched: &mut [bool],
+    ctx: &ExecContext,
+) -> Result<()> {
+    let Some(filter) = spec.filter else {
+        return Ok(());
+    };
+    if li.is_empty() {
+        return Ok(());
+    }
+    let candidates = assemble(Some(lb), rb, li, ri, spec.left, pair_schema)?;
+    let mask = evaluate(filter, &candidates, ctx)?;
+    let mask = true_mask(mask.as_boolean());
+    for (k, l) in li.iter().enumerate() {
+        if mask.value(k) {
+            if let Some(i) = l {
+                matched[*i as usize] = true;
+            }
+        }
+    }
+    li.clear();
+    ri.clear();
+    Ok(())
 }
 
 /// Joins one left piece against the build side.
@@ -189,37 +362,30 @@ fn probe(
     // Left rows whose key holds a NULL (the mark join answers NULL for them).
     let mut null_left: Vec<bool> = Vec::new();
     match &build.keys {
-        Some((encoder, interner, chains)) => {
+        Some(index) => {
             let key_columns = spec
                 .on
                 .iter()
                 .map(|(l, _)| evaluate(l, lb, ctx))
                 .collect::<Result<Vec<_>>>()?;
-            let rows = encoder.encode(&key_columns)?;
-            let key_nulls: Vec<_> = key_columns
-                .iter()
-                .filter_map(|c| c.logical_nulls())
-                .collect();
             if spec.kind == JoinKind::Mark {
-                null_left = (0..n)
-                    .map(|i| key_nulls.iter().any(|k| k.is_null(i)))
+                let nulls: Vec<_> = key_columns
+                    .iter()
+                    .filter_map(|c| c.logical_nulls())
                     .collect();
+                null_left = (0..n).map(|i| nulls.iter().any(|k| k.is_null(i))).collect();
             }
-            for i in 0..n {
-                if key_nulls.iter().any(|k| k.is_null(i)) {
+            for (i, id) in index.lookup(&key_columns, n)?.into_iter().enumerate() {
+                let Some(id) = id else { continue };
+                // Without a residual condition one partner decides a semi,
+                // anti or mark join: no need to list them all.
+                if spec.left_only() && spec.filter.is_none() {
+                    li.push(i as u32);
                     continue;
                 }
-                if let Some(id) = interner.get(rows.row(i)) {
-                    // Without a residual condition one partner decides a semi,
-                    // anti or mark join: no need to list them all.
-                    if spec.left_only() && spec.filter.is_none() {
-                        li.push(i as u32);
-                        continue;
-                    }
-                    for &j in &chains[id as usize] {
-                        li.push(i as u32);
-                        ri.push(j);
-                    }
+                for j in index.rows(id) {
+                    li.push(i as u32);
+                    ri.push(j);
                 }
             }
         }

@@ -24,7 +24,7 @@ use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::catalog::{ScanCounters, ScanRequest, TableProvider};
 use crate::error::Result;
-use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue};
+use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarValue};
 
 pub use eval::evaluate;
 
@@ -116,6 +116,34 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
             all,
             schema,
         } => setop::set_operation(execute(left, ctx)?, execute(right, ctx)?, *op, *all, schema)?,
+        LogicalPlan::Join {
+            left,
+            right,
+            kind,
+            on,
+            filter,
+            schema,
+        } if kind.left_only()
+            && *kind != JoinKind::Mark
+            && !on.is_empty()
+            && cardinality::estimate(left) < cardinality::estimate(right) =>
+        {
+            // The right side is the larger: hash the left rows and stream the
+            // right past them, marking which left rows found a partner.
+            join::semi_join_build_left(
+                execute(left, ctx)?,
+                execute(right, ctx)?,
+                join::JoinSpec {
+                    kind: *kind,
+                    on,
+                    filter: filter.as_ref(),
+                    schema,
+                    left: left.schema(),
+                    right: right.schema(),
+                },
+                ctx,
+            )?
+        }
         LogicalPlan::Join {
             left,
             right,

@@ -5,11 +5,13 @@
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, BooleanArray};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array};
 use arrow_row::{Row, RowConverter, Rows, SortField};
 use arrow_schema::DataType;
 use hashbrown::hash_table::Entry;
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::error::Result;
 
@@ -93,6 +95,133 @@ impl Interner {
     /// The distinct rows in id order.
     pub fn keys(&self) -> &Rows {
         &self.keys
+    }
+}
+
+/// Dense ids for distinct keys, as [`Interner`] gives, with a fast path: a key
+/// of one integer or date column (most join and group keys) is hashed as an
+/// `i64` directly instead of being encoded into row bytes first.
+pub(crate) enum KeyMap {
+    Int {
+        ids: HashMap<i64, u32>,
+        /// The distinct keys in id order (`None`: the NULL key).
+        keys: Vec<Option<i64>>,
+        null_id: Option<u32>,
+        data_type: DataType,
+    },
+    Rows {
+        encoder: KeyEncoder,
+        interner: Interner,
+    },
+}
+
+/// Whether a column type takes [`KeyMap`]'s integer path.
+fn int_key(t: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        t,
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | Date32
+    )
+}
+
+fn as_i64(column: &ArrayRef) -> Result<ArrayRef> {
+    Ok(arrow_cast::cast(column, &DataType::Int64)?)
+}
+
+impl KeyMap {
+    pub fn new(types: &[DataType]) -> Result<Self> {
+        if let [t] = types {
+            if int_key(t) {
+                return Ok(KeyMap::Int {
+                    ids: HashMap::new(),
+                    keys: Vec::new(),
+                    null_id: None,
+                    data_type: t.clone(),
+                });
+            }
+        }
+        let encoder = KeyEncoder::new(types)?;
+        let interner = Interner::new(&encoder);
+        Ok(KeyMap::Rows { encoder, interner })
+    }
+
+    /// The id of every row's key, adding keys not seen yet (NULL is a key).
+    pub fn intern(&mut self, columns: &[ArrayRef], out: &mut Vec<u32>) -> Result<()> {
+        match self {
+            KeyMap::Int {
+                ids, keys, null_id, ..
+            } => {
+                let v = as_i64(&columns[0])?;
+                let v = v.as_primitive::<Int64Type>();
+                for i in 0..v.len() {
+                    let id = if v.is_null(i) {
+                        *null_id.get_or_insert_with(|| {
+                            keys.push(None);
+                            (keys.len() - 1) as u32
+                        })
+                    } else {
+                        let x = v.value(i);
+                        *ids.entry(x).or_insert_with(|| {
+                            keys.push(Some(x));
+                            (keys.len() - 1) as u32
+                        })
+                    };
+                    out.push(id);
+                }
+            }
+            KeyMap::Rows { encoder, interner } => {
+                let rows = encoder.encode(columns)?;
+                out.extend((0..rows.num_rows()).map(|i| interner.intern(rows.row(i)).0));
+            }
+        }
+        Ok(())
+    }
+
+    /// The id of every row's key, when the map holds it (a NULL key never
+    /// matches here).
+    pub fn get(&self, columns: &[ArrayRef]) -> Result<Vec<Option<u32>>> {
+        Ok(match self {
+            KeyMap::Int { ids, .. } => {
+                let v = as_i64(&columns[0])?;
+                let v = v.as_primitive::<Int64Type>();
+                (0..v.len())
+                    .map(|i| {
+                        if v.is_null(i) {
+                            None
+                        } else {
+                            ids.get(&v.value(i)).copied()
+                        }
+                    })
+                    .collect()
+            }
+            KeyMap::Rows { encoder, interner } => {
+                let rows = encoder.encode(columns)?;
+                (0..rows.num_rows())
+                    .map(|i| interner.get(rows.row(i)))
+                    .collect()
+            }
+        })
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        match self {
+            KeyMap::Int { keys, .. } => keys.len(),
+            KeyMap::Rows { interner, .. } => interner.len(),
+        }
+    }
+
+    /// The distinct keys in id order, as columns.
+    pub fn keys(&self) -> Result<Vec<ArrayRef>> {
+        match self {
+            KeyMap::Int {
+                keys, data_type, ..
+            } => {
+                let a: ArrayRef = Arc::new(Int64Array::from(keys.clone()));
+                Ok(vec![arrow_cast::cast(&a, data_type)?])
+            }
+            KeyMap::Rows { encoder, interner } => encoder.decode(interner.keys().iter()),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! to their input's columns by position; the optimizer (`optimizer`) rewrites it
 //! with small rules; the executor (`exec/`) turns it into batch iterators.
 
+pub mod cardinality;
 mod expr;
 mod logical;
 pub mod optimizer;

@@ -7,11 +7,13 @@
 //!    first, on the plans as bound, where a subquery's correlation predicates
 //!    still sit in its WHERE.
 //! 2. [`push_down_filters`]: conjuncts move into joins and become join keys.
-//! 3. [`reorder_joins`]: trees of inner joins are reordered from cardinality
+//! 3. [`push_down_semi_joins`]: a cheap semi join moves onto the join input
+//!    it filters.
+//! 4. [`reorder_joins`]: trees of inner joins are reordered from cardinality
 //!    estimates, so no cross product forms where predicates connect tables and
 //!    hash tables are built on the smaller side.
-//! 4. [`fold_constants`]: constant expressions are computed once.
-//! 5. [`prune_columns`]: each scan reads only the columns the plan uses.
+//! 5. [`fold_constants`]: constant expressions are computed once.
+//! 6. [`prune_columns`]: each scan reads only the columns the plan uses.
 //!
 //! A new rule is a file in `plan/rules/` with a doc comment showing a plan
 //! before and after, tests beside it, and a line here.
@@ -19,7 +21,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::rules::{decorrelate, fold_constants, prune_columns, push_down_filters, reorder_joins};
+use super::rules::{
+    decorrelate, fold_constants, prune_columns, push_down_filters, push_down_semi_joins,
+    reorder_joins,
+};
 use super::LogicalPlan;
 use crate::error::Result;
 
@@ -40,6 +45,7 @@ impl Optimizer {
         let plan = decorrelate(plan);
         let plan = self.inner_plans(plan);
         let plan = push_down_filters(plan);
+        let plan = push_down_semi_joins(plan);
         let plan = reorder_joins(plan);
         let plan = fold_constants(plan);
         prune_columns(plan)

@@ -5,10 +5,12 @@ mod decorrelate;
 mod fold_constants;
 mod prune_columns;
 mod push_down_filters;
+mod push_down_semi_joins;
 mod reorder_joins;
 
 pub use decorrelate::decorrelate;
 pub use fold_constants::fold_constants;
 pub use prune_columns::prune_columns;
 pub use push_down_filters::push_down_filters;
+pub use push_down_semi_joins::push_down_semi_joins;
 pub use reorder_joins::reorder_joins;

@@ -29,6 +29,7 @@
 //!                                                     Scan b [x]
 //! ```
 
+use crate::plan::cardinality::{distinct, estimate};
 use crate::plan::{BinaryOp, Expr, JoinKind, LogicalPlan, PlanSchema};
 use crate::sql::split_join_condition;
 
@@ -79,113 +80,6 @@ fn flatten(plan: LogicalPlan, offset: usize, leaves: &mut Vec<LogicalPlan>, cond
             flatten(*right, offset + nl, leaves, conds);
         }
         other => leaves.push(other),
-    }
-}
-
-/// Rows `plan` is estimated to produce.
-pub(crate) fn estimate(plan: &LogicalPlan) -> f64 {
-    match plan {
-        LogicalPlan::Scan { table, .. } => table.estimated_rows().unwrap_or(1000) as f64,
-        LogicalPlan::Values { rows, .. } => rows.len() as f64,
-        LogicalPlan::Filter { input, predicate } => {
-            let s: f64 = predicate
-                .clone()
-                .split_conjunction()
-                .iter()
-                .map(selectivity)
-                .product();
-            (estimate(input) * s).max(1.0)
-        }
-        LogicalPlan::Project { input, .. }
-        | LogicalPlan::Rename { input, .. }
-        | LogicalPlan::Sort { input, .. } => estimate(input),
-        LogicalPlan::Shared(p) => estimate(p),
-        LogicalPlan::Limit { input, fetch, .. } => {
-            let n = estimate(input);
-            fetch.map_or(n, |f| n.min(f as f64))
-        }
-        LogicalPlan::Aggregate { input, group, .. } => {
-            if group.is_empty() {
-                1.0
-            } else {
-                (estimate(input) / 10.0).max(1.0)
-            }
-        }
-        LogicalPlan::Distinct { input } => (estimate(input) / 2.0).max(1.0),
-        LogicalPlan::SetOp { left, right, .. } => estimate(left) + estimate(right),
-        LogicalPlan::Join {
-            left,
-            right,
-            kind,
-            on,
-            ..
-        } => {
-            let (l, r) = (estimate(left), estimate(right));
-            match kind {
-                // Equi-joins are mostly key to foreign key: the larger side's rows.
-                JoinKind::Inner if !on.is_empty() => l.max(r),
-                JoinKind::Inner | JoinKind::Cross => l * r,
-                JoinKind::Left | JoinKind::Mark => l,
-                JoinKind::Right => r,
-                JoinKind::Full => l + r,
-                JoinKind::Semi | JoinKind::Anti => (l / 2.0).max(1.0),
-            }
-        }
-    }
-}
-
-/// About how many distinct values column `col` of `plan`'s output holds, when
-/// it can be traced to a table column with statistics.
-fn distinct(plan: &LogicalPlan, col: usize) -> Option<f64> {
-    match plan {
-        LogicalPlan::Scan { table, .. } => table.estimated_distinct(col).map(|d| d as f64),
-        LogicalPlan::Filter { input, .. } => distinct(input, col).map(|d| d.min(estimate(plan))),
-        LogicalPlan::Project { input, exprs, .. } => match exprs.get(col)? {
-            Expr::Column(j) => distinct(input, *j),
-            _ => None,
-        },
-        LogicalPlan::Rename { input, .. }
-        | LogicalPlan::Sort { input, .. }
-        | LogicalPlan::Limit { input, .. }
-        | LogicalPlan::Distinct { input } => distinct(input, col),
-        LogicalPlan::Shared(p) => distinct(p, col),
-        LogicalPlan::Aggregate { input, group, .. } => match group.get(col)? {
-            Expr::Column(j) => distinct(input, *j),
-            _ => None,
-        },
-        LogicalPlan::Join {
-            left, right, kind, ..
-        } => {
-            let nl = left.schema().len();
-            if col < nl {
-                distinct(left, col)
-            } else if !kind.left_only() {
-                distinct(right, col - nl)
-            } else {
-                None
-            }
-        }
-        LogicalPlan::Values { .. } | LogicalPlan::SetOp { .. } => None,
-    }
-}
-
-/// The fraction of rows a filter conjunct keeps (fixed guesses).
-fn selectivity(e: &Expr) -> f64 {
-    match e {
-        Expr::Binary { op, .. } => match op {
-            BinaryOp::Eq | BinaryOp::IsNotDistinctFrom => 0.1,
-            BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => 1.0 / 3.0,
-            BinaryOp::Or => 0.5,
-            _ => 0.9,
-        },
-        Expr::Like { negated: false, .. } => 0.25,
-        Expr::InList {
-            negated: false,
-            list,
-            ..
-        } => (0.1 * list.len() as f64).min(0.5),
-        Expr::IsNull { negated: false, .. } => 0.1,
-        _ => 0.5,
     }
 }
 
