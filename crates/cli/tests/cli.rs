@@ -205,3 +205,34 @@ fn output_files_by_extension() {
     assert!(!path.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn table_flag_names_files() {
+    let dir = std::env::temp_dir().join(format!("tern-cli-table-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cities = dir.join("cities.csv");
+    let people = dir.join("people.csv");
+    std::fs::write(&cities, "id,name\n1,Oslo\n2,Lima\n").unwrap();
+    std::fs::write(&people, "who,city\nann,1\nbob,2\ncy,1\n").unwrap();
+    let c = format!("cities={}", cities.display());
+    let p = format!("people={}", people.display());
+    let o = tern(&[
+        "-f",
+        "csv",
+        "--table",
+        &c,
+        "-t",
+        &p,
+        "SELECT name, COUNT(*) AS n FROM people, cities WHERE city = id GROUP BY name ORDER BY name",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o), "name,n\nLima,1\nOslo,2\n");
+    // A bad --table is a usage error; a missing file an error naming the flag.
+    let o = tern(&["--table", "nopath", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("NAME=PATH"));
+    let o = tern(&["--table", "t=/no/such/file.csv", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--table t="));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -64,6 +64,9 @@ pub fn common_type(a: &DataType, b: &DataType) -> Option<DataType> {
             let precision = (ia.max(ib) as i16 + scale as i16).min(38) as u8;
             Decimal128(precision, scale)
         }
+        // Views stay views (Parquet's strings read as such): comparing
+        // them with a literal casts the literal, not the column.
+        (Utf8View, Utf8) | (Utf8, Utf8View) => Utf8View,
         (x, y) if is_string(x) && is_string(y) => Utf8,
         (Date32, Timestamp(u, z)) | (Timestamp(u, z), Date32) => Timestamp(*u, z.clone()),
         (Timestamp(..), Timestamp(..)) => Timestamp(TimeUnit::Microsecond, None),

@@ -122,9 +122,13 @@ fn predicates_move_through_outer_joins_projections_and_ors() {
     // The condition on the preserved side of a LEFT JOIN filters below it.
     let sql = "SELECT * FROM o LEFT JOIN c ON o.ck = c.ck WHERE o.status = 'F'";
     let plan = explain(&e, sql);
-    let join = plan.find("Left Join").unwrap();
+    let join = plan.find(" Join").unwrap();
     let filter = plan.find("Filter").unwrap();
     assert!(filter > join, "the filter sits under the join:\n{plan}");
+    assert_eq!(
+        rows(&e, &format!("{sql} ORDER BY o.ok")),
+        ["1|10|F|10|ann", "3|20|F|20|bob", "4|30|F|30|cy"]
+    );
     // ... but not one on the NULL-padded side.
     assert_eq!(
         rows(
@@ -248,4 +252,27 @@ fn views_are_named_queries() {
     e.query("DROP VIEW v").unwrap();
     assert!(e.query("SELECT * FROM v").is_err());
     e.query("DROP VIEW IF EXISTS v").unwrap();
+}
+
+#[test]
+fn outer_joins_hash_the_smaller_side_and_filter_the_padded_side_early() {
+    let e = engine();
+    // o (5 rows) is larger than c (4): c LEFT JOIN o runs as o RIGHT JOIN c,
+    // and the ON condition on o alone filters o before the join (q13).
+    let sql = "SELECT c.ck, COUNT(o.ok) FROM c LEFT JOIN o ON c.ck = o.ck GROUP BY c.ck ORDER BY 1";
+    assert!(
+        explain(&e, sql).contains("Right Join on="),
+        "{}",
+        explain(&e, sql)
+    );
+    assert_eq!(rows(&e, sql), ["10|2", "20|1", "30|1", "40|0"]);
+    let sql = "SELECT c.ck, COUNT(o.ok) FROM c LEFT JOIN o ON c.ck = o.ck AND o.status = 'F' GROUP BY c.ck ORDER BY 1";
+    let plan = explain(&e, sql);
+    let join = plan.find(" Join").unwrap();
+    assert!(plan[join..].contains("Filter"), "{plan}");
+    assert_eq!(rows(&e, sql), ["10|1", "20|1", "30|1", "40|0"]);
+    // An ON condition on the preserved side stays in the join.
+    let sql =
+        "SELECT c.ck, o.ok FROM c LEFT JOIN o ON c.ck = o.ck AND c.name <> 'ann' ORDER BY 1, 2";
+    assert_eq!(rows(&e, sql), ["10|NULL", "20|3", "30|4", "40|NULL"]);
 }

@@ -202,13 +202,21 @@ impl Accumulator for SumInt {
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Int64Type>();
+        let overflow = || Error::exec("SUM overflowed a 64-bit integer");
+        if v.null_count() == 0 {
+            for (&g, &x) in ids.iter().zip(v.values().iter()) {
+                let s = &mut self.sums[g as usize];
+                *s = Some(s.unwrap_or(0).checked_add(x).ok_or_else(overflow)?);
+            }
+            return Ok(());
+        }
         for (i, &g) in ids.iter().enumerate() {
             if v.is_valid(i) {
                 let s = &mut self.sums[g as usize];
                 *s = Some(
                     s.unwrap_or(0)
                         .checked_add(v.value(i))
-                        .ok_or_else(|| Error::exec("SUM overflowed a 64-bit integer"))?,
+                        .ok_or_else(overflow)?,
                 );
             }
         }
@@ -228,6 +236,13 @@ impl Accumulator for SumFloat {
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Float64Type>();
+        if v.null_count() == 0 {
+            for (&g, &x) in ids.iter().zip(v.values().iter()) {
+                let s = &mut self.sums[g as usize];
+                *s = Some(s.unwrap_or(0.0) + x);
+            }
+            return Ok(());
+        }
         for (i, &g) in ids.iter().enumerate() {
             if v.is_valid(i) {
                 let s = &mut self.sums[g as usize];
@@ -251,13 +266,21 @@ impl Accumulator for SumDecimal {
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Decimal128Type>();
+        let overflow = || Error::exec("SUM overflowed DECIMAL(38)");
+        if v.null_count() == 0 {
+            for (&g, &x) in ids.iter().zip(v.values().iter()) {
+                let s = &mut self.sums[g as usize];
+                *s = Some(s.unwrap_or(0).checked_add(x).ok_or_else(overflow)?);
+            }
+            return Ok(());
+        }
         for (i, &g) in ids.iter().enumerate() {
             if v.is_valid(i) {
                 let s = &mut self.sums[g as usize];
                 *s = Some(
                     s.unwrap_or(0)
                         .checked_add(v.value(i))
-                        .ok_or_else(|| Error::exec("SUM overflowed DECIMAL(38)"))?,
+                        .ok_or_else(overflow)?,
                 );
             }
         }
@@ -326,6 +349,12 @@ impl Accumulator for AvgExact {
         match values[0].data_type() {
             DataType::Decimal128(..) => {
                 let v = values[0].as_primitive::<Decimal128Type>();
+                if v.null_count() == 0 {
+                    for (&g, &x) in ids.iter().zip(v.values().iter()) {
+                        add(g, x)?;
+                    }
+                    return Ok(());
+                }
                 for (i, &g) in ids.iter().enumerate() {
                     if v.is_valid(i) {
                         add(g, v.value(i))?;

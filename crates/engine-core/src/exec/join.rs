@@ -101,17 +101,32 @@ impl KeyIndex {
         Ok(ids)
     }
 
-    /// The rows whose key has id `id`.
-    fn rows(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
-        let mut j = self.heads[id as usize];
-        std::iter::from_fn(move || {
-            if j == NONE {
-                return None;
-            }
-            let row = j;
-            j = self.next[j as usize];
-            Some(row)
-        })
+    /// The rows whose key has id `id`, in ascending order.
+    fn rows(&self, id: u32) -> Chain<'_> {
+        Chain {
+            next: &self.next,
+            at: self.heads[id as usize],
+        }
+    }
+}
+
+/// A walk along one key's chain of rows in a [`KeyIndex`].
+struct Chain<'a> {
+    next: &'a [u32],
+    at: u32,
+}
+
+impl Iterator for Chain<'_> {
+    type Item = u32;
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if self.at == NONE {
+            return None;
+        }
+        let row = self.at;
+        self.at = self.next[row as usize];
+        Some(row)
     }
 }
 

@@ -13,11 +13,20 @@ pub fn estimate(plan: &LogicalPlan) -> f64 {
         LogicalPlan::Scan { table, .. } => table.estimated_rows().unwrap_or(1000) as f64,
         LogicalPlan::Values { rows, .. } => rows.len() as f64,
         LogicalPlan::Filter { input, predicate } => {
+            // Bounds on one column count once: `d >= x AND d < y` is one range.
+            let mut ranged: Vec<usize> = Vec::new();
             let s: f64 = predicate
                 .clone()
                 .split_conjunction()
                 .iter()
-                .map(selectivity)
+                .map(|c| match range_column(c) {
+                    Some(col) if ranged.contains(&col) => 1.0,
+                    Some(col) => {
+                        ranged.push(col);
+                        selectivity(c)
+                    }
+                    None => selectivity(c),
+                })
                 .product();
             (estimate(input) * s).max(1.0)
         }
@@ -97,13 +106,44 @@ pub fn distinct(plan: &LogicalPlan, col: usize) -> Option<f64> {
     }
 }
 
+/// The column a range conjunct (`col < constant`, either way round) bounds.
+fn range_column(e: &Expr) -> Option<usize> {
+    let Expr::Binary { op, left, right } = e else {
+        return None;
+    };
+    if !matches!(
+        op,
+        BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+    ) {
+        return None;
+    }
+    let column = |x: &Expr| match x {
+        Expr::Column(i) => Some(*i),
+        Expr::Cast { expr, .. } => match expr.as_ref() {
+            Expr::Column(i) => Some(*i),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (column(left), column(right)) {
+        (Some(c), None) if right.is_constant() => Some(c),
+        (None, Some(c)) if left.is_constant() => Some(c),
+        _ => None,
+    }
+}
+
 /// The fraction of rows a filter conjunct keeps (fixed guesses).
 fn selectivity(e: &Expr) -> f64 {
     match e {
         Expr::Binary { op, .. } => match op {
             BinaryOp::Eq | BinaryOp::IsNotDistinctFrom => 0.1,
             BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => 1.0 / 3.0,
-            BinaryOp::Or => 0.5,
+            BinaryOp::Or => match e {
+                Expr::Binary { left, right, .. } => {
+                    (selectivity(left) + selectivity(right)).min(1.0)
+                }
+                _ => 0.5,
+            },
             _ => 0.9,
         },
         Expr::Like { negated: false, .. } => 0.25,

@@ -42,6 +42,40 @@ pub fn push_down_filters(plan: LogicalPlan) -> LogicalPlan {
             };
             push_down_filters_join(join, f.split_conjunction())
         }
+        LogicalPlan::Join {
+            left,
+            right,
+            kind: kind @ (JoinKind::Left | JoinKind::Right),
+            on,
+            filter: Some(f),
+            schema,
+        } => {
+            // An ON condition over only the NULL-padded side of an outer join
+            // filters that side before the join (its rows that fail it
+            // would find no partner anyway).
+            let nl = left.schema().len();
+            let (mut to_left, mut to_right, mut here) = (Vec::new(), Vec::new(), Vec::new());
+            for c in f.split_conjunction() {
+                let cols = c.columns();
+                if c.contains_subquery() || cols.is_empty() {
+                    here.push(c);
+                } else if kind == JoinKind::Left && cols.iter().all(|&i| i >= nl) {
+                    to_right.push(shift_columns(&c, nl));
+                } else if kind == JoinKind::Right && cols.iter().all(|&i| i < nl) {
+                    to_left.push(c);
+                } else {
+                    here.push(c);
+                }
+            }
+            LogicalPlan::Join {
+                left: Box::new(push_into(push_down_filters(*left), to_left)),
+                right: Box::new(push_into(push_down_filters(*right), to_right)),
+                kind,
+                on,
+                filter: Expr::conjunction(here),
+                schema,
+            }
+        }
         other => other.map_inputs(&mut push_down_filters),
     }
 }
@@ -78,12 +112,68 @@ fn conjuncts(predicate: Expr) -> Vec<Expr> {
         out.extend(common);
         // A branch left empty was all common: the OR is then always true.
         if let Some(branches) = rebuilt {
+            out.extend(implied_by_every_branch(&branches));
             if let Some(or) = branches
                 .into_iter()
                 .reduce(|a, b| a.binary(BinaryOp::Or, b))
             {
                 out.push(or);
             }
+        }
+    }
+    out
+}
+
+/// Conditions an OR implies on fewer columns: for the columns of a conjunct
+/// of the first branch, the OR over all branches of their conjuncts on those
+/// columns, when every branch has one. `(n1 = 'FRANCE' AND n2 = 'GERMANY') OR
+/// (n1 = 'GERMANY' AND n2 = 'FRANCE')` implies `n1 = 'FRANCE' OR n1 =
+/// 'GERMANY'`, which can filter n1's table before any join (TPC-H q7, q19).
+/// The OR itself stays; these only add filters lower down.
+fn implied_by_every_branch(branches: &[Expr]) -> Vec<Expr> {
+    const MAX_BRANCHES: usize = 8;
+    const MAX_CONJUNCTS: usize = 16;
+    let split: Vec<Vec<Expr>> = branches
+        .iter()
+        .map(|b| b.clone().split_conjunction())
+        .collect();
+    if split.len() < 2
+        || split.len() > MAX_BRANCHES
+        || split
+            .iter()
+            .any(|b| b.len() > MAX_CONJUNCTS || b.iter().any(Expr::contains_subquery))
+    {
+        return vec![];
+    }
+    let mut out: Vec<Expr> = Vec::new();
+    let mut seen_sets: Vec<Vec<usize>> = Vec::new();
+    for c in &split[0] {
+        let mut cols = c.columns();
+        cols.sort_unstable();
+        cols.dedup();
+        if cols.is_empty() || seen_sets.contains(&cols) {
+            continue;
+        }
+        let within = |e: &Expr| {
+            let ec = e.columns();
+            !ec.is_empty() && ec.iter().all(|x| cols.contains(x))
+        };
+        let parts: Option<Vec<Expr>> = split
+            .iter()
+            .map(|b| Expr::conjunction(b.iter().filter(|e| within(e)).cloned()))
+            .collect();
+        let Some(parts) = parts else { continue };
+        // Nothing gained when this is the whole OR again.
+        let whole = parts
+            .iter()
+            .zip(&split)
+            .all(|(p, b)| p.clone().split_conjunction().len() == b.len());
+        if whole {
+            continue;
+        }
+        if let Some(or) = parts.into_iter().reduce(|a, b| a.binary(BinaryOp::Or, b)) {
+            out.push(or);
+            seen_sets.push(cols);
         }
     }
     out

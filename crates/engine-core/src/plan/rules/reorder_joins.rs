@@ -47,7 +47,69 @@ pub fn reorder_joins(plan: LogicalPlan) -> LogicalPlan {
             let leaves: Vec<LogicalPlan> = leaves.into_iter().map(reorder_joins).collect();
             build(leaves, conds, schema)
         }
+        LogicalPlan::Join {
+            kind: JoinKind::Left | JoinKind::Right,
+            ..
+        } => swap_outer_join(plan.map_inputs(&mut reorder_joins)),
         other => other.map_inputs(&mut reorder_joins),
+    }
+}
+
+/// An outer join whose build (right) side is estimated larger than its probe
+/// side is turned around (`a LEFT JOIN b` as `b RIGHT JOIN a`), so the hash
+/// table holds the smaller input; a projection restores the column order.
+fn swap_outer_join(plan: LogicalPlan) -> LogicalPlan {
+    let LogicalPlan::Join {
+        left,
+        right,
+        kind,
+        on,
+        filter,
+        schema,
+    } = plan
+    else {
+        return plan;
+    };
+    let subquery = filter.as_ref().is_some_and(Expr::contains_subquery)
+        || on
+            .iter()
+            .any(|(l, r)| l.contains_subquery() || r.contains_subquery());
+    if on.is_empty() || subquery || estimate(&right) <= estimate(&left) {
+        return LogicalPlan::Join {
+            left,
+            right,
+            kind,
+            on,
+            filter,
+            schema,
+        };
+    }
+    let (nl, nr) = (left.schema().len(), right.schema().len());
+    let kind = if kind == JoinKind::Left {
+        JoinKind::Right
+    } else {
+        JoinKind::Left
+    };
+    let filter = filter.map(|f| {
+        f.transform(&mut |x| match x {
+            Expr::Column(i) if *i < nl => Some(Expr::Column(i + nr)),
+            Expr::Column(i) => Some(Expr::Column(i - nl)),
+            _ => None,
+        })
+    });
+    let swapped_schema = right.schema().join(left.schema());
+    let join = LogicalPlan::Join {
+        left: right,
+        right: left,
+        kind,
+        on: on.into_iter().map(|(l, r)| (r, l)).collect(),
+        filter,
+        schema: swapped_schema,
+    };
+    LogicalPlan::Project {
+        input: Box::new(join),
+        exprs: (nr..nr + nl).chain(0..nr).map(Expr::Column).collect(),
+        schema,
     }
 }
 

@@ -216,9 +216,15 @@ impl Binder<'_> {
                 }
                 let (b, t) = self.bind_typed(expr, ctx)?;
                 let (p, pt) = self.bind_typed(pattern, ctx)?;
+                // String views are matched as they are (no copy into Utf8).
+                let st = if t == DataType::Utf8View {
+                    DataType::Utf8View
+                } else {
+                    DataType::Utf8
+                };
                 Ok(Expr::Like {
-                    expr: Box::new(cast(b, &t, &DataType::Utf8)?),
-                    pattern: Box::new(cast(p, &pt, &DataType::Utf8)?),
+                    expr: Box::new(cast(b, &t, &st)?),
+                    pattern: Box::new(cast(p, &pt, &st)?),
                     negated: *negated,
                     case_insensitive: matches!(e, A::ILike { .. }),
                 })
