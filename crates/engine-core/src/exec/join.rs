@@ -16,10 +16,11 @@ use arrow_array::cast::AsArray;
 use arrow_array::{new_empty_array, Array, ArrayRef, RecordBatch, UInt32Array};
 
 use super::eval::{evaluate, true_mask};
-use super::rowset::KeyMap;
+use super::rowset::{as_i64, int_key, KeyMap};
 use super::{make_batch, ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::{Expr, JoinKind, PlanSchema};
+use arrow_array::types::Int64Type;
 
 /// Candidate pairs produced per output batch, at most (bounds a cross product's memory).
 const PAIRS_PER_BATCH: usize = 64 * 1024;
@@ -47,19 +48,61 @@ const NONE: u32 = u32::MAX;
 /// a chain of the rows with that key (`heads[id]`, then `next[row]`), in row
 /// order. Rows with a NULL in their key are left out: they never match.
 struct KeyIndex {
-    keys: KeyMap,
+    ids: KeyIds,
     heads: Vec<u32>,
     next: Vec<u32>,
     has_null_key: bool,
 }
 
+/// How a key becomes its id.
+enum KeyIds {
+    /// One integer key whose values span a range not much larger than the
+    /// rows (primary keys: TPC-H's orderkey, custkey, partkey): the id is the
+    /// value's offset from the smallest, with no hashing at all.
+    Dense { min: i64 },
+    /// Any other key: hashed.
+    Map(KeyMap),
+}
+
+/// The largest span of key values indexed directly (64 Mi ids, 256 MiB).
+const MAX_DENSE_SPAN: i128 = 1 << 26;
+
 impl KeyIndex {
     fn build(key_columns: &[ArrayRef], rows: usize) -> Result<Self> {
         let types: Vec<_> = key_columns.iter().map(|c| c.data_type().clone()).collect();
-        let mut keys = KeyMap::new(&types)?;
-        let mut ids = Vec::with_capacity(rows);
-        keys.intern(key_columns, &mut ids)?;
-        let mut heads: Vec<u32> = vec![NONE; keys.len()];
+        let mut ids: Vec<u32> = Vec::with_capacity(rows);
+        let dense = match (key_columns, types.as_slice()) {
+            ([column], [t]) if int_key(t) => {
+                let v = as_i64(column)?;
+                let v = v.as_primitive::<Int64Type>();
+                match (
+                    arrow_arith::aggregate::min(v),
+                    arrow_arith::aggregate::max(v),
+                ) {
+                    (Some(lo), Some(hi)) => {
+                        let span = hi as i128 - lo as i128 + 1;
+                        let fits = span <= (4 * rows as i128).max(1024) && span <= MAX_DENSE_SPAN;
+                        fits.then(|| {
+                            // NULL rows get any id; they are skipped below.
+                            ids.extend(v.values().iter().map(|&x| x.wrapping_sub(lo) as u32));
+                            (lo, span as usize)
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let (key_ids, num_ids) = match dense {
+            Some((min, span)) => (KeyIds::Dense { min }, span),
+            None => {
+                let mut keys = KeyMap::new(&types)?;
+                keys.intern(key_columns, &mut ids)?;
+                let n = keys.len();
+                (KeyIds::Map(keys), n)
+            }
+        };
+        let mut heads: Vec<u32> = vec![NONE; num_ids];
         let mut next = vec![NONE; rows];
         let key_nulls: Vec<_> = key_columns
             .iter()
@@ -77,16 +120,31 @@ impl KeyIndex {
             heads[id] = j as u32;
         }
         Ok(KeyIndex {
-            keys,
+            ids: key_ids,
             heads,
             next,
             has_null_key,
         })
     }
 
-    /// For each probe row, the id of its key when the index holds it.
+    /// For each probe row, the id of its key when some build row has it.
     fn lookup(&self, key_columns: &[ArrayRef], rows: usize) -> Result<Vec<Option<u32>>> {
-        let mut ids = self.keys.get(key_columns)?;
+        let mut ids = match &self.ids {
+            KeyIds::Dense { min } => {
+                let v = as_i64(&key_columns[0])?;
+                let v = v.as_primitive::<Int64Type>();
+                let span = self.heads.len() as i128;
+                v.values()
+                    .iter()
+                    .map(|&x| {
+                        let off = x as i128 - *min as i128;
+                        (off >= 0 && off < span && self.heads[off as usize] != NONE)
+                            .then_some(off as u32)
+                    })
+                    .collect()
+            }
+            KeyIds::Map(keys) => keys.get(key_columns)?,
+        };
         let key_nulls: Vec<_> = key_columns
             .iter()
             .filter_map(|c| c.logical_nulls())

@@ -103,7 +103,7 @@ impl Interner {
 /// `i64` directly instead of being encoded into row bytes first.
 pub(crate) enum KeyMap {
     Int {
-        ids: HashMap<i64, u32>,
+        ids: IntIds,
         /// The distinct keys in id order (`None`: the NULL key).
         keys: Vec<Option<i64>>,
         null_id: Option<u32>,
@@ -115,8 +115,102 @@ pub(crate) enum KeyMap {
     },
 }
 
+/// Ids of integer keys: while the keys seen span a range not much wider than
+/// the rows seen, a slot per value in that range (no hashing: TPC-H's
+/// partkey and orderkey group this way); past that, a hash map.
+#[derive(Default)]
+pub(crate) struct IntIds {
+    /// `(smallest value, slots)`: `slots[x - smallest]` is the id + 1, or 0.
+    dense: Option<(i64, Vec<u32>)>,
+    map: HashMap<i64, u32>,
+    rows_seen: usize,
+}
+
+/// The widest range of values kept in slots (16 Mi slots, 64 MiB).
+const MAX_SLOTS: i128 = 1 << 24;
+
+impl IntIds {
+    /// Makes room for a batch's values: widens the slots to cover them, or
+    /// moves every key seen so far into the hash map when they spread too far.
+    fn prepare(&mut self, v: &arrow_array::Int64Array, keys: &[Option<i64>]) {
+        let first = self.rows_seen == 0;
+        self.rows_seen += v.len();
+        if !first && self.dense.is_none() {
+            return;
+        }
+        let (Some(lo), Some(hi)) = (
+            arrow_arith::aggregate::min(v),
+            arrow_arith::aggregate::max(v),
+        ) else {
+            return;
+        };
+        let old_len = self.dense.as_ref().map_or(0, |(_, s)| s.len());
+        let (lo, hi) = match &self.dense {
+            Some((base, slots)) => {
+                if lo >= *base && hi < *base + slots.len() as i64 {
+                    return; // already covered
+                }
+                (lo.min(*base), hi.max(*base + slots.len() as i64 - 1))
+            }
+            None => (lo, hi),
+        };
+        let span = hi as i128 - lo as i128 + 1;
+        if span <= MAX_SLOTS && span <= 64 * self.rows_seen as i128 + 4096 {
+            // Grown at least twofold, so keys arriving in order (a sorted
+            // file) cost amortized constant time, not a copy per batch.
+            let len = (span as usize).max((2 * old_len).min(MAX_SLOTS as usize));
+            let base = match &self.dense {
+                Some((base, _)) if lo < *base => hi - len as i64 + 1,
+                _ => lo,
+            };
+            let mut slots = vec![0u32; len];
+            if let Some((old_base, old)) = self.dense.take() {
+                let shift = (old_base - base) as usize;
+                slots[shift..shift + old.len()].copy_from_slice(&old);
+            }
+            self.dense = Some((base, slots));
+        } else if let Some((base, slots)) = self.dense.take() {
+            self.map.reserve(keys.len());
+            for (off, &slot) in slots.iter().enumerate() {
+                if slot != 0 {
+                    self.map.insert(base + off as i64, slot - 1);
+                }
+            }
+        }
+    }
+
+    /// The id of `x`, a new one (pushed onto `keys`) when first seen.
+    fn intern(&mut self, x: i64, keys: &mut Vec<Option<i64>>) -> u32 {
+        if let Some((base, slots)) = &mut self.dense {
+            let slot = &mut slots[(x - *base) as usize];
+            if *slot == 0 {
+                keys.push(Some(x));
+                *slot = keys.len() as u32;
+            }
+            return *slot - 1;
+        }
+        *self.map.entry(x).or_insert_with(|| {
+            keys.push(Some(x));
+            (keys.len() - 1) as u32
+        })
+    }
+
+    fn get(&self, x: i64) -> Option<u32> {
+        match &self.dense {
+            Some((base, slots)) => {
+                let off = x as i128 - *base as i128;
+                if off < 0 || off >= slots.len() as i128 {
+                    return None;
+                }
+                slots[off as usize].checked_sub(1)
+            }
+            None => self.map.get(&x).copied(),
+        }
+    }
+}
+
 /// Whether a column type takes [`KeyMap`]'s integer path.
-fn int_key(t: &DataType) -> bool {
+pub(crate) fn int_key(t: &DataType) -> bool {
     use DataType::*;
     matches!(
         t,
@@ -124,7 +218,7 @@ fn int_key(t: &DataType) -> bool {
     )
 }
 
-fn as_i64(column: &ArrayRef) -> Result<ArrayRef> {
+pub(crate) fn as_i64(column: &ArrayRef) -> Result<ArrayRef> {
     Ok(arrow_cast::cast(column, &DataType::Int64)?)
 }
 
@@ -133,7 +227,7 @@ impl KeyMap {
         if let [t] = types {
             if int_key(t) {
                 return Ok(KeyMap::Int {
-                    ids: HashMap::new(),
+                    ids: IntIds::default(),
                     keys: Vec::new(),
                     null_id: None,
                     data_type: t.clone(),
@@ -153,6 +247,7 @@ impl KeyMap {
             } => {
                 let v = as_i64(&columns[0])?;
                 let v = v.as_primitive::<Int64Type>();
+                ids.prepare(v, keys);
                 for i in 0..v.len() {
                     let id = if v.is_null(i) {
                         *null_id.get_or_insert_with(|| {
@@ -160,11 +255,7 @@ impl KeyMap {
                             (keys.len() - 1) as u32
                         })
                     } else {
-                        let x = v.value(i);
-                        *ids.entry(x).or_insert_with(|| {
-                            keys.push(Some(x));
-                            (keys.len() - 1) as u32
-                        })
+                        ids.intern(v.value(i), keys)
                     };
                     out.push(id);
                 }
@@ -189,7 +280,7 @@ impl KeyMap {
                         if v.is_null(i) {
                             None
                         } else {
-                            ids.get(&v.value(i)).copied()
+                            ids.get(v.value(i))
                         }
                     })
                     .collect()
@@ -266,5 +357,43 @@ impl RowSet {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(map: &mut KeyMap, values: Vec<Option<i64>>) -> Vec<u32> {
+        let a: ArrayRef = Arc::new(Int64Array::from(values));
+        let mut out = Vec::new();
+        map.intern(&[a], &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn integer_keys_keep_their_ids_from_slots_to_hashing() {
+        let mut m = KeyMap::new(&[DataType::Int64]).unwrap();
+        // Close values: slots; a NULL is a key of its own.
+        assert_eq!(
+            ids(&mut m, vec![Some(10), Some(12), Some(10), None]),
+            [0, 1, 0, 2]
+        );
+        // A value below the range widens the slots, ids unchanged.
+        assert_eq!(ids(&mut m, vec![Some(5), Some(12)]), [3, 1]);
+        // A value far away moves every key into the hash map.
+        assert_eq!(
+            ids(&mut m, vec![Some(1 << 40), Some(10), Some(5)]),
+            [4, 0, 3]
+        );
+        assert_eq!(ids(&mut m, vec![Some(11), None]), [5, 2]);
+        let probe: ArrayRef = Arc::new(Int64Array::from(vec![Some(12), Some(7), None]));
+        assert_eq!(m.get(&[probe]).unwrap(), [Some(1), None, None]);
+        let keys = m.keys().unwrap();
+        let keys = keys[0].as_primitive::<Int64Type>();
+        assert_eq!(
+            keys.iter().collect::<Vec<_>>(),
+            [Some(10), Some(12), None, Some(5), Some(1 << 40), Some(11)]
+        );
     }
 }
