@@ -15,6 +15,9 @@ pub struct MemTable {
     schema: SchemaRef,
     batches: RwLock<Arc<Vec<RecordBatch>>>,
     aliases: &'static [(&'static str, &'static str)],
+    /// Distinct-count estimates already computed, by column (cleared by an
+    /// insert): planning a join asks for them more than once.
+    distinct: std::sync::Mutex<Vec<Option<Option<u64>>>>,
 }
 
 impl MemTable {
@@ -27,6 +30,7 @@ impl MemTable {
             schema,
             batches: RwLock::new(Arc::new(batches)),
             aliases: &[],
+            distinct: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -44,6 +48,37 @@ impl MemTable {
             .iter()
             .map(|b| b.num_rows())
             .sum()
+    }
+}
+
+impl MemTable {
+    /// The range of an integer column, computed from the data (in memory, a
+    /// pass of min/max kernels), capped by the row count.
+    fn compute_distinct(&self, column: usize) -> Option<u64> {
+        let field = self.schema.fields().get(column)?;
+
+        if !crate::types::is_integer(field.data_type()) {
+            return None;
+        }
+        let batches = self.batches.read().unwrap_or_else(|e| e.into_inner());
+        let mut range: Option<(i64, i64)> = None;
+        let mut rows = 0u64;
+        for b in batches.iter() {
+            rows += b.num_rows() as u64;
+            let col = arrow_cast::cast(b.column(column), &arrow_schema::DataType::Int64).ok()?;
+            let col = col.as_primitive::<arrow_array::types::Int64Type>();
+            if let (Some(lo), Some(hi)) = (
+                arrow_arith::aggregate::min(col),
+                arrow_arith::aggregate::max(col),
+            ) {
+                range = Some(match range {
+                    Some((a, b)) => (a.min(lo), b.max(hi)),
+                    None => (lo, hi),
+                });
+            }
+        }
+        let (lo, hi) = range?;
+        Some(((hi as i128 - lo as i128 + 1).max(1)).min(rows.max(1) as i128) as u64)
     }
 }
 
@@ -86,31 +121,16 @@ impl TableProvider for MemTable {
     }
 
     fn estimated_distinct(&self, column: usize) -> Option<u64> {
-        // The range of an integer column, computed from the data (in memory,
-        // a pass of min/max kernels), capped by the row count.
-        let field = self.schema.fields().get(column)?;
-        if !crate::types::is_integer(field.data_type()) {
-            return None;
+        let mut cache = self.distinct.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(Some(known)) = cache.get(column) {
+            return *known;
         }
-        let batches = self.batches.read().unwrap_or_else(|e| e.into_inner());
-        let mut range: Option<(i64, i64)> = None;
-        let mut rows = 0u64;
-        for b in batches.iter() {
-            rows += b.num_rows() as u64;
-            let col = arrow_cast::cast(b.column(column), &arrow_schema::DataType::Int64).ok()?;
-            let col = col.as_primitive::<arrow_array::types::Int64Type>();
-            if let (Some(lo), Some(hi)) = (
-                arrow_arith::aggregate::min(col),
-                arrow_arith::aggregate::max(col),
-            ) {
-                range = Some(match range {
-                    Some((a, b)) => (a.min(lo), b.max(hi)),
-                    None => (lo, hi),
-                });
-            }
+        let estimate = self.compute_distinct(column);
+        if cache.len() <= column {
+            cache.resize(column + 1, None);
         }
-        let (lo, hi) = range?;
-        Some(((hi as i128 - lo as i128 + 1).max(1)).min(rows.max(1) as i128) as u64)
+        cache[column] = Some(estimate);
+        estimate
     }
 
     fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter> {
@@ -134,6 +154,10 @@ impl TableProvider for MemTable {
 
     fn insert(&self, batch: RecordBatch) -> Result<()> {
         check_schema(&self.schema, &batch)?;
+        self.distinct
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         let batch = batch.with_schema(Arc::clone(&self.schema))?;
         let mut guard = self.batches.write().unwrap_or_else(|e| e.into_inner());
         Arc::make_mut(&mut guard).push(batch);
