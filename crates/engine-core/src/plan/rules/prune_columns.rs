@@ -8,6 +8,8 @@
 //! subquery (which may read any column of the row as an outer column) needs
 //! every input column, and a shared CTE plan is not pruned.
 
+use arrow_schema::DataType;
+
 use crate::plan::{Expr, LogicalPlan};
 
 /// Sets scan projections to the columns the plan needs.
@@ -55,20 +57,16 @@ fn visit(plan: &mut LogicalPlan, required: &[bool]) {
             mark(predicate, &mut needed);
             visit(input, &needed);
         }
-        LogicalPlan::Project {
-            input,
-            exprs,
-            schema,
-        } => {
+        LogicalPlan::Project { input, exprs, .. } => {
             let mut needed = vec![false; input.schema().len()];
             for (i, e) in exprs.iter_mut().enumerate() {
                 if required.get(i).copied().unwrap_or(true) {
                     mark(e, &mut needed);
-                } else if !matches!(e, Expr::Literal(_)) {
-                    // Nobody reads this output: a NULL of its type keeps the
-                    // positions without reading the expression's columns.
-                    *e =
-                        Expr::Literal(crate::plan::ScalarValue::null(&schema.columns[i].data_type));
+                } else {
+                    // Nobody reads this output: an untyped NULL keeps the
+                    // positions without reading the expression's columns or
+                    // allocating (a `NullArray`, as the scan's unread columns).
+                    *e = Expr::Literal(crate::plan::ScalarValue::null(&DataType::Null));
                 }
             }
             visit(input, &needed);
