@@ -14,6 +14,8 @@
 //!    hash tables are built on the smaller side.
 //! 5. [`fold_constants`]: constant expressions are computed once.
 //! 6. [`prune_columns`]: each scan reads only the columns the plan uses.
+//! 7. [`merge_projections`]: a projection over a column-picking projection
+//!    becomes one.
 //!
 //! A new rule is a file in `plan/rules/` with a doc comment showing a plan
 //! before and after, tests beside it, and a line here.
@@ -22,8 +24,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::rules::{
-    decorrelate, fold_constants, prune_columns, push_down_filters, push_down_semi_joins,
-    reorder_joins,
+    decorrelate, fold_constants, merge_projections, prune_columns, push_down_filters,
+    push_down_semi_joins, reorder_joins,
 };
 use super::LogicalPlan;
 use crate::error::Result;
@@ -48,7 +50,7 @@ impl Optimizer {
         let plan = push_down_semi_joins(plan);
         let plan = reorder_joins(plan);
         let plan = fold_constants(plan);
-        prune_columns(plan)
+        merge_projections(prune_columns(plan))
     }
 
     /// Optimizes the subqueries and shared plans held anywhere in `plan`.

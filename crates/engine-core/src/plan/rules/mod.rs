@@ -3,6 +3,7 @@
 
 mod decorrelate;
 mod fold_constants;
+mod merge_projections;
 mod prune_columns;
 mod push_down_filters;
 mod push_down_semi_joins;
@@ -10,6 +11,7 @@ mod reorder_joins;
 
 pub use decorrelate::decorrelate;
 pub use fold_constants::fold_constants;
+pub use merge_projections::merge_projections;
 pub use prune_columns::prune_columns;
 pub use push_down_filters::push_down_filters;
 pub use push_down_semi_joins::push_down_semi_joins;
