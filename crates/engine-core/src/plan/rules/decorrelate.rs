@@ -25,13 +25,16 @@
 //!         subquery: Project ...
 //!                     Filter ((#0 = outer1.#0) AND (#11 < #12))
 //!                       Scan lineitem
-//! after:  Project #0, ..., #8
-//!           Filter (#4 >= 1993-07-01)
-//!             Semi Join on=[#0 = #0]
-//!               Scan orders
-//!               Filter (#11 < #12)
-//!                 Scan lineitem
+//! after:  Filter (#4 >= 1993-07-01)
+//!           Semi Join on=[#0 = #0]
+//!             Scan orders
+//!             Filter (#11 < #12)
+//!               Scan lineitem
 //! ```
+//!
+//! A semi or anti join outputs its left side's columns, so the filter above
+//! reads the same positions; mark and grouped joins add columns, and a
+//! projection then restores the filter's input columns.
 
 use crate::plan::{
     AggFunc, BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, Subquery,
