@@ -375,7 +375,18 @@ pub(super) fn semi_join_build_left<'a>(
             ctx,
         )?;
     }
-    let want = spec.kind == JoinKind::Semi;
+    let out = left_rows_where(&lb, &matched, spec.kind == JoinKind::Semi, spec.schema)?;
+    Ok(Box::new(std::iter::once(Ok(out))))
+}
+
+/// The rows of `lb` whose `matched` flag is `want` (a semi join's output
+/// when `want`, an anti join's otherwise).
+fn left_rows_where(
+    lb: &RecordBatch,
+    matched: &[bool],
+    want: bool,
+    schema: &PlanSchema,
+) -> Result<RecordBatch> {
     let mask =
         arrow_array::BooleanArray::from(matched.iter().map(|m| *m == want).collect::<Vec<bool>>());
     let columns = lb
@@ -383,8 +394,7 @@ pub(super) fn semi_join_build_left<'a>(
         .iter()
         .map(|c| Ok(arrow_select::filter::filter(c.as_ref(), &mask)?))
         .collect::<Result<Vec<_>>>()?;
-    let out = make_batch(spec.schema, columns, mask.true_count())?;
-    Ok(Box::new(std::iter::once(Ok(out))))
+    make_batch(schema, columns, mask.true_count())
 }
 
 /// Evaluates the residual condition on candidate pairs and marks the left
@@ -542,18 +552,8 @@ fn semi_anti_mark(
         matched[i as usize] = true;
     }
     let keep = |want: bool| -> Result<Option<RecordBatch>> {
-        let mask = arrow_array::BooleanArray::from(
-            matched.iter().map(|m| *m == want).collect::<Vec<bool>>(),
-        );
-        if mask.true_count() == 0 {
-            return Ok(None);
-        }
-        let columns = lb
-            .columns()
-            .iter()
-            .map(|c| Ok(arrow_select::filter::filter(c.as_ref(), &mask)?))
-            .collect::<Result<Vec<_>>>()?;
-        make_batch(spec.schema, columns, mask.true_count()).map(Some)
+        let out = left_rows_where(lb, &matched, want, spec.schema)?;
+        Ok((out.num_rows() > 0).then_some(out))
     };
     match spec.kind {
         JoinKind::Semi => keep(true),

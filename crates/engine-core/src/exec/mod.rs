@@ -123,47 +123,27 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
             on,
             filter,
             schema,
-        } if kind.left_only()
-            && *kind != JoinKind::Mark
-            && !on.is_empty()
-            && cardinality::estimate(left) < cardinality::estimate(right) =>
-        {
-            // The right side is the larger: hash the left rows and stream the
-            // right past them, marking which left rows found a partner.
-            join::semi_join_build_left(
-                execute(left, ctx)?,
-                execute(right, ctx)?,
-                join::JoinSpec {
-                    kind: *kind,
-                    on,
-                    filter: filter.as_ref(),
-                    schema,
-                    left: left.schema(),
-                    right: right.schema(),
-                },
-                ctx,
-            )?
-        }
-        LogicalPlan::Join {
-            left,
-            right,
-            kind,
-            on,
-            filter,
-            schema,
-        } => join::join(
-            execute(left, ctx)?,
-            execute(right, ctx)?,
-            join::JoinSpec {
+        } => {
+            let spec = join::JoinSpec {
                 kind: *kind,
                 on,
                 filter: filter.as_ref(),
                 schema,
                 left: left.schema(),
                 right: right.schema(),
-            },
-            ctx,
-        )?,
+            };
+            let (l, r) = (execute(left, ctx)?, execute(right, ctx)?);
+            if matches!(kind, JoinKind::Semi | JoinKind::Anti)
+                && !on.is_empty()
+                && cardinality::estimate(left) < cardinality::estimate(right)
+            {
+                // The right side is the larger: hash the left rows and stream
+                // the right past them, marking which left rows found a partner.
+                join::semi_join_build_left(l, r, spec, ctx)?
+            } else {
+                join::join(l, r, spec, ctx)?
+            }
+        }
         LogicalPlan::Shared(p) => execute(p, ctx)?,
     })
 }

@@ -194,6 +194,17 @@ impl LogicalPlan {
         }
     }
 
+    /// The plan under a filter of `conjuncts` (the plan itself when there are none).
+    pub fn filtered(self, conjuncts: Vec<Expr>) -> LogicalPlan {
+        match Expr::conjunction(conjuncts) {
+            Some(predicate) => LogicalPlan::Filter {
+                input: Box::new(self),
+                predicate,
+            },
+            None => self,
+        }
+    }
+
     /// Rewrites the tree bottom-up: inputs first, then `f` on the node.
     pub fn transform_up(self, f: &mut dyn FnMut(LogicalPlan) -> LogicalPlan) -> LogicalPlan {
         let node = self.map_inputs(&mut |p| p.transform_up(f));
@@ -203,16 +214,23 @@ impl LogicalPlan {
     /// Whether anything in this tree (subqueries and shared plans included)
     /// reads a column of a query `depth` or more levels above the tree's root.
     pub fn references_outer(&self, depth: usize) -> bool {
+        // `inputs()` includes a shared plan's body.
         let mut found = false;
         self.for_each_expr(&mut |e| found |= e.references_outer(depth));
-        if let LogicalPlan::Shared(p) = self {
-            found |= p.references_outer(depth);
-        }
         found || self.inputs().iter().any(|i| i.references_outer(depth))
     }
 }
 
 impl Expr {
+    /// The expression with each column reference `#i` replaced by `f(i)`
+    /// (renumbering after a rule moves columns).
+    pub fn map_columns(&self, f: &dyn Fn(usize) -> Expr) -> Expr {
+        self.transform(&mut |x| match x {
+            Expr::Column(i) => Some(f(*i)),
+            _ => None,
+        })
+    }
+
     /// The expression with `f` applied to the plan of each subquery in it
     /// (outermost subqueries only; `f` decides whether to go deeper).
     pub fn map_subqueries(&self, f: &mut dyn FnMut(&LogicalPlan) -> LogicalPlan) -> Expr {

@@ -123,14 +123,7 @@ fn rewrite_filter(input: LogicalPlan, predicate: Expr) -> LogicalPlan {
         }
     }
     let (plan, kept) = scalar_joins(plan, kept);
-    let filtered = match Expr::conjunction(kept) {
-        Some(predicate) => LogicalPlan::Filter {
-            input: Box::new(plan),
-            predicate,
-        },
-        None => plan,
-    };
-    restore_columns(filtered, input_schema)
+    restore_columns(plan.filtered(kept), input_schema)
 }
 
 /// `plan` cut back to the first `schema.len()` columns, when it has more.
@@ -143,14 +136,6 @@ fn restore_columns(plan: LogicalPlan, schema: PlanSchema) -> LogicalPlan {
         exprs: (0..schema.len()).map(Expr::Column).collect(),
         schema,
     }
-}
-
-/// `e` with each column reference replaced by `f(position)`.
-fn map_columns(e: &Expr, f: &dyn Fn(usize) -> Expr) -> Expr {
-    e.transform(&mut |x| match x {
-        Expr::Column(i) => Some(f(*i)),
-        _ => None,
-    })
 }
 
 /// A correlation predicate moved into the join above: the subquery's own
@@ -190,9 +175,7 @@ fn peel(plan: &LogicalPlan, set_semantics: bool) -> Option<Peeled> {
                 if exprs.iter().any(Expr::contains_subquery) {
                     return None;
                 }
-                value = map_columns(&value, &|i| {
-                    exprs.get(i).cloned().unwrap_or(Expr::Column(i))
-                });
+                value = value.map_columns(&|i| exprs.get(i).cloned().unwrap_or(Expr::Column(i)));
                 p = input;
             }
             LogicalPlan::Rename { input, .. } => p = input,
@@ -208,13 +191,7 @@ fn peel(plan: &LogicalPlan, set_semantics: bool) -> Option<Peeled> {
                 if correlated.is_empty() || !correlated.iter().all(movable) {
                     return None;
                 }
-                let rest = match Expr::conjunction(own) {
-                    Some(predicate) => LogicalPlan::Filter {
-                        input: input.clone(),
-                        predicate,
-                    },
-                    None => input.as_ref().clone(),
-                };
+                let rest = input.as_ref().clone().filtered(own);
                 if rest.references_outer(1) {
                     return None;
                 }
@@ -248,7 +225,7 @@ fn semi_join(
             .map(|c| to_join_space(c, nl))
             .collect();
         if let Some(k) = &key {
-            let v = map_columns(&peeled.value, &|i| Expr::Column(nl + i));
+            let v = peeled.value.map_columns(&|i| Expr::Column(nl + i));
             conjuncts.push(k.clone().binary(BinaryOp::Eq, v));
         }
         (peeled.rest, conjuncts)
@@ -367,9 +344,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
                 {
                     return None;
                 }
-                value = map_columns(&value, &|i| {
-                    exprs.get(i).cloned().unwrap_or(Expr::Column(i))
-                });
+                value = value.map_columns(&|i| exprs.get(i).cloned().unwrap_or(Expr::Column(i)));
                 p = input;
             }
             LogicalPlan::Rename { input, .. } => p = input,
@@ -423,13 +398,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
         inner_keys.push(inner.as_ref().clone());
         outer_keys.push(to_join_space(outer, 0));
     }
-    let rest = match Expr::conjunction(own) {
-        Some(predicate) => LogicalPlan::Filter {
-            input: input.clone(),
-            predicate,
-        },
-        None => input.as_ref().clone(),
-    };
+    let rest = input.as_ref().clone().filtered(own);
     if rest.references_outer(1) {
         return None;
     }
@@ -446,7 +415,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
         aggs: aggs.clone(),
         schema: PlanSchema::new(columns.clone()),
     };
-    let value = map_columns(&value, &|i| Expr::Column(i + k));
+    let value = value.map_columns(&|i| Expr::Column(i + k));
     let mut out = vec![PlanColumn::new(
         None,
         "__value",

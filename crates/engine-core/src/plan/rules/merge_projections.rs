@@ -33,12 +33,7 @@ pub fn merge_projections(plan: LogicalPlan) -> LogicalPlan {
             {
                 let exprs = exprs
                     .iter()
-                    .map(|e| {
-                        e.transform(&mut |x| match x {
-                            Expr::Column(i) => picks.get(*i).cloned(),
-                            _ => None,
-                        })
-                    })
+                    .map(|e| e.map_columns(&|i| picks.get(i).cloned().unwrap_or(Expr::Column(i))))
                     .collect();
                 LogicalPlan::Project {
                     input: inner,

@@ -256,63 +256,44 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
         LogicalPlan::Join {
             left,
             right,
-            kind: kind @ (JoinKind::Semi | JoinKind::Anti | JoinKind::Mark),
-            on,
-            filter,
-            schema,
-        } => {
-            // Only the left side's columns come out; a mark column stays above.
-            let nl = left.schema().len();
-            let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts
-                .into_iter()
-                .partition(|c| !c.contains_subquery() && c.columns().iter().all(|&i| i < nl));
-            let join = LogicalPlan::Join {
-                left: Box::new(push_into(*left, down)),
-                right,
-                kind,
-                on,
-                filter,
-                schema,
-            };
-            filter_node(join, here)
-        }
-        LogicalPlan::Join {
-            left,
-            right,
-            kind: kind @ (JoinKind::Left | JoinKind::Right),
+            kind:
+                kind @ (JoinKind::Left
+                | JoinKind::Right
+                | JoinKind::Semi
+                | JoinKind::Anti
+                | JoinKind::Mark),
             on,
             filter,
             schema,
         } => {
             // A condition on the preserved side of an outer join filters that
-            // side; the other side's rows may be NULL-padded, so those stay.
+            // side (the other side's rows may be NULL-padded, so those stay);
+            // a semi, anti or mark join outputs its left side's columns (a
+            // condition on the mark stays above).
             let nl = left.schema().len();
+            let on_left = kind != JoinKind::Right;
             let preserved = |c: &Expr| {
-                let cols = c.columns();
                 !c.contains_subquery()
-                    && !cols.is_empty()
-                    && if kind == JoinKind::Left {
-                        cols.iter().all(|&i| i < nl)
-                    } else {
-                        cols.iter().all(|&i| i >= nl)
-                    }
+                    && c.columns()
+                        .iter()
+                        .all(|&i| if on_left { i < nl } else { i >= nl })
             };
             let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(preserved);
-            let (left, right) = if kind == JoinKind::Left {
+            let (left, right) = if on_left {
                 (Box::new(push_into(*left, down)), right)
             } else {
                 let down = down.iter().map(|c| shift_columns(c, nl)).collect();
                 (left, Box::new(push_into(*right, down)))
             };
-            let join = LogicalPlan::Join {
+            LogicalPlan::Join {
                 left,
                 right,
                 kind,
                 on,
                 filter,
                 schema,
-            };
-            filter_node(join, here)
+            }
+            .filtered(here)
         }
         LogicalPlan::Project {
             input,
@@ -332,19 +313,14 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
             let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(inlinable);
             let down: Vec<Expr> = down
                 .iter()
-                .map(|c| {
-                    c.transform(&mut |x| match x {
-                        Expr::Column(i) => Some(exprs[*i].clone()),
-                        _ => None,
-                    })
-                })
+                .map(|c| c.map_columns(&|i| exprs[i].clone()))
                 .collect();
             let project = LogicalPlan::Project {
                 input: Box::new(push_into(*input, down)),
                 exprs,
                 schema,
             };
-            filter_node(project, here)
+            project.filtered(here)
         }
         LogicalPlan::Sort {
             input,
@@ -368,19 +344,9 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
                     schema,
                 }
             } else {
-                filter_node(LogicalPlan::Rename { input, schema }, conjuncts)
+                LogicalPlan::Rename { input, schema }.filtered(conjuncts)
             }
         }
-        other => filter_node(other, conjuncts),
-    }
-}
-
-fn filter_node(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
-    match Expr::conjunction(conjuncts) {
-        Some(predicate) => LogicalPlan::Filter {
-            input: Box::new(plan),
-            predicate,
-        },
-        None => plan,
+        other => other.filtered(conjuncts),
     }
 }

@@ -67,12 +67,6 @@ fn sink_semi_join(plan: LogicalPlan) -> LogicalPlan {
     if let Some(f) = &filter {
         used.extend(f.columns().into_iter().filter(|&c| c < nl));
     }
-    let map = |e: &Expr, f: &dyn Fn(usize) -> usize| {
-        e.transform(&mut |x| match x {
-            Expr::Column(i) => Some(Expr::Column(f(*i))),
-            _ => None,
-        })
-    };
     let inner_join = |a: Box<LogicalPlan>, b: Box<LogicalPlan>| LogicalPlan::Join {
         left: a,
         right: b,
@@ -92,7 +86,8 @@ fn sink_semi_join(plan: LogicalPlan) -> LogicalPlan {
     if !subquery && !used.is_empty() && used.iter().all(|&c| c < na) {
         // Onto `a`: the right side's columns in the residual now follow a's.
         let nb = nl - na;
-        let filter = filter.map(|f| map(&f, &|c| if c >= nl { c - nb } else { c }));
+        let filter =
+            filter.map(|f| f.map_columns(&|c| Expr::Column(if c >= nl { c - nb } else { c })));
         let semi = LogicalPlan::Join {
             schema: a.schema().clone(),
             left: a,

@@ -90,13 +90,8 @@ fn swap_outer_join(plan: LogicalPlan) -> LogicalPlan {
     } else {
         JoinKind::Left
     };
-    let filter = filter.map(|f| {
-        f.transform(&mut |x| match x {
-            Expr::Column(i) if *i < nl => Some(Expr::Column(i + nr)),
-            Expr::Column(i) => Some(Expr::Column(i - nl)),
-            _ => None,
-        })
-    });
+    let filter =
+        filter.map(|f| f.map_columns(&|i| Expr::Column(if i < nl { i + nr } else { i - nl })));
     let swapped_schema = right.schema().join(left.schema());
     let join = LogicalPlan::Join {
         left: right,
@@ -126,12 +121,7 @@ fn flatten(plan: LogicalPlan, offset: usize, leaves: &mut Vec<LogicalPlan>, cond
             ..
         } => {
             let nl = left.schema().len();
-            let shift = |e: &Expr, by: usize| {
-                e.transform(&mut |x| match x {
-                    Expr::Column(i) => Some(Expr::Column(i + by)),
-                    _ => None,
-                })
-            };
+            let shift = |e: &Expr, by: usize| e.map_columns(&|i| Expr::Column(i + by));
             for (l, r) in &on {
                 conds.push(shift(l, offset).binary(BinaryOp::Eq, shift(r, offset + nl)));
             }
@@ -330,12 +320,7 @@ fn assemble(
     let sets = leaf_sets(&conds, offsets, widths);
     let conds: Vec<Expr> = conds
         .iter()
-        .map(|c| {
-            c.transform(&mut |x| match x {
-                Expr::Column(i) => Some(Expr::Column(new_pos[*i])),
-                _ => None,
-            })
-        })
+        .map(|c| c.map_columns(&|i| Expr::Column(new_pos[i])))
         .collect();
     let mut placed = vec![false; conds.len()];
     let mut slots: Vec<Option<LogicalPlan>> = leaves.into_iter().map(Some).collect();
@@ -380,12 +365,7 @@ fn assemble(
         .filter(|(k, _)| !placed[*k])
         .map(|(_, c)| c)
         .collect();
-    if let Some(predicate) = Expr::conjunction(rest) {
-        plan = LogicalPlan::Filter {
-            input: Box::new(plan),
-            predicate,
-        };
-    }
+    let plan = plan.filtered(rest);
     if new_pos.iter().enumerate().all(|(i, &p)| i == p) {
         return plan;
     }
