@@ -594,11 +594,7 @@ fn conform(b: &RecordBatch, schema: &SchemaRef, mapping: &[Option<usize>]) -> Re
         .zip(mapping)
         .map(|(f, m): (&Arc<Field>, &Option<usize>)| match m {
             Some(i) => {
-                let opts = arrow_cast::CastOptions {
-                    safe: false,
-                    ..Default::default()
-                };
-                arrow_cast::cast_with_options(b.column(*i), f.data_type(), &opts).map_err(|e| {
+                crate::exec::cast::cast_values(b.column(*i), f.data_type(), false).map_err(|e| {
                     Error::type_error(format!(
                         "value for column '{}' does not fit {}: {e}",
                         f.name(),

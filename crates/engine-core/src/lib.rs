@@ -33,6 +33,7 @@ pub mod functions;
 pub mod io;
 pub mod plan;
 pub mod sql;
+mod stack;
 pub mod types;
 mod util;
 

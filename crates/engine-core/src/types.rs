@@ -8,7 +8,15 @@ use crate::error::{Error, Result};
 
 /// Whether the type is an integer, float or decimal.
 pub fn is_numeric(t: &DataType) -> bool {
-    is_integer(t) || is_float(t) || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
+    is_integer(t)
+        || is_float(t)
+        || matches!(
+            t,
+            DataType::Decimal32(..)
+                | DataType::Decimal64(..)
+                | DataType::Decimal128(..)
+                | DataType::Decimal256(..)
+        )
 }
 
 /// Whether the type is a signed or unsigned integer.
@@ -247,6 +255,30 @@ pub fn decimal_result(op: &str, (p1, s1): (u8, i8), (p2, s2): (u8, i8)) -> Optio
         return None;
     }
     Some(DataType::Decimal128(p.clamp(1, 38) as u8, s as i8))
+}
+
+/// The range a narrow SQL integer type promises, as the Arrow type that holds
+/// exactly that range. tern computes every integer as BIGINT
+/// ([`sql_to_arrow`]); a CAST to `TINYINT`, `SMALLINT`, `INTEGER` or an
+/// unsigned type still checks that the value fits, as DuckDB does.
+pub fn sql_integer_range(t: &ast::DataType) -> Option<DataType> {
+    use ast::DataType as S;
+    Some(match t {
+        S::TinyInt(_) => DataType::Int8,
+        S::SmallInt(_) | S::Int2(_) | S::Int16 => DataType::Int16,
+        S::Int(_) | S::Integer(_) | S::Int4(_) | S::Int32 | S::Signed | S::SignedInteger => {
+            DataType::Int32
+        }
+        S::TinyIntUnsigned(_) | S::UInt8 => DataType::UInt8,
+        S::SmallIntUnsigned(_) | S::UInt16 => DataType::UInt16,
+        S::IntUnsigned(_)
+        | S::IntegerUnsigned(_)
+        | S::UInt32
+        | S::Unsigned
+        | S::UnsignedInteger => DataType::UInt32,
+        S::BigIntUnsigned(_) | S::UInt64 => DataType::UInt64,
+        _ => return None,
+    })
 }
 
 /// Arrow type for a SQL type name (`INTEGER`, `VARCHAR(20)`, `DECIMAL(10,2)`, ...).

@@ -11,13 +11,14 @@ use arrow_array::{
 use arrow_ord::cmp;
 use arrow_schema::DataType;
 
-use super::rowset::RowSet;
+use super::rowset::{canonical_floats, RowSet};
 use super::{execute, ExecContext};
 use crate::error::{Error, Result};
 use crate::plan::{BinaryOp, Expr, Subquery};
 
 /// Evaluates `expr` over every row of `batch`.
 pub fn evaluate(expr: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<ArrayRef> {
+    crate::stack::check()?;
     let n = batch.num_rows();
     match expr {
         Expr::Column(i) => Ok(Arc::clone(batch.column(*i))),
@@ -76,10 +77,10 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<A
             list,
             negated,
         } => {
-            let v = evaluate(expr, batch, ctx)?;
+            let v = canonical_floats(&evaluate(expr, batch, ctx)?);
             let mut acc: Option<BooleanArray> = None;
             for item in list {
-                let r = operand(item, batch, ctx)?;
+                let r = comparand(item, batch, ctx)?;
                 let eq = cmp::eq(&v, r.as_ref())?;
                 acc = Some(match acc {
                     Some(a) => or_kleene(&a, &eq)?,
@@ -108,11 +109,7 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<A
         }
         Expr::Cast { expr, to, safe } => {
             let a = evaluate(expr, batch, ctx)?;
-            let opts = arrow_cast::CastOptions {
-                safe: *safe,
-                ..Default::default()
-            };
-            Ok(arrow_cast::cast_with_options(&a, to, &opts)?)
+            Ok(super::cast::cast_values(&a, to, *safe)?)
         }
         Expr::Function { func, args } => {
             let args = args
@@ -177,6 +174,15 @@ fn operand(e: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<Box<dyn D
     }
 }
 
+/// An operand of a comparison: floats compare as SQL says (−0.0 = 0.0), not
+/// by arrow's total order.
+fn comparand(e: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<Box<dyn Datum>> {
+    match e {
+        Expr::Literal(v) => Ok(Box::new(Scalar::new(canonical_floats(v.array())))),
+        other => Ok(Box::new(canonical_floats(&evaluate(other, batch, ctx)?))),
+    }
+}
+
 fn binary(
     op: BinaryOp,
     left: &Expr,
@@ -206,8 +212,15 @@ fn binary(
             Ok(Arc::new(out))
         }
         _ => {
-            let l = operand(left, batch, ctx)?;
-            let r = operand(right, batch, ctx)?;
+            let compares = matches!(
+                op,
+                Eq | NotEq | Lt | LtEq | Gt | GtEq | IsDistinctFrom | IsNotDistinctFrom
+            );
+            let (l, r) = if compares {
+                (comparand(left, batch, ctx)?, comparand(right, batch, ctx)?)
+            } else {
+                (operand(left, batch, ctx)?, operand(right, batch, ctx)?)
+            };
             let (l, r) = (l.as_ref(), r.as_ref());
             let out: ArrayRef = match op {
                 Eq => Arc::new(cmp::eq(l, r)?),

@@ -8,6 +8,7 @@
 
 mod aggregate;
 mod basic;
+pub(crate) mod cast;
 mod eval;
 mod join;
 mod pushdown;
@@ -24,7 +25,7 @@ use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::catalog::{ScanCounters, ScanRequest, TableProvider};
 use crate::error::Result;
-use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarValue};
+use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarValue, SharedPlan};
 
 pub use eval::evaluate;
 
@@ -41,6 +42,8 @@ pub struct ExecContext {
     subqueries: RefCell<HashMap<usize, Arc<eval::SubqueryValue>>>,
     /// What the scans read.
     scan: Arc<ScanCounters>,
+    /// The rows of each shared plan already run, by the plan's address.
+    shared: RefCell<HashMap<usize, Arc<Vec<RecordBatch>>>>,
 }
 
 impl ExecContext {
@@ -52,6 +55,7 @@ impl ExecContext {
 
 /// Builds the operator tree for `plan`.
 pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    crate::stack::check()?;
     Ok(match plan {
         LogicalPlan::Scan {
             table,
@@ -144,9 +148,67 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
                 join::join(l, r, spec, ctx)?
             }
         }
-        LogicalPlan::Shared(p) => execute(p, ctx)?,
+        LogicalPlan::Shared(p) => shared(p, ctx)?,
     })
 }
+
+/// A shared plan's rows: run on first use, replayed after. One that reads an
+/// enclosing query's columns runs at each use, as its rows differ per outer row.
+fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    if p.plan.outer_reach() > 0 {
+        return execute(&p.plan, ctx);
+    }
+    let key = Arc::as_ptr(p) as usize;
+    let known = ctx.shared.borrow().get(&key).cloned();
+    let batches = match known {
+        Some(b) => b,
+        None => {
+            let b = Arc::new(coalesce(execute(&p.plan, ctx)?)?);
+            ctx.shared.borrow_mut().insert(key, Arc::clone(&b));
+            b
+        }
+    };
+    Ok(Box::new(
+        (0..batches.len()).map(move |i| Ok(batches[i].clone())),
+    ))
+}
+
+/// The batches of `stream`, small ones merged up to [`COALESCE_ROWS`] rows:
+/// a plan kept to be replayed should not be a million one-row batches.
+fn coalesce(stream: Stream<'_>) -> Result<Vec<RecordBatch>> {
+    let mut out = Vec::new();
+    let mut pending: Vec<RecordBatch> = Vec::new();
+    let mut rows = 0;
+    let flush = |pending: &mut Vec<RecordBatch>, out: &mut Vec<RecordBatch>| -> Result<()> {
+        match pending.len() {
+            0 => {}
+            1 => out.extend(pending.pop()),
+            _ => {
+                let schema = pending[0].schema();
+                out.push(arrow_select::concat::concat_batches(
+                    &schema,
+                    pending.iter(),
+                )?);
+                pending.clear();
+            }
+        }
+        Ok(())
+    };
+    for b in stream {
+        let b = b?;
+        if rows + b.num_rows() > COALESCE_ROWS {
+            flush(&mut pending, &mut out)?;
+            rows = 0;
+        }
+        rows += b.num_rows();
+        pending.push(b);
+    }
+    flush(&mut pending, &mut out)?;
+    Ok(out)
+}
+
+/// Rows a coalesced batch grows to.
+const COALESCE_ROWS: usize = 8192;
 
 /// `plan`'s stream when only its first `limit` rows are wanted: a scan reached
 /// through nodes that keep every row (projections, renames) is told so, and

@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
+use arrow_array::types::{Float32Type, Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array};
 use arrow_row::{Row, RowConverter, Rows, SortField};
 use arrow_schema::DataType;
@@ -29,6 +29,10 @@ impl KeyEncoder {
     }
 
     pub fn encode(&self, columns: &[ArrayRef]) -> Result<Rows> {
+        if columns.iter().any(|c| is_float(c.data_type())) {
+            let canonical: Vec<ArrayRef> = columns.iter().map(canonical_floats).collect();
+            return Ok(self.converter.convert_columns(&canonical)?);
+        }
         Ok(self.converter.convert_columns(columns)?)
     }
 
@@ -39,6 +43,34 @@ impl KeyEncoder {
     /// Decodes rows back into columns.
     pub fn decode<'a>(&self, rows: impl IntoIterator<Item = Row<'a>>) -> Result<Vec<ArrayRef>> {
         Ok(self.converter.convert_rows(rows)?)
+    }
+}
+
+fn is_float(t: &DataType) -> bool {
+    matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
+}
+
+/// `a` with −0.0 as 0.0 and every NaN as one NaN, so that values SQL calls
+/// equal have equal bytes: arrow's row format and comparison kernels order
+/// floats by IEEE total order, where −0.0 < 0.0 and NaNs differ by payload.
+/// Other arrays are returned as they are.
+pub(crate) fn canonical_floats(a: &ArrayRef) -> ArrayRef {
+    match a.data_type() {
+        DataType::Float64 => Arc::new(
+            a.as_primitive::<Float64Type>()
+                .unary::<_, Float64Type>(|v| if v.is_nan() { f64::NAN } else { v + 0.0 }),
+        ),
+        DataType::Float32 => Arc::new(
+            a.as_primitive::<Float32Type>()
+                .unary::<_, Float32Type>(|v| if v.is_nan() { f32::NAN } else { v + 0.0 }),
+        ),
+        DataType::Float16 => {
+            // Exact both ways; f16 values are rare enough not to need a kernel.
+            arrow_cast::cast(a, &DataType::Float32)
+                .and_then(|wide| arrow_cast::cast(&canonical_floats(&wide), &DataType::Float16))
+                .unwrap_or_else(|_| Arc::clone(a))
+        }
+        _ => Arc::clone(a),
     }
 }
 

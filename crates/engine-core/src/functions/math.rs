@@ -35,21 +35,30 @@ pub(super) fn round(args: &[ArrayRef]) -> Result<ArrayRef> {
         let x = args[0].as_primitive::<Int64Type>();
         let out: Int64Array = (0..x.len())
             .map(|i| {
-                let d = digit(i)?;
-                if x.is_null(i) {
-                    return None;
-                }
-                if d >= 0 {
-                    return Some(x.value(i));
-                }
-                let f = 10i64.checked_pow((-d) as u32)?;
-                let v = x.value(i);
-                let r = (v.abs() + f / 2) / f * f;
-                Some(if v < 0 { -r } else { r })
+                let (Some(d), false) = (digit(i), x.is_null(i)) else {
+                    return Ok(None);
+                };
+                round_int(x.value(i), d).map(Some)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Arc::new(out))
     }
+}
+
+/// `v` rounded half away from zero to `digits` (a negative count rounds to
+/// tens, hundreds, …); a result past the Int64 range is an error, as in DuckDB.
+fn round_int(v: i64, digits: i64) -> Result<i64> {
+    if digits >= 0 {
+        return Ok(v);
+    }
+    // 10^19 already exceeds every Int64, so any larger power rounds to 0.
+    let Some(f) = 10i128.checked_pow(digits.unsigned_abs().min(19) as u32) else {
+        return Ok(0);
+    };
+    let v = i128::from(v);
+    let r = (v.abs() + f / 2) / f * f;
+    i64::try_from(if v < 0 { -r } else { r })
+        .map_err(|_| Error::exec(format!("numeric overflow: ROUND({v}, {digits})")))
 }
 
 /// ABS(x); fails on the one integer with no positive counterpart.

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use arrow_array::RecordBatch;
-#[cfg_attr(not(feature = "parquet"), allow(unused_imports))]
+#[cfg_attr(not(any(feature = "parquet", feature = "json")), allow(unused_imports))]
 use std::sync::Arc;
 
 use arrow_schema::SchemaRef;
@@ -96,7 +96,9 @@ pub fn write_to<W: Write>(
             #[cfg(feature = "json")]
             {
                 let refs: Vec<&RecordBatch> = batches.iter().collect();
-                let builder = arrow_json::WriterBuilder::new().with_explicit_nulls(true);
+                let builder = arrow_json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .with_encoder_factory(Arc::new(json::NonFiniteFloats));
                 if format == OutputFormat::Json {
                     let mut w = builder.build::<_, arrow_json::writer::JsonArray>(out);
                     w.write_batches(&refs)?;
@@ -215,4 +217,81 @@ pub fn write_file(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(feature = "json")]
+mod json {
+    //! Floats that JSON has no number for. arrow-json writes NaN and ±∞ as
+    //! `null`, which turns a value into a missing one; tern writes `NaN`,
+    //! `Infinity` and `-Infinity` as DuckDB does (JavaScript's and JSON5's
+    //! spellings, read back by Python's `json` and most JSON parsers).
+
+    use std::sync::LazyLock;
+
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float16Type, Float32Type, Float64Type};
+    use arrow_array::Array;
+    use arrow_json::writer::{
+        make_encoder, Encoder, EncoderFactory, EncoderOptions, NullableEncoder,
+    };
+    use arrow_schema::{ArrowError, DataType, FieldRef};
+
+    /// The defaults, for the finite values this factory hands back to arrow.
+    static PLAIN: LazyLock<EncoderOptions> = LazyLock::new(EncoderOptions::default);
+
+    #[derive(Debug)]
+    pub(super) struct NonFiniteFloats;
+
+    impl EncoderFactory for NonFiniteFloats {
+        fn make_default_encoder<'a>(
+            &self,
+            field: &'a FieldRef,
+            array: &'a dyn Array,
+            _options: &'a EncoderOptions,
+        ) -> Result<Option<NullableEncoder<'a>>, ArrowError> {
+            let values: Vec<f64> = match array.data_type() {
+                DataType::Float64 => {
+                    let v = array.as_primitive::<Float64Type>().values();
+                    if v.iter().all(|v| v.is_finite()) {
+                        return Ok(None);
+                    }
+                    v.to_vec()
+                }
+                DataType::Float32 => (array.as_primitive::<Float32Type>().values().iter())
+                    .map(|&v| f64::from(v))
+                    .collect(),
+                DataType::Float16 => (array.as_primitive::<Float16Type>().values().iter())
+                    .map(|v| f64::from(v.to_f32()))
+                    .collect(),
+                _ => return Ok(None),
+            };
+            if values.iter().all(|v| v.is_finite()) {
+                return Ok(None);
+            }
+            let finite = make_encoder(field, array, &PLAIN)?;
+            let nulls = array.nulls().cloned();
+            Ok(Some(NullableEncoder::new(
+                Box::new(FloatEncoder { values, finite }),
+                nulls,
+            )))
+        }
+    }
+
+    struct FloatEncoder<'a> {
+        values: Vec<f64>,
+        finite: NullableEncoder<'a>,
+    }
+
+    impl Encoder for FloatEncoder<'_> {
+        fn encode(&mut self, idx: usize, out: &mut Vec<u8>) {
+            let v = self.values[idx];
+            if v.is_nan() {
+                out.extend_from_slice(b"NaN");
+            } else if v.is_infinite() {
+                out.extend_from_slice(if v > 0.0 { b"Infinity" } else { b"-Infinity" });
+            } else {
+                self.finite.encode(idx, out);
+            }
+        }
+    }
 }

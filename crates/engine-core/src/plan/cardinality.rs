@@ -33,7 +33,7 @@ pub fn estimate(plan: &LogicalPlan) -> f64 {
         LogicalPlan::Project { input, .. }
         | LogicalPlan::Rename { input, .. }
         | LogicalPlan::Sort { input, .. } => estimate(input),
-        LogicalPlan::Shared(p) => estimate(p),
+        LogicalPlan::Shared(p) => *p.rows.get_or_init(|| estimate(&p.plan)),
         LogicalPlan::Limit { input, fetch, .. } => {
             let n = estimate(input);
             fetch.map_or(n, |f| n.min(f as f64))
@@ -85,7 +85,17 @@ pub fn distinct(plan: &LogicalPlan, col: usize) -> Option<f64> {
         | LogicalPlan::Sort { input, .. }
         | LogicalPlan::Limit { input, .. }
         | LogicalPlan::Distinct { input } => distinct(input, col),
-        LogicalPlan::Shared(p) => distinct(p, col),
+        LogicalPlan::Shared(p) => {
+            let known = p.distinct.lock().ok()?.get(&col).copied();
+            match known {
+                Some(d) => d,
+                None => {
+                    let d = distinct(&p.plan, col);
+                    p.distinct.lock().ok()?.insert(col, d);
+                    d
+                }
+            }
+        }
         LogicalPlan::Aggregate { input, group, .. } => match group.get(col)? {
             Expr::Column(j) => distinct(input, *j),
             _ => None,

@@ -580,9 +580,27 @@ impl Expr {
         }
     }
 
-    /// Joins expressions with AND; `None` for an empty list.
+    /// Joins expressions with AND; `None` for an empty list. A long list
+    /// becomes a balanced tree, so that thousands of conditions do not make
+    /// a tree thousands of levels deep.
     pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
-        exprs.into_iter().reduce(|a, b| a.binary(BinaryOp::And, b))
+        Self::chain(BinaryOp::And, exprs.into_iter().collect())
+    }
+
+    /// Joins expressions with OR, as [`conjunction`](Self::conjunction) does with AND.
+    pub fn disjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        Self::chain(BinaryOp::Or, exprs.into_iter().collect())
+    }
+
+    /// `v` joined by `op`: left-deep when short (as written), balanced when long.
+    fn chain(op: BinaryOp, mut v: Vec<Expr>) -> Option<Expr> {
+        if v.len() <= 8 {
+            let mut items = v.into_iter();
+            let first = items.next()?;
+            return Some(items.fold(first, |a, b| a.binary(op, b)));
+        }
+        let right = v.split_off(v.len() / 2);
+        Some(Self::chain(op, v)?.binary(op, Self::chain(op, right)?))
     }
 }
 

@@ -14,7 +14,7 @@ mod schema;
 mod tree;
 
 pub use expr::{AggFunc, AggregateExpr, BinaryOp, Expr, Subquery};
-pub use logical::{JoinKind, LogicalPlan, SetOpKind, SortExpr};
+pub use logical::{JoinKind, LogicalPlan, SetOpKind, SharedPlan, SortExpr};
 pub use rules::prune_columns;
 pub use scalar::ScalarValue;
 pub use schema::{PlanColumn, PlanSchema};

@@ -1,6 +1,9 @@
 //! The optimizer: runs the rules of [`rules`](super::rules) over a plan and
 //! over every plan inside it (subqueries, CTE bodies), in this order:
 //!
+//! 0. [`inline_ctes`]: a CTE used once becomes part of the plan that uses
+//!    it (so the rules below reach into it); one used more stays shared and
+//!    runs once. This runs once, over the whole plan.
 //! 1. [`decorrelate`]: EXISTS / IN / NOT IN subqueries in WHERE become semi,
 //!    anti and mark joins; correlated scalar subqueries with aggregates become
 //!    left joins against the subquery grouped by its correlation keys. It runs
@@ -24,22 +27,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::rules::{
-    decorrelate, fold_constants, merge_projections, prune_columns, push_down_filters,
+    decorrelate, fold_constants, inline_ctes, merge_projections, prune_columns, push_down_filters,
     push_down_semi_joins, reorder_joins,
 };
-use super::LogicalPlan;
+use super::{LogicalPlan, SharedPlan};
 use crate::error::Result;
 
 /// Runs every rule over `plan` and the plans inside it.
 pub fn optimize(plan: LogicalPlan) -> Result<LogicalPlan> {
-    Ok(Optimizer::default().run(plan))
+    Ok(Optimizer::default().run(inline_ctes(plan)))
 }
 
 /// The rules, applied to a plan and to every subquery and shared CTE plan
 /// inside it (each shared plan once).
 #[derive(Default)]
 struct Optimizer {
-    shared: HashMap<usize, Arc<LogicalPlan>>,
+    shared: HashMap<usize, Arc<SharedPlan>>,
 }
 
 impl Optimizer {
@@ -62,7 +65,7 @@ impl Optimizer {
                     let done = match self.shared.get(&key) {
                         Some(done) => Arc::clone(done),
                         None => {
-                            let done = Arc::new(self.run(p.as_ref().clone()));
+                            let done = SharedPlan::new(self.run(p.plan.clone()));
                             self.shared.insert(key, Arc::clone(&done));
                             done
                         }

@@ -214,10 +214,20 @@ impl LogicalPlan {
     /// Whether anything in this tree (subqueries and shared plans included)
     /// reads a column of a query `depth` or more levels above the tree's root.
     pub fn references_outer(&self, depth: usize) -> bool {
-        // `inputs()` includes a shared plan's body.
-        let mut found = false;
-        self.for_each_expr(&mut |e| found |= e.references_outer(depth));
-        found || self.inputs().iter().any(|i| i.references_outer(depth))
+        self.outer_reach() >= depth
+    }
+
+    /// How many query levels above the tree's root it reads columns from
+    /// (0: none; 1: the enclosing query's). A shared plan's is computed once.
+    pub fn outer_reach(&self) -> usize {
+        if let LogicalPlan::Shared(p) = self {
+            return *p.reach.get_or_init(|| p.plan.outer_reach());
+        }
+        let mut reach = 0;
+        self.for_each_expr(&mut |e| reach = reach.max(e.outer_reach()));
+        self.inputs()
+            .iter()
+            .fold(reach, |r, i| r.max(i.outer_reach()))
     }
 }
 
@@ -262,15 +272,25 @@ impl Expr {
     /// Whether the expression reads a column of a query `depth` or more levels
     /// up, counting from the query that holds it (1: the enclosing query).
     pub fn references_outer(&self, depth: usize) -> bool {
-        let mut found = false;
-        self.visit(&mut |e| match e {
-            Expr::OuterColumn { depth: d, .. } if *d >= depth => found = true,
-            Expr::ScalarSubquery(s) | Expr::Exists { subquery: s, .. } => {
-                found |= s.plan.references_outer(depth + 1)
-            }
-            Expr::InSubquery { subquery, .. } => found |= subquery.plan.references_outer(depth + 1),
-            _ => {}
+        self.outer_reach() >= depth
+    }
+
+    /// How many query levels up the expression reads columns from (0: none;
+    /// 1: the enclosing query's). A subquery's columns of its own enclosing
+    /// query are this expression's query, one level less.
+    pub fn outer_reach(&self) -> usize {
+        let mut reach = 0;
+        self.visit(&mut |e| {
+            let r = match e {
+                Expr::OuterColumn { depth, .. } => *depth,
+                Expr::ScalarSubquery(s) | Expr::Exists { subquery: s, .. } => {
+                    s.plan.outer_reach().saturating_sub(1)
+                }
+                Expr::InSubquery { subquery, .. } => subquery.plan.outer_reach().saturating_sub(1),
+                _ => 0,
+            };
+            reach = reach.max(r);
         });
-        found
+        reach
     }
 }

@@ -3,6 +3,7 @@
 //! and builds a [`LogicalPlan`](crate::plan::LogicalPlan).
 
 mod binder;
+mod depth;
 mod dialect;
 mod parser;
 

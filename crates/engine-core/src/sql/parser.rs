@@ -25,7 +25,13 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let result = parser
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements());
-    result.map_err(|e| at_end(sql, syntax_error(e)))
+    let mut statements = result.map_err(|e| at_end(sql, syntax_error(e)))?;
+    // Every level of nesting takes at least a character, so only a text
+    // longer than the limit can nest past it.
+    if sql.len() > super::depth::MAX_DEPTH {
+        super::depth::limit_depth(&mut statements)?;
+    }
+    Ok(statements)
 }
 
 fn syntax_error(e: ParserError) -> Error {

@@ -3,6 +3,7 @@
 
 mod decorrelate;
 mod fold_constants;
+mod inline_ctes;
 mod merge_projections;
 mod prune_columns;
 mod push_down_filters;
@@ -11,6 +12,7 @@ mod reorder_joins;
 
 pub use decorrelate::decorrelate;
 pub use fold_constants::fold_constants;
+pub use inline_ctes::inline_ctes;
 pub use merge_projections::merge_projections;
 pub use prune_columns::prune_columns;
 pub use push_down_filters::push_down_filters;

@@ -113,10 +113,7 @@ fn conjuncts(predicate: Expr) -> Vec<Expr> {
         // A branch left empty was all common: the OR is then always true.
         if let Some(branches) = rebuilt {
             out.extend(implied_by_every_branch(&branches));
-            if let Some(or) = branches
-                .into_iter()
-                .reduce(|a, b| a.binary(BinaryOp::Or, b))
-            {
+            if let Some(or) = Expr::disjunction(branches) {
                 out.push(or);
             }
         }
@@ -171,7 +168,7 @@ fn implied_by_every_branch(branches: &[Expr]) -> Vec<Expr> {
         if whole {
             continue;
         }
-        if let Some(or) = parts.into_iter().reduce(|a, b| a.binary(BinaryOp::Or, b)) {
+        if let Some(or) = Expr::disjunction(parts) {
             out.push(or);
             seen_sets.push(cols);
         }

@@ -56,6 +56,7 @@ impl Binder<'_> {
     }
 
     pub(super) fn bind_expr(&mut self, e: &A, ctx: Ctx) -> Result<Expr> {
+        crate::stack::check()?;
         if self.depth >= super::MAX_EXPR_DEPTH {
             return Err(Error::plan(format!(
                 "the expression nests more than {} levels deep",
@@ -241,9 +242,31 @@ impl Binder<'_> {
                 data_type,
                 ..
             } => {
-                let (b, t) = self.bind_typed(expr, ctx)?;
+                let (mut b, mut t) = self.bind_typed(expr, ctx)?;
                 let to = sql_to_arrow(data_type)?;
                 let safe = matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast);
+                // A value outside a narrow integer type's range fails (or is
+                // NULL for TRY_CAST) before it widens to BIGINT.
+                if let Some(range) = crate::types::sql_integer_range(data_type) {
+                    if t != range && t != DataType::Null {
+                        b = if safe {
+                            Expr::Cast {
+                                expr: Box::new(b),
+                                to: range.clone(),
+                                safe: true,
+                            }
+                        } else {
+                            let constant = matches!(b, Expr::Literal(_)) && is_numeric(&t);
+                            cast(b, &t, &range).map_err(|err| match constant {
+                                true => Error::type_error(format!(
+                                    "{expr} is out of range for {data_type}"
+                                )),
+                                false => err,
+                            })?
+                        };
+                        t = range;
+                    }
+                }
                 if safe && t != to {
                     return Ok(Expr::Cast {
                         expr: Box::new(b),
@@ -672,6 +695,13 @@ impl Binder<'_> {
                     match &t {
                         DataType::Null => cast(b, &t, &DataType::Int64)?,
                         DataType::Decimal128(..) | DataType::Float64 | DataType::Int64 => b,
+                        // Other decimal widths sum as DECIMAL(38, s): exact, and
+                        // a value past 38 digits is an error, never truncated.
+                        DataType::Decimal32(_, s)
+                        | DataType::Decimal64(_, s)
+                        | DataType::Decimal256(_, s) => {
+                            cast(b, &t, &DataType::Decimal128(38, (*s).min(38)))?
+                        }
                         t if crate::types::is_float(t) => cast(b, t, &DataType::Float64)?,
                         t => cast(b, t, &DataType::Int64)?,
                     }
@@ -744,11 +774,7 @@ pub(super) fn cast(e: Expr, from: &DataType, to: &DataType) -> Result<Expr> {
         return Ok(e);
     }
     if let Expr::Literal(v) = &e {
-        let opts = arrow_cast::CastOptions {
-            safe: false,
-            ..Default::default()
-        };
-        let arr = arrow_cast::cast_with_options(v.array(), to, &opts).map_err(|err| {
+        let arr = crate::exec::cast::cast_values(v.array(), to, false).map_err(|err| {
             Error::type_error(format!(
                 "cannot cast {v} to {}: {err}",
                 crate::types::type_name(to)

@@ -93,7 +93,8 @@ pub struct Binder<'a> {
     catalog: &'a Catalog,
     settings: &'a Settings,
     /// CTEs in scope, innermost WITH last.
-    ctes: Vec<HashMap<String, Arc<LogicalPlan>>>,
+    /// Each CTE with the number of enclosing queries where it was defined.
+    ctes: Vec<HashMap<String, (Arc<crate::plan::SharedPlan>, usize)>>,
     /// Columns of the enclosing queries while binding a subquery, innermost last.
     outer: Vec<PlanSchema>,
     /// For each subquery being bound, whether it reads an enclosing query's columns.
@@ -104,10 +105,10 @@ pub struct Binder<'a> {
     views: Vec<String>,
 }
 
-/// The deepest expression tern binds. sqlparser builds `1 + 1 + ... + 1` with a
-/// loop, so a long chain parses; binding, planning and evaluating recurse once
-/// per level, and this bound keeps them within the stack.
-pub(crate) const MAX_EXPR_DEPTH: usize = 64;
+/// The deepest expression tern binds: the parser's limit
+/// ([`super::depth::MAX_DEPTH`]), checked again for plans built from an AST
+/// that did not come through [`super::parse`].
+pub(crate) const MAX_EXPR_DEPTH: usize = super::depth::MAX_DEPTH;
 
 impl<'a> Binder<'a> {
     /// A binder over `catalog` with session `settings`.
@@ -299,8 +300,8 @@ impl<'a> Binder<'a> {
     fn describe(&mut self, name: &ast::ObjectName) -> Result<Statement> {
         let name = object_name(name);
         let lower = name.to_lowercase();
-        if let Some(cte) = self.ctes.iter().rev().find_map(|f| f.get(&lower)) {
-            return Ok(Statement::Describe(cte.schema().to_arrow()));
+        if let Some((cte, _)) = self.ctes.iter().rev().find_map(|f| f.get(&lower)) {
+            return Ok(Statement::Describe(cte.plan.schema().to_arrow()));
         }
         Ok(Statement::Describe(self.resolve_table(&name)?.schema()))
     }

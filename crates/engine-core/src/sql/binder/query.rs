@@ -27,6 +27,7 @@ enum Item<'q> {
 impl Binder<'_> {
     /// Binds a whole query (WITH ... body ORDER BY ... LIMIT ...).
     pub(crate) fn bind_query(&mut self, q: &ast::Query) -> Result<LogicalPlan> {
+        crate::stack::check()?;
         if q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() {
             return Err(Error::unsupported("FETCH, FOR and locking clauses"));
         }
@@ -53,10 +54,23 @@ impl Binder<'_> {
 
     fn bind_cte(&mut self, cte: &ast::Cte) -> Result<()> {
         let name = cte.alias.name.value.clone();
+        if self
+            .ctes
+            .last()
+            .is_some_and(|frame| frame.contains_key(&name.to_lowercase()))
+        {
+            return Err(Error::plan(format!(
+                "WITH names '{name}' twice; each common table expression needs its own name"
+            )));
+        }
         let plan = self.bind_query(&cte.query)?;
         let plan = rename(plan, Some(&name), &cte.alias.columns)?;
         if let Some(frame) = self.ctes.last_mut() {
-            frame.insert(name.to_lowercase(), Arc::new(plan));
+            let defined_at = self.outer.len();
+            frame.insert(
+                name.to_lowercase(),
+                (crate::plan::SharedPlan::new(plan), defined_at),
+            );
         }
         Ok(())
     }
@@ -135,6 +149,7 @@ impl Binder<'_> {
     }
 
     fn bind_set_expr(&mut self, body: &ast::SetExpr) -> Result<LogicalPlan> {
+        crate::stack::check()?;
         match body {
             ast::SetExpr::Select(s) => self.bind_select(s, &[]),
             ast::SetExpr::Query(q) => self.bind_query(q),
@@ -565,6 +580,7 @@ impl Binder<'_> {
     }
 
     fn bind_table_factor(&mut self, t: &ast::TableFactor) -> Result<LogicalPlan> {
+        crate::stack::check()?;
         match t {
             ast::TableFactor::Table {
                 name,
@@ -595,7 +611,18 @@ impl Binder<'_> {
                     .unwrap_or_else(|| full.clone());
                 let columns = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
                 let lower = full.to_lowercase();
-                if let Some(cte) = self.ctes.iter().rev().find_map(|f| f.get(&lower)) {
+                if let Some((cte, defined_at)) = self.ctes.iter().rev().find_map(|f| f.get(&lower))
+                {
+                    // Its outer columns are numbered from where it was
+                    // defined: from a deeper subquery they would name the
+                    // wrong query.
+                    if *defined_at != self.outer.len() && cte.plan.outer_reach() > 0 {
+                        return Err(Error::unsupported(format!(
+                            "'{full}' reads a column of an enclosing query and is used \
+                             inside a subquery of the query that defines it; define it \
+                             in that subquery instead"
+                        )));
+                    }
                     return rename(
                         LogicalPlan::Shared(Arc::clone(cte)),
                         Some(&qualifier),
