@@ -152,14 +152,21 @@ fn main() -> ExitCode {
         }
     };
     if args.sql.is_none() && !std::io::stdin().is_terminal() {
+        // One byte past the engine's limit is enough for its error; an
+        // endless input (`< /dev/zero`) is not read to the end.
+        let limit = tern::sql::MAX_SQL_BYTES as u64 + 1;
         let mut sql = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut sql) {
+        if let Err(e) = std::io::stdin().take(limit).read_to_string(&mut sql) {
             eprintln!("tern: cannot read SQL from stdin: {e}");
             return ExitCode::from(2);
         }
         args.sql = Some(sql);
     }
-    let sql = match args.sql.take().filter(|s| !s.trim().is_empty()) {
+    let sql = match args
+        .sql
+        .take()
+        .filter(|s| s.len() > tern::sql::MAX_SQL_BYTES || !s.trim().is_empty())
+    {
         Some(s) => s,
         None => {
             eprintln!("tern: no SQL given\n\n{USAGE}");

@@ -113,6 +113,18 @@ fn sql_from_stdin() {
 }
 
 #[test]
+fn endless_stdin_is_an_error_not_an_out_of_memory_kill() {
+    // Reading stops one byte past the limit.
+    let o = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("at most 16 MiB of SQL"), "{err}");
+}
+
+#[test]
 fn exit_codes_and_messages() {
     let bad = tern(&["SELECT nme FROM $planets"]);
     assert_eq!(bad.status.code(), Some(1));

@@ -261,3 +261,44 @@ fn query_results_write_every_format_and_read_back() {
     assert!(r.write_csv(&missing).is_err());
     assert!(!missing.exists());
 }
+
+#[test]
+fn writing_never_follows_a_planted_link() {
+    let dir = std::env::temp_dir().join(format!("tern-nofollow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let out = dir.join("out.csv");
+    std::os::unix::fs::symlink(&victim, &out).unwrap();
+    // The temporary name tern once used, predictable from the process id.
+    let planted = dir.join(format!(".out.csv.tern-tmp-{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let e = Engine::new();
+    e.query("SELECT 1 AS x").unwrap().write(&out).unwrap();
+    // The link was replaced, not written through; no temporary file is left.
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(!std::fs::symlink_metadata(&out)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "x\n1\n");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(left.len(), 3, "victim, out.csv and the planted link");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn globs_and_folders_do_not_follow_links_into_loops() {
+    let d = dir("loop");
+    std::fs::create_dir_all(d.join("a")).unwrap();
+    std::fs::write(d.join("a/x.csv"), "v\n1\n2\n").unwrap();
+    std::os::unix::fs::symlink(&d, d.join("a/back")).unwrap();
+    let e = Engine::new();
+    let p = d.display();
+    assert_eq!(
+        rows(&e, &format!("SELECT COUNT(*) FROM '{p}/**/*.csv'")),
+        ["2"]
+    );
+    assert_eq!(rows(&e, &format!("SELECT COUNT(*) FROM '{p}'")), ["2"]);
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -155,21 +155,18 @@ fn readable(meta: &BlobMeta) -> bool {
     FileFormat::from_path(Path::new(&meta.location)).is_some()
 }
 
-/// The local files a location names, sorted.
+/// The local files a location names, sorted. A glob is matched against the
+/// walk of its literal folder, as for a store (so the walk's rules hold: no
+/// links to folders followed, a bounded number of entries).
 fn expand_local(location: &str) -> Result<Vec<BlobMeta>> {
     if is_glob(location) {
-        let entries =
-            glob::glob(location).map_err(|e| Error::plan(format!("bad glob '{location}': {e}")))?;
-        let mut out: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|p| p.is_file())
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        out.sort();
-        if out.is_empty() {
-            return Err(Error::plan(format!("no files match '{location}'")));
+        let literal = &location[..location.find(['*', '?', '[']).unwrap_or(location.len())];
+        if literal.rfind('/').is_none() {
+            // `*.csv`: walk the current folder, match names without `./`.
+            let here = format!("./{location}");
+            return expand_in(&LocalStore, &here);
         }
-        return out.iter().map(|p| LocalStore.head(p)).collect();
+        return expand_in(&LocalStore, location);
     }
     let meta = std::fs::metadata(location).map_err(|source| Error::Io {
         path: location.to_string(),

@@ -99,7 +99,7 @@ impl BlobStore for LocalStore {
 
     fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>> {
         let mut out = Vec::new();
-        walk(Path::new(prefix), &mut out).map_err(|e| io_error(prefix, e))?;
+        walk(Path::new(prefix), &mut out, MAX_WALK_ENTRIES).map_err(|e| io_error(prefix, e))?;
         out.sort();
         out.into_iter().map(|p| self.head(&p)).collect()
     }
@@ -116,21 +116,43 @@ impl BlobStore for LocalStore {
     }
 }
 
-/// Files below `dir`, skipping hidden ones (`.x`, `_x`) as Hive-style layouts do.
-fn walk(dir: &Path, out: &mut Vec<String>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
-        if hidden {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else {
-            out.push(p.to_string_lossy().into_owned());
+/// The most entries (files and folders) one folder walk or glob visits:
+/// `'/**/*.csv'` would otherwise walk the whole disk.
+pub const MAX_WALK_ENTRIES: usize = 100_000;
+
+/// Files below `dir`, skipping hidden ones (`.x`, `_x`) as Hive-style layouts
+/// do. A link to a folder is not followed (a link to its own parent would
+/// loop for ever, one elsewhere would leave the folder named); a link to a
+/// file is read. The walk uses a list, not recursion, and stops with an
+/// error after `cap` entries.
+fn walk(dir: &Path, out: &mut Vec<String>, cap: usize) -> io::Result<()> {
+    let mut pending = vec![dir.to_path_buf()];
+    let mut visited = 0usize;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            visited += 1;
+            if visited > cap {
+                return Err(io::Error::other(format!(
+                    "more than {cap} files and folders below it; \
+                     name a narrower folder or glob"
+                )));
+            }
+            let p = entry.path();
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+            if hidden {
+                continue;
+            }
+            // The entry's own type: a symbolic link is not a folder here.
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                pending.push(p);
+            } else if kind.is_file() || (kind.is_symlink() && p.is_file()) {
+                out.push(p.to_string_lossy().into_owned());
+            }
         }
     }
     Ok(())
@@ -540,5 +562,27 @@ mod tests {
             chunks.get_bytes(2 * b as u64 + 400, 200).is_err(),
             "past the end"
         );
+    }
+
+    #[test]
+    fn walks_stop_at_links_to_folders_and_at_the_cap() {
+        let dir = std::env::temp_dir().join(format!("tern-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/a.csv"), "x\n1\n").unwrap();
+        // A loop back to the root, and a link to a file.
+        std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+        std::os::unix::fs::symlink(dir.join("sub/a.csv"), dir.join("b.csv")).unwrap();
+        let mut out = Vec::new();
+        walk(&dir, &mut out, 100).unwrap();
+        out.sort();
+        let names: Vec<_> = out.iter().map(|p| p.rsplit('/').next().unwrap()).collect();
+        assert_eq!(names, ["b.csv", "a.csv"]);
+        let err = walk(&dir, &mut Vec::new(), 2).unwrap_err();
+        assert!(
+            err.to_string().contains("more than 2 files and folders"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -180,6 +180,31 @@ fn write_parquet<W: Write + Send>(
     }
 }
 
+/// A new file beside the target, under a name no one can guess, created
+/// exclusively: `O_CREAT | O_EXCL` fails on any existing name, a symbolic
+/// link included, so a link planted in a shared folder cannot redirect the
+/// write (and the file is only ever removed by the process that made it).
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut last = None;
+    for _ in 0..8 {
+        // std seeds each RandomState from the OS's random source.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        let tmp = dir.join(format!(".{name}.tern-tmp-{:016x}", h.finish()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+}
+
 /// Writes batches to `path` in `format`, atomically: the data goes to a
 /// temporary file in the same folder, which replaces `path` only when complete.
 pub fn write_file(
@@ -200,9 +225,8 @@ pub fn write_file(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tern-tmp-{}", std::process::id()));
+    let (tmp, file) = create_temp(&dir, &name).map_err(io_err)?;
     let result = (|| -> Result<()> {
-        let file = std::fs::File::create(&tmp).map_err(io_err)?;
         let mut buf = std::io::BufWriter::new(file);
         if format == OutputFormat::Parquet {
             write_parquet(&mut buf, schema, batches)?;

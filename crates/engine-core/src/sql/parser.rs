@@ -12,6 +12,12 @@ use crate::error::{Error, Result};
 /// stack without it.
 const RECURSION_LIMIT: usize = 64;
 
+/// The longest SQL text tern parses. Its syntax tree takes a few hundred
+/// bytes per byte of text, so this bounds the parser's memory (a few GiB at
+/// worst), and a runaway input (`tern < /dev/zero`) is an error, not an
+/// out-of-memory kill.
+pub const MAX_SQL_BYTES: usize = 16 << 20;
+
 /// Parses `sql` into statements.
 ///
 /// ```
@@ -21,6 +27,18 @@ const RECURSION_LIMIT: usize = 64;
 /// assert!(err.to_string().contains("line 1"));
 /// ```
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    if sql.len() > MAX_SQL_BYTES {
+        return Err(Error::Syntax {
+            message: format!(
+                "the SQL text is {} bytes; tern reads at most {} MiB of SQL at once \
+                 (load large data from files instead)",
+                sql.len(),
+                MAX_SQL_BYTES >> 20
+            ),
+            line: 0,
+            column: 0,
+        });
+    }
     let parser = Parser::new(&TernDialect).with_recursion_limit(RECURSION_LIMIT);
     let result = parser
         .try_with_sql(sql)
