@@ -183,23 +183,70 @@ fn main() -> ExitCode {
         },
         None => None,
     };
-    match run(&sql, &args, output_format) {
+    let handle = tern::QueryHandle::new();
+    interrupt::on_ctrl_c(&handle);
+    match run(&sql, &args, output_format, &handle) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
-            ExitCode::from(1)
+            // 128 + SIGINT, as a shell reports a process stopped by Ctrl-C.
+            ExitCode::from(if handle.is_cancelled() { 130 } else { 1 })
         }
     }
 }
 
-fn run(sql: &str, args: &Args, output_format: Option<OutputFormat>) -> Result<(), String> {
+#[cfg(not(unix))]
+mod interrupt {
+    //! Ctrl-C ends the process, as the platform does by default.
+    pub fn on_ctrl_c(_: &tern::QueryHandle) {}
+}
+
+#[cfg(unix)]
+mod interrupt {
+    //! Ctrl-C cancels the running query (it stops within a batch and the
+    //! process exits with 130); a second Ctrl-C exits at once.
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+    extern "C" fn on_sigint(_: libc::c_int) {
+        // Only atomics here: this runs inside a signal handler.
+        if let Some(flag) = FLAG.get() {
+            if flag.swap(true, Ordering::Relaxed) {
+                // SAFETY: _exit is async-signal-safe.
+                unsafe { libc::_exit(130) };
+            }
+        }
+    }
+
+    pub fn on_ctrl_c(handle: &tern::QueryHandle) {
+        if FLAG.set(handle.flag()).is_ok() {
+            // SAFETY: the handler only touches atomics and calls _exit.
+            unsafe {
+                libc::signal(
+                    libc::SIGINT,
+                    on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                );
+            }
+        }
+    }
+}
+
+fn run(
+    sql: &str,
+    args: &Args,
+    output_format: Option<OutputFormat>,
+    handle: &tern::QueryHandle,
+) -> Result<(), String> {
     let t0 = Instant::now();
     let engine = engine(args)?;
     let init = t0.elapsed();
     let mut result = None;
     for cycle in 1..=args.cycles {
         let t = Instant::now();
-        let r = engine.query(sql).map_err(|e| e.to_string())?;
+        let r = engine.query_with(sql, handle).map_err(|e| e.to_string())?;
         if args.cycles > 1 {
             eprintln!(
                 "cycle {cycle}: {:.3} ms",

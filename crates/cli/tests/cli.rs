@@ -248,3 +248,26 @@ fn table_flag_names_files() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--table t="));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn ctrl_c_cancels_the_running_query() {
+    let child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args([
+            "-c",
+            "CREATE TABLE t AS SELECT a.id AS x FROM $satellites a, $satellites b; \
+             SELECT COUNT(*) FROM t a, t b WHERE a.x + b.x > 0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Long enough for the handler to be installed (a few ms after start);
+    // the query itself runs for minutes.
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    // SAFETY: sends SIGINT to the child this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("query cancelled"), "{err}");
+}

@@ -9,7 +9,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crate::cache::{BlobCache, CacheConfig, CacheReport};
 use crate::catalog::{Catalog, DatasetProvider, MemTable, TableProvider};
 use crate::error::{Error, Result};
-use crate::exec::{collect, ExecContext};
+use crate::exec::{collect, ExecContext, Interrupt};
 use crate::plan::{optimizer, ScalarValue};
 use crate::sql::{parse, Binder, Statement};
 
@@ -34,6 +34,10 @@ pub struct Settings {
     /// `integer / integer` truncates to an integer (as in SQLite and PostgreSQL)
     /// instead of giving a float (as in DuckDB). Off by default.
     pub integer_division: bool,
+    /// A statement running longer than this is stopped with
+    /// [`Error::Cancelled`] (`SET statement_timeout = 5000`, milliseconds, or
+    /// `'5s'`, `'2min'`; 0 turns it off, the default).
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 /// Timings and sizes of one query.
@@ -267,6 +271,17 @@ impl Engine {
     /// Runs `sql` (one statement, or several separated by `;`) and returns the
     /// result of the last.
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
+        self.query_inner(sql, None)
+    }
+
+    /// Runs `sql` as [`query`](Self::query) does; calling
+    /// [`QueryHandle::cancel`] on `handle` (from another thread) stops it with
+    /// [`Error::Cancelled`].
+    pub fn query_with(&self, sql: &str, handle: &crate::QueryHandle) -> Result<QueryResult> {
+        self.query_inner(sql, Some(handle))
+    }
+
+    fn query_inner(&self, sql: &str, handle: Option<&crate::QueryHandle>) -> Result<QueryResult> {
         let t0 = Instant::now();
         let statements = parse(sql)?;
         let parse_time = t0.elapsed();
@@ -317,7 +332,8 @@ impl Engine {
             };
             let plan_time = t1.elapsed();
             let t2 = Instant::now();
-            let mut result = self.run(bound)?;
+            let interrupt = Interrupt::new(handle, settings.statement_timeout);
+            let mut result = self.run(bound, interrupt)?;
             result.stats.cache = self.catalog.cache_report().since(&cache_before);
             result.stats.parse = parse_time;
             result.stats.plan = plan_time;
@@ -327,10 +343,10 @@ impl Engine {
         Ok(last)
     }
 
-    fn run(&self, stmt: Statement) -> Result<QueryResult> {
+    fn run(&self, stmt: Statement, interrupt: Interrupt) -> Result<QueryResult> {
         match stmt {
             Statement::Query(plan) => {
-                let ctx = ExecContext::default();
+                let ctx = ExecContext::new(interrupt);
                 let batches = collect(&plan, &ctx)?;
                 let schema = batches
                     .first()
@@ -377,13 +393,14 @@ impl Engine {
                 let mut s = self.settings.write().unwrap_or_else(|e| e.into_inner());
                 match name.as_str() {
                     "integer_division" => s.integer_division = setting_bool(&name, &value)?,
+                    "statement_timeout" => s.statement_timeout = setting_duration(&name, &value)?,
                     other => {
                         return Err(Error::UnknownName {
                             kind: "setting",
                             name: other.to_string(),
                             suggestion: crate::util::closest(
                                 other,
-                                ["integer_division".to_string()],
+                                ["integer_division", "statement_timeout"].map(String::from),
                             ),
                             location: None,
                         })
@@ -406,7 +423,7 @@ impl Engine {
                 }
                 let table = Arc::new(MemTable::try_new(Arc::clone(&schema), vec![])?);
                 if let Some(plan) = source {
-                    let ctx = ExecContext::default();
+                    let ctx = ExecContext::new(interrupt);
                     for b in collect(&plan, &ctx)? {
                         let mapping: Vec<Option<usize>> =
                             (0..schema.fields().len()).map(Some).collect();
@@ -422,7 +439,7 @@ impl Engine {
                 source,
             } => {
                 let schema = table.schema();
-                let ctx = ExecContext::default();
+                let ctx = ExecContext::new(interrupt);
                 let mut count = 0i64;
                 for b in collect(&source, &ctx)? {
                     count += b.num_rows() as i64;
@@ -567,6 +584,40 @@ impl Engine {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// A duration setting: a number of milliseconds (as in PostgreSQL) or a
+/// string with a unit (`'5s'`, `'500ms'`, `'2min'`, `'1h'`); 0 is off.
+fn setting_duration(name: &str, v: &ScalarValue) -> Result<Option<std::time::Duration>> {
+    let bad = || {
+        Error::plan(format!(
+            "SET {name} takes milliseconds or a duration such as '5s', got {v}"
+        ))
+    };
+    let ms = match v.as_i64() {
+        Some(n) if v.as_str().is_none() => n,
+        _ => {
+            let text = v.to_string().trim_matches('\'').trim().to_lowercase();
+            let split = text
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(text.len());
+            let (digits, unit) = text.split_at(split);
+            let n: i64 = digits.parse().map_err(|_| bad())?;
+            let scale = match unit.trim() {
+                "" | "ms" => 1,
+                "s" | "sec" | "second" | "seconds" => 1_000,
+                "min" | "minute" | "minutes" => 60_000,
+                "h" | "hour" | "hours" => 3_600_000,
+                _ => return Err(bad()),
+            };
+            n.checked_mul(scale).ok_or_else(bad)?
+        }
+    };
+    match ms {
+        0 => Ok(None),
+        n if n > 0 => Ok(Some(std::time::Duration::from_millis(n as u64))),
+        _ => Err(bad()),
     }
 }
 

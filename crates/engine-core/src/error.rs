@@ -85,6 +85,9 @@ pub enum Error {
     },
     /// A setting that cannot be used, such as a malformed cache URL.
     Config(String),
+    /// The query was stopped: by [`QueryHandle::cancel`](crate::QueryHandle::cancel)
+    /// or by running past `statement_timeout`.
+    Cancelled(String),
 }
 
 impl Error {
@@ -209,6 +212,7 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "bad data in '{source_name}': {message}"),
             Error::Config(m) => write!(f, "bad configuration: {m}"),
+            Error::Cancelled(m) => write!(f, "query cancelled: {m}"),
         }
     }
 }

@@ -39,6 +39,7 @@ mod util;
 
 pub use engine::{Engine, EngineBuilder, QueryResult, QueryStats, Settings};
 pub use error::{Error, Location, Result};
+pub use exec::QueryHandle;
 
 /// Arrow types used in tern's public API, re-exported so users need not pin
 /// arrow versions themselves.

@@ -150,3 +150,57 @@ fn ctes_used_once_are_inlined_and_shared_ones_stay_correct() {
     let sql = "WITH m AS (SELECT k FROM i) SELECT COUNT(*) FROM m a JOIN m b ON a.k = b.k";
     assert_eq!(rows(&e, sql), ["5"]);
 }
+
+/// A query that runs for minutes: a billion-row cross join.
+fn endless(e: &Engine) -> &'static str {
+    e.query(
+        "CREATE TABLE big AS SELECT 1 AS x FROM (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) a(v),
+         (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) b(v), (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) c(v),
+         (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) d(v), (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) e(v)",
+    )
+    .unwrap();
+    "SELECT COUNT(*) FROM big a, big b WHERE a.x + b.x > 0"
+}
+
+#[test]
+fn a_query_can_be_cancelled_from_another_thread() {
+    let e = Engine::new();
+    let sql = endless(&e);
+    let handle = engine_core::QueryHandle::new();
+    let canceller = {
+        let h = handle.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            h.cancel();
+        })
+    };
+    let err = e.query_with(sql, &handle).unwrap_err();
+    canceller.join().unwrap();
+    assert!(matches!(err, engine_core::Error::Cancelled(_)), "{err}");
+    // The engine is still usable, and a handle not cancelled changes nothing.
+    let fresh = engine_core::QueryHandle::new();
+    assert_eq!(
+        common::result_rows(&e.query_with("SELECT COUNT(*) FROM big", &fresh).unwrap()),
+        ["100000"]
+    );
+}
+
+#[test]
+fn statement_timeout_stops_a_query() {
+    let e = Engine::new();
+    let sql = endless(&e);
+    e.query("SET statement_timeout = '50ms'").unwrap();
+    let err = e.query(sql).unwrap_err().to_string();
+    assert!(err.contains("statement_timeout (50 ms)"), "{err}");
+    // Quick statements are unaffected; 0 turns the limit off.
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM big"), ["100000"]);
+    e.query("SET statement_timeout = 0").unwrap();
+    assert!(e.settings().statement_timeout.is_none());
+    for (value, ms) in [("1500", 1500), ("'2s'", 2000), ("'1 min'", 60_000)] {
+        e.query(&format!("SET statement_timeout = {value}"))
+            .unwrap();
+        assert_eq!(e.settings().statement_timeout.unwrap().as_millis(), ms);
+    }
+    assert!(error(&e, "SET statement_timeout = 'soon'").contains("milliseconds"));
+    assert!(error(&e, "SET statement_timeout = -1").contains("milliseconds"));
+}

@@ -10,6 +10,7 @@ mod aggregate;
 mod basic;
 pub(crate) mod cast;
 mod eval;
+mod interrupt;
 mod join;
 mod pushdown;
 mod rowset;
@@ -28,6 +29,8 @@ use crate::error::Result;
 use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarValue, SharedPlan};
 
 pub use eval::evaluate;
+pub(crate) use interrupt::Interrupt;
+pub use interrupt::QueryHandle;
 
 /// A stream of batches from an operator.
 pub type Stream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
@@ -44,18 +47,39 @@ pub struct ExecContext {
     scan: Arc<ScanCounters>,
     /// The rows of each shared plan already run, by the plan's address.
     shared: RefCell<HashMap<usize, Arc<Vec<RecordBatch>>>>,
+    /// When to stop.
+    interrupt: Interrupt,
 }
 
 impl ExecContext {
+    /// A context for a run that `interrupt` can stop.
+    pub(crate) fn new(interrupt: Interrupt) -> Self {
+        ExecContext {
+            interrupt,
+            ..Default::default()
+        }
+    }
+
     /// The counters the run's scans add to.
     pub fn scan_counters(&self) -> &ScanCounters {
         &self.scan
     }
 }
 
-/// Builds the operator tree for `plan`.
+/// Builds the operator tree for `plan`. Each operator's stream checks, as it
+/// hands on a batch, whether the run was cancelled or timed out.
 pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     crate::stack::check()?;
+    ctx.interrupt.check()?;
+    let stream = operator(plan, ctx)?;
+    Ok(Box::new(stream.map(move |b| {
+        ctx.interrupt.check()?;
+        b
+    })))
+}
+
+/// The operator for `plan` over its inputs' streams.
+fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
         LogicalPlan::Scan {
             table,
