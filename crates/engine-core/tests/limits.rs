@@ -204,3 +204,40 @@ fn statement_timeout_stops_a_query() {
     assert!(error(&e, "SET statement_timeout = 'soon'").contains("milliseconds"));
     assert!(error(&e, "SET statement_timeout = -1").contains("milliseconds"));
 }
+
+#[test]
+fn skewed_and_cross_joins_emit_bounded_batches() {
+    // One key with 100,000 partners on each side would be 10^10 pairs at
+    // once; here 1 × 100,000 and 3 × 100,000 with a residual condition.
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE d (v INTEGER); INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
+         CREATE TABLE many AS SELECT 7 AS k, a.v * 10000 + b.v * 1000 + c.v * 100 + d2.v * 10 + e.v AS n
+           FROM d a, d b, d c, d d2, d e;
+         CREATE TABLE one (k INTEGER); INSERT INTO one VALUES (7), (7), (7), (8)",
+    )
+    .unwrap();
+    let check = |sql: &str, rows: usize| {
+        let r = e.query(sql).unwrap();
+        assert_eq!(r.num_rows(), rows, "{sql}");
+        let largest = r.batches().iter().map(|b| b.num_rows()).max().unwrap_or(0);
+        assert!(largest <= 65_536, "{sql}: a batch of {largest} rows");
+    };
+    check("SELECT * FROM one JOIN many ON one.k = many.k", 300_000);
+    check(
+        "SELECT * FROM one LEFT JOIN many ON one.k = many.k AND many.n % 2 = 0",
+        150_001,
+    );
+    check("SELECT * FROM one CROSS JOIN many", 400_000);
+    check(
+        "SELECT * FROM one WHERE EXISTS (SELECT 1 FROM many WHERE many.k = one.k AND many.n > one.k * 14000)",
+        3,
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*), SUM(n) FROM one JOIN many ON one.k = many.k WHERE n < 10"
+        ),
+        ["30|135"]
+    );
+}

@@ -24,9 +24,11 @@
 //! `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`, ... (everything
 //! `object_store`'s builders' `from_env` read). [`with_option`](ObjectStoreSource::with_option)
 //! sets one in code, overriding the environment (`aws_endpoint`, `aws_region`, ...).
-//! `http(s)://` needs no credentials: the server must answer `HEAD` and range
-//! `GET` requests; listing (for globs and folders) needs WebDAV, as
-//! `object_store`'s HTTP store does.
+//! `http(s)://` needs no credentials: the server must answer `HEAD` and `GET`.
+//! A server that ignores `Range` (Python's `http.server`, many simple hosts)
+//! is read with one whole `GET` per file, kept in memory (up to
+//! [`WHOLE_BODY_BYTES`]) for the file's other reads. Listing (for globs and
+//! folders) needs WebDAV, as `object_store`'s HTTP store does.
 //!
 //! Calls are blocking: each runs on a small runtime this source owns, so the
 //! engine stays free of async code and works inside or outside a tokio program.
@@ -54,6 +56,61 @@ pub struct ObjectStoreSource {
     runtime: OnceLock<std::result::Result<tokio::runtime::Runtime, String>>,
     /// One client per `scheme://authority`, built on first use.
     stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// Files read whole from servers that ignore `Range`.
+    whole: Mutex<WholeBodies>,
+}
+
+/// The most bytes of whole files kept for servers that ignore `Range`
+/// (the newest file is kept even when larger).
+pub const WHOLE_BODY_BYTES: usize = 256 << 20;
+
+/// Whole files from servers that answered a range request with the whole
+/// file, oldest first, with the version each was read at.
+#[derive(Debug, Default)]
+struct WholeBodies {
+    /// `scheme://authority` of servers known to ignore `Range`.
+    no_ranges: std::collections::HashSet<String>,
+    files: std::collections::VecDeque<(String, Option<String>, Bytes)>,
+    bytes: usize,
+}
+
+impl WholeBodies {
+    fn get(&self, location: &str) -> Option<Bytes> {
+        self.files
+            .iter()
+            .find(|(l, _, _)| l == location)
+            .map(|(_, _, b)| b.clone())
+    }
+
+    fn insert(&mut self, location: &str, version: Option<String>, body: Bytes) {
+        self.forget(location);
+        self.bytes += body.len();
+        self.files.push_back((location.to_string(), version, body));
+        while self.bytes > WHOLE_BODY_BYTES && self.files.len() > 1 {
+            if let Some((_, _, old)) = self.files.pop_front() {
+                self.bytes -= old.len();
+            }
+        }
+    }
+
+    fn forget(&mut self, location: &str) {
+        if let Some(i) = self.files.iter().position(|(l, _, _)| l == location) {
+            if let Some((_, _, old)) = self.files.remove(i) {
+                self.bytes -= old.len();
+            }
+        }
+    }
+
+    /// Drops `location`'s body if the file has changed since it was read.
+    fn check_version(&mut self, location: &str, version: &Option<String>) {
+        let stale = self
+            .files
+            .iter()
+            .any(|(l, v, _)| l == location && v != version);
+        if stale {
+            self.forget(location);
+        }
+    }
 }
 
 impl ObjectStoreSource {
@@ -223,7 +280,14 @@ impl BlobStore for ObjectStoreSource {
         let m = self
             .block_on(async move { store.head(&path).await })?
             .map_err(|e| io_error(location, e))?;
-        Ok(meta(&url, &m))
+        let meta = meta(&url, &m);
+        // A query opens each file with a HEAD first: a whole body read
+        // before the file changed is not used again.
+        self.whole
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .check_version(location, &meta.version);
+        Ok(meta)
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>> {
@@ -242,8 +306,45 @@ impl BlobStore for ObjectStoreSource {
     }
 
     fn get_range(&self, location: &str, range: Range<u64>) -> Result<Bytes> {
-        let (store, path, _) = self.resolve(location)?;
-        self.block_on(async move { store.get_range(&path, range).await })?
-            .map_err(|e| io_error(location, e))
+        let (store, path, url) = self.resolve(location)?;
+        let server = format!("{}://{}", url.scheme(), url.authority());
+        let lock = || self.whole.lock().unwrap_or_else(|e| e.into_inner());
+        if !lock().no_ranges.contains(&server) {
+            let (s, p, r) = (Arc::clone(&store), path.clone(), range.clone());
+            match self.block_on(async move { s.get_range(&p, r).await })? {
+                Ok(bytes) => return Ok(bytes),
+                // The server sent the whole file instead of the range.
+                Err(object_store::Error::NotSupported { .. }) => {
+                    lock().no_ranges.insert(server);
+                }
+                Err(e) => return Err(io_error(location, e)),
+            }
+        }
+        let known = lock().get(location);
+        let body = match known {
+            Some(body) => body,
+            None => {
+                let (body, version) = self
+                    .block_on(async move {
+                        let got = store.get(&path).await?;
+                        let m = meta(&url, &got.meta);
+                        Ok::<_, object_store::Error>((got.bytes().await?, m.version))
+                    })?
+                    .map_err(|e| io_error(location, e))?;
+                lock().insert(location, version, body.clone());
+                body
+            }
+        };
+        let (start, end) = (range.start as usize, range.end as usize);
+        if start > end || end > body.len() {
+            return Err(Error::Io {
+                path: location.to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("bytes {start}..{end} asked of a {}-byte file", body.len()),
+                ),
+            });
+        }
+        Ok(body.slice(start..end))
     }
 }

@@ -211,6 +211,48 @@ fn http_files_are_read_with_range_requests() {
 }
 
 #[test]
+fn servers_that_ignore_range_are_read_whole() {
+    let root = std::env::temp_dir().join(format!("tern-http-noranges-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(examples().join("cities.csv"), root.join("cities.csv")).unwrap();
+    std::fs::write(root.join("sorted.parquet"), sorted_parquet()).unwrap();
+    let web = tern_test_servers::web::nginx_without_ranges(&root);
+    // The server really answers a range request with the whole file.
+    let (status, body) = tern_test_servers::web::http(web.port, "GET", "/cities.csv", b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body.len() as u64,
+        std::fs::metadata(root.join("cities.csv")).unwrap().len()
+    );
+    let e = Engine::new();
+    Arc::new(ObjectStoreSource::new()).register(&e);
+    let base = web.url();
+    let got = rows(&query(
+        &e,
+        &format!("SELECT COUNT(*) FROM '{base}/cities.csv' WHERE country = 'Portugal'"),
+    ));
+    let want = rows(&query(
+        &Engine::new(),
+        &format!(
+            "SELECT COUNT(*) FROM '{}/cities.csv' WHERE country = 'Portugal'",
+            examples().display()
+        ),
+    ));
+    assert_eq!(got, want);
+    // Parquet reads the footer, then column chunks: all from one body.
+    let r = query(
+        &e,
+        &format!("SELECT MIN(id), MAX(id), COUNT(*) FROM '{base}/sorted.parquet' WHERE id < 1000"),
+    );
+    assert_eq!(rows(&r), ["0|999|1000"]);
+    // A changed file is read again, not served from the kept body.
+    std::fs::write(root.join("cities.csv"), "city,country\nPorto,Portugal\n").unwrap();
+    let r = query(&e, &format!("SELECT COUNT(*) FROM '{base}/cities.csv'"));
+    assert_eq!(rows(&r), ["1"]);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn a_dead_endpoint_is_an_error() {
     // Nothing listens on this port: the query fails (after the short connect
     // timeout and two retries) instead of hanging or panicking.

@@ -35,6 +35,16 @@ pub fn moto() -> Server {
 /// nginx serving `root` on a free port: HEAD and range GET, as a static file
 /// server does.
 pub fn nginx(root: &Path) -> Server {
+    nginx_with(root, "")
+}
+
+/// nginx serving `root` but ignoring `Range` (`max_ranges 0`): every GET
+/// returns the whole file with 200, as Python's `http.server` does.
+pub fn nginx_without_ranges(root: &Path) -> Server {
+    nginx_with(root, "max_ranges 0;")
+}
+
+fn nginx_with(root: &Path, server_directives: &str) -> Server {
     let bin = find_binary("TERN_NGINX", &[PathBuf::from("/usr/sbin/nginx")], "nginx");
     let root = root.display().to_string();
     Server::start("nginx", &bin, |port, dir| {
@@ -47,7 +57,7 @@ http {{
   access_log off;
   client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
   uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
-  server {{ listen 127.0.0.1:{port}; root {root}; }}
+  server {{ listen 127.0.0.1:{port}; root {root}; {server_directives} }}
 }}
 "
         );

@@ -207,39 +207,33 @@ pub(super) fn join<'a>(
     let build = build_side(right, &spec, ctx)?;
     let right_rows = build.batch.num_rows();
     let mut matched_right = vec![false; right_rows];
-    let mut pending: VecDeque<RecordBatch> = VecDeque::new();
+    let mut out: VecDeque<RecordBatch> = VecDeque::new();
+    let mut piece: Option<Piece> = None;
     let mut left = left;
     let mut left_done = false;
     let mut tail_done = false;
     Ok(Box::new(std::iter::from_fn(move || loop {
-        if let Some(piece) = pending.pop_front() {
-            match probe(&piece, &build, &spec, &mut matched_right, ctx) {
-                Ok(Some(b)) => return Some(Ok(b)),
-                Ok(None) => continue,
+        if let Some(b) = out.pop_front() {
+            return Some(Ok(b));
+        }
+        if let Some(p) = piece.as_mut() {
+            match p.advance(&build, &spec, &mut matched_right, &mut out, ctx) {
+                Ok(true) => piece = None,
+                Ok(false) => {}
                 Err(e) => return Some(Err(e)),
             }
+            continue;
         }
         if !left_done {
             match left.next() {
-                Some(Ok(b)) => {
-                    // Split so that one piece yields a bounded number of candidate pairs.
-                    let per_row = if build.keys.is_some() {
-                        1
-                    } else {
-                        right_rows.max(1)
-                    };
-                    let step = (PAIRS_PER_BATCH / per_row).max(1);
-                    let mut start = 0;
-                    while start < b.num_rows() {
-                        let len = step.min(b.num_rows() - start);
-                        pending.push_back(b.slice(start, len));
-                        start += len;
-                    }
-                    continue;
-                }
+                Some(Ok(b)) => match Piece::new(b, &build, &spec, ctx) {
+                    Ok(p) => piece = Some(p),
+                    Err(e) => return Some(Err(e)),
+                },
                 Some(Err(e)) => return Some(Err(e)),
                 None => left_done = true,
             }
+            continue;
         }
         if !tail_done {
             tail_done = true;
@@ -431,25 +425,35 @@ fn mark_pairs(
     Ok(())
 }
 
-/// Joins one left piece against the build side.
-fn probe(
-    lb: &RecordBatch,
-    build: &BuildSide,
-    spec: &JoinSpec,
-    matched_right: &mut [bool],
-    ctx: &ExecContext,
-) -> Result<Option<RecordBatch>> {
-    let n = lb.num_rows();
-    let mut li: Vec<u32> = Vec::new();
-    let mut ri: Vec<u32> = Vec::new();
-    // Left rows whose key holds a NULL (the mark join answers NULL for them).
-    let mut null_left: Vec<bool> = Vec::new();
-    match &build.keys {
-        Some(index) => {
+/// One left batch being joined. Its candidate pairs are produced at most
+/// [`PAIRS_PER_BATCH`] at a time, resuming where the last call stopped (in
+/// the middle of a key's chain of build rows, or of the build side for a
+/// join without keys), so one left row with a million partners still makes
+/// bounded batches.
+struct Piece {
+    lb: RecordBatch,
+    /// Each row's key id in the build index (keyed joins).
+    ids: Vec<Option<u32>>,
+    /// Rows whose key holds a NULL (the mark join answers NULL for them).
+    null_left: Vec<bool>,
+    /// The next left row to pair.
+    row: usize,
+    /// Where that row's pairing resumes: a build row of its chain, or
+    /// [`NONE`] to start from its beginning.
+    at: u32,
+    /// Left rows with at least one pair passing the join condition.
+    matched_left: Vec<bool>,
+}
+
+impl Piece {
+    fn new(lb: RecordBatch, build: &BuildSide, spec: &JoinSpec, ctx: &ExecContext) -> Result<Self> {
+        let n = lb.num_rows();
+        let (mut ids, mut null_left) = (Vec::new(), Vec::new());
+        if let Some(index) = &build.keys {
             let key_columns = spec
                 .on
                 .iter()
-                .map(|(l, _)| evaluate(l, lb, ctx))
+                .map(|(l, _)| evaluate(l, &lb, ctx))
                 .collect::<Result<Vec<_>>>()?;
             if spec.kind == JoinKind::Mark {
                 let nulls: Vec<_> = key_columns
@@ -458,83 +462,163 @@ fn probe(
                     .collect();
                 null_left = (0..n).map(|i| nulls.iter().any(|k| k.is_null(i))).collect();
             }
-            for (i, id) in index.lookup(&key_columns, n)?.into_iter().enumerate() {
-                let Some(id) = id else { continue };
-                // Without a residual condition one partner decides a semi,
-                // anti or mark join: no need to list them all.
-                if spec.left_only() && spec.filter.is_none() {
-                    li.push(i as u32);
-                    continue;
-                }
-                for j in index.rows(id) {
-                    li.push(i as u32);
-                    ri.push(j);
-                }
-            }
+            ids = index.lookup(&key_columns, n)?;
         }
-        None => {
-            let m = build.batch.num_rows() as u32;
-            for i in 0..n as u32 {
-                for j in 0..m {
-                    li.push(i);
-                    ri.push(j);
-                }
-            }
-        }
+        Ok(Piece {
+            lb,
+            ids,
+            null_left,
+            row: 0,
+            at: NONE,
+            matched_left: vec![false; n],
+        })
     }
-    // The residual condition, on the candidate pairs.
-    if let Some(filter) = spec.filter {
-        if !li.is_empty() {
+
+    /// Joins the next bounded share of the piece, pushing any output to
+    /// `out`; true when the piece is done.
+    fn advance(
+        &mut self,
+        build: &BuildSide,
+        spec: &JoinSpec,
+        matched_right: &mut [bool],
+        out: &mut VecDeque<RecordBatch>,
+        ctx: &ExecContext,
+    ) -> Result<bool> {
+        let (mut li, mut ri) = self.candidates(build, spec);
+        let done = self.row >= self.lb.num_rows();
+        // The residual condition, on the candidate pairs.
+        if let (Some(filter), false) = (spec.filter, li.is_empty()) {
             let lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
             let ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
-            let candidates = assemble(
-                Some(lb),
+            let pairs = assemble(
+                Some(&self.lb),
                 &build.batch,
                 &lo,
                 &ro,
                 spec.left,
                 &build.pair_schema,
             )?;
-            let mask = evaluate(filter, &candidates, ctx)?;
+            let mask = evaluate(filter, &pairs, ctx)?;
             let mask = true_mask(mask.as_boolean());
-            let (mut l2, mut r2) = (
-                Vec::with_capacity(mask.true_count()),
-                Vec::with_capacity(mask.true_count()),
-            );
-            for k in 0..li.len() {
-                if mask.value(k) {
-                    l2.push(li[k]);
-                    r2.push(ri[k]);
+            let keep: Vec<usize> = (0..li.len()).filter(|&k| mask.value(k)).collect();
+            li = keep.iter().map(|&k| li[k]).collect();
+            ri = keep.iter().map(|&k| ri[k]).collect();
+        }
+        for &i in &li {
+            self.matched_left[i as usize] = true;
+        }
+        if spec.left_only() {
+            // Decided per left row once all its pairs are seen.
+            if done {
+                let rows: Vec<u32> = (0..self.lb.num_rows() as u32)
+                    .filter(|&i| self.matched_left[i as usize])
+                    .collect();
+                out.extend(semi_anti_mark(
+                    &self.lb,
+                    &rows,
+                    build,
+                    spec,
+                    &self.null_left,
+                )?);
+            }
+            return Ok(done);
+        }
+        for &j in &ri {
+            matched_right[j as usize] = true;
+        }
+        if !li.is_empty() {
+            let lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
+            let ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
+            out.push_back(assemble(
+                Some(&self.lb),
+                &build.batch,
+                &lo,
+                &ro,
+                spec.left,
+                spec.schema,
+            )?);
+        }
+        if done && matches!(spec.kind, JoinKind::Left | JoinKind::Full) {
+            let lo: Vec<Option<u32>> = (0..self.lb.num_rows() as u32)
+                .filter(|&i| !self.matched_left[i as usize])
+                .map(Some)
+                .collect();
+            if !lo.is_empty() {
+                let ro = vec![None; lo.len()];
+                out.push_back(assemble(
+                    Some(&self.lb),
+                    &build.batch,
+                    &lo,
+                    &ro,
+                    spec.left,
+                    spec.schema,
+                )?);
+            }
+        }
+        Ok(done)
+    }
+
+    /// Up to [`PAIRS_PER_BATCH`] candidate pairs (left row, build row) from
+    /// where the last call stopped.
+    fn candidates(&mut self, build: &BuildSide, spec: &JoinSpec) -> (Vec<u32>, Vec<u32>) {
+        let n = self.lb.num_rows();
+        let (mut li, mut ri) = (Vec::new(), Vec::new());
+        match &build.keys {
+            Some(index) => {
+                while self.row < n && li.len() < PAIRS_PER_BATCH {
+                    let i = self.row;
+                    let Some(id) = self.ids[i] else {
+                        self.row += 1;
+                        continue;
+                    };
+                    // Without a residual condition one partner decides a
+                    // semi, anti or mark join: no need to list them all.
+                    if spec.left_only() && spec.filter.is_none() {
+                        li.push(i as u32);
+                        self.row += 1;
+                        continue;
+                    }
+                    let mut at = if self.at == NONE {
+                        index.heads[id as usize]
+                    } else {
+                        self.at
+                    };
+                    while at != NONE && li.len() < PAIRS_PER_BATCH {
+                        li.push(i as u32);
+                        ri.push(at);
+                        at = index.next[at as usize];
+                    }
+                    if at == NONE {
+                        self.row += 1;
+                        self.at = NONE;
+                    } else {
+                        self.at = at;
+                    }
                 }
             }
-            li = l2;
-            ri = r2;
-        }
-    }
-    if spec.left_only() {
-        return semi_anti_mark(lb, &li, build, spec, &null_left);
-    }
-    for &j in &ri {
-        matched_right[j as usize] = true;
-    }
-    let mut lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
-    let mut ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
-    if matches!(spec.kind, JoinKind::Left | JoinKind::Full) {
-        let mut matched_left = vec![false; n];
-        for &i in &li {
-            matched_left[i as usize] = true;
-        }
-        for (i, m) in matched_left.iter().enumerate() {
-            if !m {
-                lo.push(Some(i as u32));
-                ro.push(None);
+            None => {
+                let m = build.batch.num_rows() as u32;
+                if m == 0 {
+                    self.row = n;
+                }
+                while self.row < n && li.len() < PAIRS_PER_BATCH {
+                    let mut j = if self.at == NONE { 0 } else { self.at };
+                    while j < m && li.len() < PAIRS_PER_BATCH {
+                        li.push(self.row as u32);
+                        ri.push(j);
+                        j += 1;
+                    }
+                    if j == m {
+                        self.row += 1;
+                        self.at = NONE;
+                    } else {
+                        self.at = j;
+                    }
+                }
             }
         }
+        (li, ri)
     }
-    if lo.is_empty() {
-        return Ok(None);
-    }
-    assemble(Some(lb), &build.batch, &lo, &ro, spec.left, spec.schema).map(Some)
 }
 
 /// The output of a semi, anti or mark join for one left piece, given the left
