@@ -29,7 +29,7 @@ const WARMUP_QUERIES: &[&str] = &[
 ];
 
 /// Session settings, changed with `SET name = value`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// `integer / integer` truncates to an integer (as in SQLite and PostgreSQL)
     /// instead of giving a float (as in DuckDB). Off by default.
@@ -38,6 +38,35 @@ pub struct Settings {
     /// [`Error::Cancelled`] (`SET statement_timeout = 5000`, milliseconds, or
     /// `'5s'`, `'2min'`; 0 turns it off, the default).
     pub statement_timeout: Option<std::time::Duration>,
+    /// Whether SQL may read files and URLs it names (`FROM 'data.csv'`).
+    /// On by default; tables the program registers are always readable.
+    pub enable_external_access: bool,
+    /// When not empty, the only folders (canonical paths) whose files SQL
+    /// may read: `SET allowed_directories = '/srv/data, /tmp/in'`.
+    pub allowed_directories: Vec<std::path::PathBuf>,
+    /// When not empty, the only URL prefixes SQL may read:
+    /// `SET allowed_urls = 's3://lake/, https://data.example.com/'`.
+    pub allowed_urls: Vec<String>,
+    /// Whether `http(s)://` URLs may reach loopback, private and link-local
+    /// addresses (cloud metadata services among them). On by default; a
+    /// service turns it off unless it lists such a URL in `allowed_urls`.
+    pub allow_private_network: bool,
+    /// Set by `SET lock_configuration = true`: no setting changes after.
+    pub locked: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            integer_division: false,
+            statement_timeout: None,
+            enable_external_access: true,
+            allowed_directories: Vec::new(),
+            allowed_urls: Vec::new(),
+            allow_private_network: true,
+            locked: false,
+        }
+    }
 }
 
 /// Timings and sizes of one query.
@@ -391,17 +420,37 @@ impl Engine {
             }
             Statement::Set { name, value } => {
                 let mut s = self.settings.write().unwrap_or_else(|e| e.into_inner());
+                if s.locked {
+                    return Err(Error::Denied(format!(
+                        "SET {name}: the configuration is locked (lock_configuration)"
+                    )));
+                }
                 match name.as_str() {
                     "integer_division" => s.integer_division = setting_bool(&name, &value)?,
                     "statement_timeout" => s.statement_timeout = setting_duration(&name, &value)?,
+                    "enable_external_access" => {
+                        s.enable_external_access = setting_bool(&name, &value)?
+                    }
+                    "allowed_directories" => {
+                        s.allowed_directories = setting_list(&value)
+                            .iter()
+                            .map(|d| {
+                                std::fs::canonicalize(d).map_err(|e| {
+                                    Error::plan(format!("SET {name}: folder '{d}': {e}"))
+                                })
+                            })
+                            .collect::<Result<_>>()?
+                    }
+                    "allowed_urls" => s.allowed_urls = setting_list(&value),
+                    "allow_private_network" => {
+                        s.allow_private_network = setting_bool(&name, &value)?
+                    }
+                    "lock_configuration" => s.locked = setting_bool(&name, &value)?,
                     other => {
                         return Err(Error::UnknownName {
                             kind: "setting",
                             name: other.to_string(),
-                            suggestion: crate::util::closest(
-                                other,
-                                ["integer_division", "statement_timeout"].map(String::from),
-                            ),
+                            suggestion: crate::util::closest(other, SETTINGS.map(String::from)),
                             location: None,
                         })
                     }
@@ -585,6 +634,27 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+}
+
+/// The names `SET` knows.
+const SETTINGS: [&str; 7] = [
+    "integer_division",
+    "statement_timeout",
+    "enable_external_access",
+    "allowed_directories",
+    "allowed_urls",
+    "allow_private_network",
+    "lock_configuration",
+];
+
+/// A list setting: comma-separated entries in a string (empty: none).
+fn setting_list(v: &ScalarValue) -> Vec<String> {
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A duration setting: a number of milliseconds (as in PostgreSQL) or a

@@ -85,6 +85,9 @@ pub enum Error {
     },
     /// A setting that cannot be used, such as a malformed cache URL.
     Config(String),
+    /// A file, URL or setting this engine's settings do not allow SQL to
+    /// reach (see docs/security.md).
+    Denied(String),
     /// The query was stopped: by [`QueryHandle::cancel`](crate::QueryHandle::cancel)
     /// or by running past `statement_timeout`.
     Cancelled(String),
@@ -213,6 +216,7 @@ impl fmt::Display for Error {
             } => write!(f, "bad data in '{source_name}': {message}"),
             Error::Config(m) => write!(f, "bad configuration: {m}"),
             Error::Cancelled(m) => write!(f, "query cancelled: {m}"),
+            Error::Denied(m) => write!(f, "not allowed: {m}"),
         }
     }
 }

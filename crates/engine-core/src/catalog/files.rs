@@ -33,6 +33,13 @@ pub struct FileTable {
     ranges: Vec<Option<(i64, i64)>>,
 }
 
+impl FileTable {
+    /// The locations of the files read, in order.
+    pub fn locations(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|(b, _)| b.location())
+    }
+}
+
 /// Whether a table name written in SQL looks like a path rather than a table:
 /// it has a readable extension, a path separator or a glob character.
 pub fn looks_like_path(name: &str) -> bool {

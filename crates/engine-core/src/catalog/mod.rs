@@ -7,6 +7,7 @@
 //! (`'data/*.parquet'`) is read as a [`FileTable`]. A [`TableProvider`] hands the
 //! scan operator its batches.
 
+pub(crate) mod access;
 mod files;
 mod memtable;
 mod scan;

@@ -744,7 +744,11 @@ impl Binder<'_> {
         match self.catalog.lookup(name)? {
             Some(t) => Ok(t),
             None if crate::catalog::looks_like_path(name) => {
-                Ok(Arc::new(self.catalog.open_files(name)?))
+                use crate::catalog::access;
+                access::check_location(self.settings, name)?;
+                let table = self.catalog.open_files(name)?;
+                access::check_files(self.settings, name, &table)?;
+                Ok(Arc::new(table))
             }
             None => self.catalog.resolve(name),
         }
