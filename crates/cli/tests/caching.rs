@@ -13,6 +13,9 @@ fn tern(args: &[&str], env: &[(&str, String)]) -> Output {
     for var in ["REDIS_CONNECTION", "VALKEY_CONNECTION", "MEMCACHED_SERVER"] {
         cmd.env_remove(var);
     }
+    // The workers of one fleet share a secret that signs the entries.
+    cmd.env("TERN_CACHE_KEY", "the tests' fleet secret, long enough")
+        .env_remove("TERN_CACHE_UNAUTHENTICATED");
     cmd.args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -156,4 +159,72 @@ fn a_bad_cache_url_is_a_clear_error() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("redis://") && e.contains("memcached://"), "{e}");
     assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_shared_cache_needs_a_secret_and_rejects_entries_signed_with_another() {
+    let server = resp(Resp::Redis);
+    let url = format!("redis://{}", server.addr());
+    let path = planets_parquet("signed");
+    let q = sql(&path);
+    let args = [
+        "--cache",
+        url.as_str(),
+        "--cache-local",
+        "--stats",
+        "-f",
+        "csv",
+        q.as_str(),
+    ];
+    // No secret: refused, unless explicitly allowed.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tern"));
+    let o = cmd
+        .args(args)
+        .env_remove("TERN_CACHE_KEY")
+        .env_remove("TERN_CACHE_UNAUTHENTICATED")
+        .env_remove("REDIS_CONNECTION")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("TERN_CACHE_KEY"), "{e}");
+    // A worker with the fleet's secret fills the cache.
+    let honest = tern(&args, &[]);
+    assert!(
+        honest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&honest.stderr)
+    );
+    assert!(figure(&stats(&honest), "remote_cache_sets") > 0);
+    // Someone who can write to the server but has another secret (here: a
+    // process signing with it) gets nothing it wrote believed, and believes
+    // nothing the fleet wrote: every entry is invalid, the origin is read,
+    // the answer is the same.
+    let other = tern(
+        &args,
+        &[(
+            "TERN_CACHE_KEY",
+            "an attacker's secret, just as long".to_string(),
+        )],
+    );
+    assert!(other.status.success());
+    assert_eq!(other.stdout, honest.stdout);
+    let s = stats(&other);
+    assert_eq!(figure(&s, "remote_cache_hits"), 0, "{s:?}");
+    assert!(figure(&s, "remote_cache_invalid") > 0, "{s:?}");
+    // Explicitly unauthenticated: allowed, and it takes no signed entry.
+    let open = tern(
+        &args,
+        &[
+            ("TERN_CACHE_KEY", String::new()),
+            ("TERN_CACHE_UNAUTHENTICATED", "1".to_string()),
+        ],
+    );
+    assert!(
+        open.status.success(),
+        "{}",
+        String::from_utf8_lossy(&open.stderr)
+    );
+    assert_eq!(open.stdout, honest.stdout);
+    assert_eq!(figure(&stats(&open), "remote_cache_hits"), 0);
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::envelope::{self, HEADER_LEN};
+use super::envelope::{self, HEADER_LEN, SIGNED_HEADER_LEN};
 use super::{BlobCache, BreakerState, CacheCounters, CacheKey, CacheStats, CircuitBreaker};
 
 /// How a backend call failed.
@@ -94,6 +94,11 @@ pub struct RemoteOptions {
     pub cool_down: Duration,
     /// Most idle connections kept for reuse.
     pub max_idle_connections: usize,
+    /// The secret entries are signed with ([`envelope::seal_signed`]): with
+    /// one, an entry anyone without it wrote is rejected (counted
+    /// `invalid`, and the origin read); without, entries carry a checksum,
+    /// which catches corruption but not forgery.
+    pub secret: Option<envelope::CacheSecret>,
 }
 
 impl Default for RemoteOptions {
@@ -105,6 +110,7 @@ impl Default for RemoteOptions {
             failure_threshold: 3,
             cool_down: Duration::from_secs(5),
             max_idle_connections: 8,
+            secret: None,
         }
     }
 }
@@ -215,14 +221,18 @@ impl<B: RemoteBackend> BlobCache for RemoteCache<B> {
             self.counters.miss();
             return None;
         };
-        match envelope::open(key, Bytes::from(stored)) {
+        let opened = match &self.options.secret {
+            Some(secret) => envelope::open_signed(secret, key, Bytes::from(stored)),
+            None => envelope::open(key, Bytes::from(stored)),
+        };
+        match opened {
             Ok(payload) => {
                 self.counters.hit(payload.len());
                 Some(payload)
             }
             Err(_) => {
-                // Truncated, corrupt, foreign or from another format: never
-                // data. Delete it so the next reader stores a good one.
+                // Truncated, corrupt, forged, foreign or from another format:
+                // never data. Delete it so the next reader stores a good one.
                 self.counters.invalid();
                 self.counters.miss();
                 self.call(|b| b.delete(&text));
@@ -239,11 +249,11 @@ impl<B: RemoteBackend> BlobCache for RemoteCache<B> {
         // Sealed inside the call: an open circuit skips the copy and checksum
         // of the value too, not just the round trip.
         let stored = self.call(|b| {
-            b.set(
-                &key.to_string(),
-                &envelope::seal(key, &value),
-                self.options.ttl,
-            )
+            let sealed = match &self.options.secret {
+                Some(secret) => envelope::seal_signed(secret, key, &value),
+                None => envelope::seal(key, &value),
+            };
+            b.set(&key.to_string(), &sealed, self.options.ttl)
         });
         if stored.is_some() {
             self.counters.set(value.len());
@@ -265,7 +275,11 @@ impl<B: RemoteBackend> BlobCache for RemoteCache<B> {
     }
 
     fn max_entry_size(&self) -> usize {
-        self.backend.max_value_size().saturating_sub(HEADER_LEN)
+        let header = match self.options.secret {
+            Some(_) => SIGNED_HEADER_LEN,
+            None => HEADER_LEN,
+        };
+        self.backend.max_value_size().saturating_sub(header)
     }
 }
 
@@ -325,10 +339,15 @@ macro_rules! remote_cache_type {
                 Ok($name($crate::cache::RemoteCache::new(backend, options)))
             }
 
-            #[doc = concat!("A cache on the server(s) in `", $env, "`, or `None` when it is unset.")]
+            #[doc = concat!("A cache on the server(s) in `", $env, "`, or `None` when it is unset;")]
+            /// its entries are signed with the secret in `TERN_CACHE_KEY` when set.
             pub fn from_env() -> $crate::Result<Option<Self>> {
+                let options = $crate::cache::RemoteOptions {
+                    secret: $crate::cache::envelope::CacheSecret::from_env()?,
+                    ..$crate::cache::RemoteOptions::default()
+                };
                 $crate::cache::env_url(ENV_VAR)
-                    .map(|url| Self::from_url(&url))
+                    .map(|url| Self::from_url_with(&url, options))
                     .transpose()
             }
 
@@ -481,5 +500,30 @@ mod tests {
         assert_eq!(cache.breaker_state(), BreakerState::Closed);
         let s = cache.stats();
         assert_eq!((s.rejected, s.errors, s.sets), (10, 0, 0));
+    }
+
+    #[test]
+    fn with_a_secret_a_forged_entry_is_invalid_and_the_origin_is_read() {
+        let options = RemoteOptions {
+            secret: Some(envelope::CacheSecret::new("the fleet's shared secret").unwrap()),
+            ..Default::default()
+        };
+        let cache = RemoteCache::new(Memory::default(), options);
+        cache.set(&key(3), Bytes::from_static(b"abc"));
+        let raw = cache.backend().map.lock().unwrap()[&key(3).to_string()].clone();
+        assert_eq!(raw.len(), SIGNED_HEADER_LEN + 3, "stored signed");
+        assert_eq!(cache.get(&key(3)).unwrap(), Bytes::from_static(b"abc"));
+        // Someone with write access to the server, but not the secret,
+        // stores a well-formed checksummed entry with other bytes.
+        let forged = envelope::seal(&key(3), b"xyz");
+        let map = &cache.backend().map;
+        map.lock().unwrap().insert(key(3).to_string(), forged);
+        assert!(
+            cache.get(&key(3)).is_none(),
+            "a miss: the caller reads the origin"
+        );
+        assert!(!map.lock().unwrap().contains_key(&key(3).to_string()));
+        let s = cache.stats();
+        assert_eq!((s.hits, s.invalid), (1, 1));
     }
 }
