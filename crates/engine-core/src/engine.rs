@@ -53,6 +53,9 @@ pub struct Settings {
     pub allow_private_network: bool,
     /// Set by `SET lock_configuration = true`: no setting changes after.
     pub locked: bool,
+    /// Whether plans go through the optimizer (`SET optimizer = false` runs
+    /// them as bound: slower, the same answers; for finding planner bugs).
+    pub optimizer: bool,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             allowed_urls: Vec::new(),
             allow_private_network: true,
             locked: false,
+            optimizer: true,
         }
     }
 }
@@ -333,8 +337,12 @@ impl Engine {
                 .clone();
             let bound = Binder::new(&self.catalog, &settings).bind_statement(stmt)?;
             // Every plan a statement runs goes through the optimizer.
+            let optimize = |plan| match settings.optimizer {
+                true => optimizer::optimize(plan),
+                false => Ok(plan),
+            };
             let bound = match bound {
-                Statement::Query(plan) => Statement::Query(optimizer::optimize(plan)?),
+                Statement::Query(plan) => Statement::Query(optimize(plan)?),
                 Statement::CreateTable {
                     name,
                     schema,
@@ -344,7 +352,7 @@ impl Engine {
                 } => Statement::CreateTable {
                     name,
                     schema,
-                    source: source.map(optimizer::optimize).transpose()?,
+                    source: source.map(optimize).transpose()?,
                     if_not_exists,
                     or_replace,
                 },
@@ -355,7 +363,7 @@ impl Engine {
                 } => Statement::Insert {
                     table,
                     mapping,
-                    source: optimizer::optimize(source)?,
+                    source: optimize(source)?,
                 },
                 other => other,
             };
@@ -446,6 +454,7 @@ impl Engine {
                         s.allow_private_network = setting_bool(&name, &value)?
                     }
                     "lock_configuration" => s.locked = setting_bool(&name, &value)?,
+                    "optimizer" => s.optimizer = setting_bool(&name, &value)?,
                     other => {
                         return Err(Error::UnknownName {
                             kind: "setting",
@@ -637,7 +646,8 @@ impl Engine {
 }
 
 /// The names `SET` knows.
-const SETTINGS: [&str; 7] = [
+const SETTINGS: [&str; 8] = [
+    "optimizer",
     "integer_division",
     "statement_timeout",
     "enable_external_access",

@@ -262,7 +262,7 @@ pub(super) fn join<'a>(
 fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<BuildSide> {
     let batches = right.collect::<Result<Vec<_>>>()?;
     let batch = match batches.first() {
-        Some(first) => arrow_select::concat::concat_batches(&first.schema(), &batches)?,
+        Some(_) => super::concat(&batches)?,
         None => {
             let columns: Vec<ArrayRef> = spec
                 .right
@@ -306,7 +306,7 @@ pub(super) fn semi_join_build_left<'a>(
 ) -> Result<Stream<'a>> {
     let batches = left.collect::<Result<Vec<_>>>()?;
     let lb = match batches.first() {
-        Some(first) => arrow_select::concat::concat_batches(&first.schema(), &batches)?,
+        Some(_) => super::concat(&batches)?,
         None => return Ok(Box::new(std::iter::empty())),
     };
     drop(batches);

@@ -197,6 +197,64 @@ fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>
     ))
 }
 
+/// `batches` (at least one) as one batch. A column the plan never reads is an
+/// untyped NULL array in some batches (`prune_columns`) and typed in others
+/// (an outer join's padding): such columns take the typed one's type.
+pub(crate) fn concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
+    let first = &batches[0];
+    let width = first.num_columns();
+    let mut types: Vec<arrow_schema::DataType> = first
+        .columns()
+        .iter()
+        .map(|c| c.data_type().clone())
+        .collect();
+    let mut mixed = false;
+    for b in &batches[1..] {
+        for (t, c) in types.iter_mut().zip(b.columns()) {
+            if t != c.data_type() {
+                mixed = true;
+                if t.is_null() {
+                    *t = c.data_type().clone();
+                }
+            }
+        }
+    }
+    if !mixed {
+        return Ok(arrow_select::concat::concat_batches(
+            &first.schema(),
+            batches,
+        )?);
+    }
+    let fields: Vec<Field> = (0..width)
+        .map(|i| {
+            let f = first.schema_ref().field(i).clone();
+            f.with_data_type(types[i].clone()).with_nullable(true)
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let conformed = batches
+        .iter()
+        .map(|b| {
+            let columns = b
+                .columns()
+                .iter()
+                .zip(&types)
+                .map(|(c, t)| match c.data_type() == t {
+                    true => Ok(Arc::clone(c)),
+                    false => Ok(arrow_cast::cast(c, t)?),
+                })
+                .collect::<Result<Vec<ArrayRef>>>()?;
+            let opts = RecordBatchOptions::new().with_row_count(Some(b.num_rows()));
+            Ok(RecordBatch::try_new_with_options(
+                Arc::clone(&schema),
+                columns,
+                &opts,
+            )?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(arrow_select::concat::concat_batches(&schema, &conformed)?)
+}
+
 /// The batches of `stream`, small ones merged up to [`COALESCE_ROWS`] rows:
 /// a plan kept to be replayed should not be a million one-row batches.
 fn coalesce(stream: Stream<'_>) -> Result<Vec<RecordBatch>> {
@@ -208,11 +266,7 @@ fn coalesce(stream: Stream<'_>) -> Result<Vec<RecordBatch>> {
             0 => {}
             1 => out.extend(pending.pop()),
             _ => {
-                let schema = pending[0].schema();
-                out.push(arrow_select::concat::concat_batches(
-                    &schema,
-                    pending.iter(),
-                )?);
+                out.push(concat(pending)?);
                 pending.clear();
             }
         }

@@ -57,10 +57,10 @@ fn sorted(
     fetch: Option<usize>,
     ctx: &ExecContext,
 ) -> Result<Option<RecordBatch>> {
-    let Some(first) = batches.first() else {
+    if batches.is_empty() {
         return Ok(None);
-    };
-    let batch = arrow_select::concat::concat_batches(&first.schema(), batches)?;
+    }
+    let batch = super::concat(batches)?;
     if batch.num_rows() == 0 {
         return Ok(None);
     }

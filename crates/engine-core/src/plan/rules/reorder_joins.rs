@@ -333,6 +333,12 @@ fn assemble(
         let nl = plan.schema().len();
         let mut here = Vec::new();
         for (k, c) in conds.iter().enumerate() {
+            // A subquery's correlated columns are numbered in the whole
+            // row, which only the top of the tree has: such a condition
+            // stays above the joins.
+            if c.contains_subquery() {
+                continue;
+            }
             if !placed[k] && !sets[k].is_empty() && sets[k].iter().all(|&s| joined[s]) {
                 placed[k] = true;
                 here.push(c.clone());

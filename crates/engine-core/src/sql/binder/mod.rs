@@ -137,7 +137,10 @@ impl<'a> Binder<'a> {
                 match statement.as_ref() {
                     ast::Statement::Query(q) => {
                         let plan = self.bind_query(q)?;
-                        Ok(Statement::Explain(crate::plan::optimizer::optimize(plan)?))
+                        Ok(Statement::Explain(match self.settings.optimizer {
+                            true => crate::plan::optimizer::optimize(plan)?,
+                            false => plan,
+                        }))
                     }
                     other => Err(Error::unsupported(format!("EXPLAIN of '{other}'"))),
                 }
