@@ -179,7 +179,7 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
 /// A shared plan's rows: run on first use, replayed after. One that reads an
 /// enclosing query's columns runs at each use, as its rows differ per outer row.
 fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    if p.plan.outer_reach() > 0 {
+    if *p.reach.get_or_init(|| p.plan.outer_reach()) > 0 {
         return execute(&p.plan, ctx);
     }
     let key = Arc::as_ptr(p) as usize;
