@@ -11,24 +11,9 @@ use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use engine_core::io::{write_file, OutputFormat};
 use engine_core::{Engine, Error};
 
-/// xorshift64*: deterministic, so a failure replays from its seed.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use common::Rng;
 
 fn mutate(data: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut d = data.to_vec();

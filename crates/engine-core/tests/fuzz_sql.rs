@@ -9,29 +9,8 @@
 
 mod common;
 
+use common::Rng;
 use engine_core::Engine;
-
-/// A small deterministic generator (xorshift64*), so the queries of a seed
-/// are the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 /// Tables and their columns: integers (small, with NULLs) and strings.
 const TABLES: &[(&str, &[&str], &[&str])] = &[

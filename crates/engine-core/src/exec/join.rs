@@ -488,13 +488,11 @@ impl Piece {
         let done = self.row >= self.lb.num_rows();
         // The residual condition, on the candidate pairs.
         if let (Some(filter), false) = (spec.filter, li.is_empty()) {
-            let lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
-            let ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
-            let pairs = assemble(
-                Some(&self.lb),
+            let pairs = assemble_pairs(
+                &self.lb,
                 &build.batch,
-                &lo,
-                &ro,
+                &li,
+                &ri,
                 spec.left,
                 &build.pair_schema,
             )?;
@@ -527,13 +525,11 @@ impl Piece {
             matched_right[j as usize] = true;
         }
         if !li.is_empty() {
-            let lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
-            let ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
-            out.push_back(assemble(
-                Some(&self.lb),
+            out.push_back(assemble_pairs(
+                &self.lb,
                 &build.batch,
-                &lo,
-                &ro,
+                &li,
+                &ri,
                 spec.left,
                 spec.schema,
             )?);
@@ -662,6 +658,20 @@ fn semi_anti_mark(
             make_batch(spec.schema, columns, n).map(Some)
         }
     }
+}
+
+/// Rows of `schema` from pairs where both sides are present.
+fn assemble_pairs(
+    lb: &RecordBatch,
+    rb: &RecordBatch,
+    li: &[u32],
+    ri: &[u32],
+    left: &PlanSchema,
+    schema: &PlanSchema,
+) -> Result<RecordBatch> {
+    let lo: Vec<Option<u32>> = li.iter().map(|&i| Some(i)).collect();
+    let ro: Vec<Option<u32>> = ri.iter().map(|&j| Some(j)).collect();
+    assemble(Some(lb), rb, &lo, &ro, left, schema)
 }
 
 /// Rows of `schema` (left's columns then right's) from index pairs; `None` is

@@ -29,7 +29,10 @@ impl KeyEncoder {
     }
 
     pub fn encode(&self, columns: &[ArrayRef]) -> Result<Rows> {
-        if columns.iter().any(|c| is_float(c.data_type())) {
+        if columns
+            .iter()
+            .any(|c| crate::types::is_float(c.data_type()))
+        {
             let canonical: Vec<ArrayRef> = columns.iter().map(canonical_floats).collect();
             return Ok(self.converter.convert_columns(&canonical)?);
         }
@@ -44,10 +47,6 @@ impl KeyEncoder {
     pub fn decode<'a>(&self, rows: impl IntoIterator<Item = Row<'a>>) -> Result<Vec<ArrayRef>> {
         Ok(self.converter.convert_rows(rows)?)
     }
-}
-
-fn is_float(t: &DataType) -> bool {
-    matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
 }
 
 /// `a` with −0.0 as 0.0 and every NaN as one NaN, so that values SQL calls

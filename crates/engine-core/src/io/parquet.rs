@@ -171,7 +171,7 @@ fn may_match(p: &ColumnPredicate, stats: &Stats) -> Option<Vec<bool>> {
         arrow_cast::cast(&value, &DataType::Float64)
             .is_ok_and(|v| v.as_primitive::<arrow_array::types::Float64Type>().value(0) == 0.0)
     };
-    if is_float(stats.mins.data_type()) && zero() {
+    if crate::types::is_float(stats.mins.data_type()) && zero() {
         // Statistics order −0.0 before 0.0, SQL calls them equal: a bound of
         // either sign says nothing about a zero constant.
         return None;
@@ -197,8 +197,8 @@ fn may_match(p: &ColumnPredicate, stats: &Stats) -> Option<Vec<bool>> {
         PredicateOp::IsNull | PredicateOp::IsNotNull => unreachable!("handled above"),
     };
     let mut keep = keep_unknown(&result);
-    let nan_sensitive =
-        is_float(stats.mins.data_type()) && !matches!(p.op, PredicateOp::Lt | PredicateOp::LtEq);
+    let nan_sensitive = crate::types::is_float(stats.mins.data_type())
+        && !matches!(p.op, PredicateOp::Lt | PredicateOp::LtEq);
     if nan_sensitive {
         for (i, k) in keep.iter_mut().enumerate() {
             let no_nans = stats.nan_counts.is_valid(i) && stats.nan_counts.value(i) == 0;
@@ -206,10 +206,6 @@ fn may_match(p: &ColumnPredicate, stats: &Stats) -> Option<Vec<bool>> {
         }
     }
     Some(keep)
-}
-
-fn is_float(t: &DataType) -> bool {
-    matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
 }
 
 /// The predicate's constant as `data_type`, when it converts without change
