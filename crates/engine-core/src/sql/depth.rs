@@ -103,7 +103,7 @@ impl VisitorMut for Cutter {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        rebalance_logic(expr);
+        rebalance(expr);
         let budget = MAX_DEPTH.saturating_sub(self.depth) + 1;
         if self.too_deep(spine_len(expr, budget)) {
             self.cut.push(Piece::Expr(Box::new(std::mem::replace(
@@ -121,7 +121,7 @@ impl VisitorMut for Cutter {
     }
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        rebalance_sets(query.body.as_mut());
+        rebalance(query.body.as_mut());
         let budget = MAX_DEPTH.saturating_sub(self.depth) + 1;
         if self.too_deep(set_spine_len(&query.body, budget) + 1) {
             let body = std::mem::replace(query.body.as_mut(), empty_set());
@@ -140,25 +140,105 @@ impl VisitorMut for Cutter {
 /// Runs shorter than this stay as the parser built them.
 const REBALANCE_FROM: usize = 8;
 
-/// `a AND b AND c AND …` (or OR) as a balanced tree: the same value under
-/// SQL's three-valued logic, at depth log n instead of n, so that a WHERE
-/// clause of thousands of conditions is not "too deep" (as in DuckDB).
-fn rebalance_logic(expr: &mut Expr) {
-    use sqlparser::ast::BinaryOperator::{And, Or};
-    let op = match expr {
+/// A node type whose parser-built chains of one associative operator can be
+/// regrouped: `Op` names the operator of a node, if it is one that may be.
+trait Chain: Sized {
+    type Op: PartialEq + Clone;
+    /// The node's operator and its (left, right) operands.
+    fn parts(&self) -> Option<(Self::Op, &Self, &Self)>;
+    /// The node taken apart when its operator is `op`, or given back.
+    fn split(self, op: &Self::Op) -> Result<(Self, Self), Self>;
+    fn join(op: &Self::Op, left: Self, right: Self) -> Self;
+    fn empty() -> Self;
+}
+
+/// `a AND b AND c AND …` (or OR): the same value under SQL's three-valued
+/// logic whatever the grouping, so a WHERE clause of thousands of
+/// conditions is not "too deep" (as in DuckDB).
+impl Chain for Expr {
+    type Op = sqlparser::ast::BinaryOperator;
+    fn parts(&self) -> Option<(Self::Op, &Self, &Self)> {
+        use sqlparser::ast::BinaryOperator::{And, Or};
+        match self {
+            Expr::BinaryOp {
+                left,
+                op: op @ (And | Or),
+                right,
+            } => Some((op.clone(), left, right)),
+            _ => None,
+        }
+    }
+    fn split(self, op: &Self::Op) -> Result<(Self, Self), Self> {
+        match self {
+            Expr::BinaryOp { left, op: o, right } if o == *op => Ok((*left, *right)),
+            other => Err(other),
+        }
+    }
+    fn join(op: &Self::Op, left: Self, right: Self) -> Self {
         Expr::BinaryOp {
-            op: op @ (And | Or),
-            ..
-        } => op.clone(),
-        _ => return,
+            left: Box::new(left),
+            op: op.clone(),
+            right: Box::new(right),
+        }
+    }
+    fn empty() -> Self {
+        placeholder()
+    }
+}
+
+/// UNION [ALL] and INTERSECT [ALL] are associative (EXCEPT is not, and stays
+/// as written); the leftmost SELECT stays leftmost, so it still names the
+/// columns.
+impl Chain for SetExpr {
+    type Op = (sqlparser::ast::SetOperator, sqlparser::ast::SetQuantifier);
+    fn parts(&self) -> Option<(Self::Op, &Self, &Self)> {
+        use sqlparser::ast::SetOperator::{Intersect, Union};
+        match self {
+            SetExpr::SetOperation {
+                left,
+                op: op @ (Union | Intersect),
+                set_quantifier,
+                right,
+            } => Some(((*op, *set_quantifier), left, right)),
+            _ => None,
+        }
+    }
+    fn split(self, op: &Self::Op) -> Result<(Self, Self), Self> {
+        match self {
+            SetExpr::SetOperation {
+                left,
+                op: o,
+                set_quantifier: q,
+                right,
+            } if (o, q) == *op => Ok((*left, *right)),
+            other => Err(other),
+        }
+    }
+    fn join(op: &Self::Op, left: Self, right: Self) -> Self {
+        SetExpr::SetOperation {
+            left: Box::new(left),
+            op: op.0,
+            set_quantifier: op.1,
+            right: Box::new(right),
+        }
+    }
+    fn empty() -> Self {
+        empty_set()
+    }
+}
+
+/// A left-deep run of one operator as a balanced tree of depth log n. Only a
+/// chain as the parser builds it (plain operands on the right) is regrouped;
+/// a tree already balanced is left alone.
+fn rebalance<T: Chain>(root: &mut T) {
+    let Some((op, _, _)) = root.parts() else {
+        return;
     };
-    // Only a chain as the parser builds it (left-deep, plain operands on the
-    // right) is rebalanced; a tree already balanced is left alone.
-    let same = |e: &Expr| matches!(e, Expr::BinaryOp { op: o, .. } if *o == op);
+    let same = |t: &T| t.parts().is_some_and(|(o, _, _)| o == op);
     let mut run = 0;
-    let mut cur: &Expr = expr;
-    while let Expr::BinaryOp { left, op: o, right } = cur {
-        if *o != op || same(right) || run >= REBALANCE_FROM {
+    let mut cur: &T = root;
+    while let Some((o, left, right)) = cur.parts() {
+        if o != op || same(right) || run >= REBALANCE_FROM {
             break;
         }
         run += 1;
@@ -170,79 +250,21 @@ fn rebalance_logic(expr: &mut Expr) {
     // Unlink the run by value: each node gives up its boxes before it is
     // dropped, so nothing recurses.
     let mut operands = Vec::new();
-    let mut cur = std::mem::replace(expr, placeholder());
+    let mut cur = std::mem::replace(root, T::empty());
     loop {
-        match cur {
-            Expr::BinaryOp { left, op: o, right } if o == op => {
-                operands.push(*right);
-                cur = *left;
+        match cur.split(&op) {
+            Ok((left, right)) => {
+                operands.push(right);
+                cur = left;
             }
-            other => {
+            Err(other) => {
                 operands.push(other);
                 break;
             }
         }
     }
     operands.reverse();
-    *expr = balanced(operands, &|l, r| Expr::BinaryOp {
-        left: Box::new(l),
-        op: op.clone(),
-        right: Box::new(r),
-    });
-}
-
-/// A run of the same UNION [ALL] or INTERSECT [ALL] as a balanced tree
-/// (both are associative; EXCEPT is not and stays as written). The leftmost
-/// SELECT stays leftmost, so it still names the columns.
-fn rebalance_sets(body: &mut SetExpr) {
-    use sqlparser::ast::SetOperator::{Intersect, Union};
-    let (op, quantifier) = match body {
-        SetExpr::SetOperation {
-            op: op @ (Union | Intersect),
-            set_quantifier,
-            ..
-        } => (*op, *set_quantifier),
-        _ => return,
-    };
-    let same = |s: &SetExpr| matches!(s, SetExpr::SetOperation { op: o, set_quantifier: q, .. } if *o == op && *q == quantifier);
-    let mut run = 0;
-    let mut cur: &SetExpr = body;
-    while let SetExpr::SetOperation { left, right, .. } = cur {
-        if !same(cur) || same(right) || run >= REBALANCE_FROM {
-            break;
-        }
-        run += 1;
-        cur = left;
-    }
-    if run < REBALANCE_FROM {
-        return;
-    }
-    let mut operands = Vec::new();
-    let mut cur = std::mem::replace(body, empty_set());
-    loop {
-        match cur {
-            SetExpr::SetOperation {
-                left,
-                op: o,
-                set_quantifier: q,
-                right,
-            } if o == op && q == quantifier => {
-                operands.push(*right);
-                cur = *left;
-            }
-            other => {
-                operands.push(other);
-                break;
-            }
-        }
-    }
-    operands.reverse();
-    *body = balanced(operands, &|l, r| SetExpr::SetOperation {
-        left: Box::new(l),
-        op,
-        set_quantifier: quantifier,
-        right: Box::new(r),
-    });
+    *root = balanced(operands, &|l, r| T::join(&op, l, r));
 }
 
 /// `items` joined by `join` into a tree of depth log n, in order.
