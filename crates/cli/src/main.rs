@@ -303,6 +303,7 @@ fn run(
         eprintln!("output: {}", ms(t_out.elapsed()));
         eprintln!("rows: {}", s.rows);
         eprintln!("columns: {}", schema.fields().len());
+        eprintln!("peak_memory: {} bytes", s.peak_memory);
         if s.scan.files > 0 {
             eprintln!("files_read: {}", s.scan.files);
             eprintln!("rows_read: {}", s.scan.rows_read);

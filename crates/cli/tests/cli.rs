@@ -271,3 +271,32 @@ fn ctrl_c_cancels_the_running_query() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("query cancelled"), "{err}");
 }
+
+#[test]
+fn tern_memory_limit_bounds_each_query() {
+    let run = |limit: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tern"))
+            .env("TERN_MEMORY_LIMIT", limit)
+            .args(["SELECT * FROM $astronauts ORDER BY name"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tern")
+    };
+    let o = run("10KB");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("out of memory: ORDER BY needs more memory"),
+        "{err}"
+    );
+    let o = run("lots");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("TERN_MEMORY_LIMIT: 'lots' is not a size"),
+        "{err}"
+    );
+    let o = run("1GB");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).trim_end().ends_with("357 rows"));
+}

@@ -56,6 +56,11 @@ pub struct Settings {
     /// Whether plans go through the optimizer (`SET optimizer = false` runs
     /// them as bound: slower, the same answers; for finding planner bugs).
     pub optimizer: bool,
+    /// The most memory one query may hold, in bytes
+    /// (`SET memory_limit = '4GB'`; `'unlimited'`). `None`, the default, is
+    /// `TERN_MEMORY_LIMIT` when set, else 80% of what the process may use:
+    /// the smallest of RAM, its cgroup's limit and `RLIMIT_AS`.
+    pub memory_limit: Option<usize>,
 }
 
 impl Default for Settings {
@@ -69,6 +74,7 @@ impl Default for Settings {
             allow_private_network: true,
             locked: false,
             optimizer: true,
+            memory_limit: None,
         }
     }
 }
@@ -90,6 +96,9 @@ pub struct QueryStats {
     /// the engine as a whole: queries running at the same time on one engine
     /// see each other's counts).
     pub cache: CacheReport,
+    /// The most memory the query's operators held at once (gathered rows,
+    /// hash tables, groups, the result), in bytes.
+    pub peak_memory: usize,
 }
 
 /// The answer to a query: its schema, its record batches and its statistics.
@@ -370,7 +379,7 @@ impl Engine {
             let plan_time = t1.elapsed();
             let t2 = Instant::now();
             let interrupt = Interrupt::new(handle, settings.statement_timeout);
-            let mut result = self.run(bound, interrupt)?;
+            let mut result = self.run(bound, interrupt, settings.memory_limit)?;
             result.stats.cache = self.catalog.cache_report().since(&cache_before);
             result.stats.parse = parse_time;
             result.stats.plan = plan_time;
@@ -380,10 +389,16 @@ impl Engine {
         Ok(last)
     }
 
-    fn run(&self, stmt: Statement, interrupt: Interrupt) -> Result<QueryResult> {
+    fn run(
+        &self,
+        stmt: Statement,
+        interrupt: Interrupt,
+        memory_limit: Option<usize>,
+    ) -> Result<QueryResult> {
+        let context = || ExecContext::new(interrupt, memory_limit);
         match stmt {
             Statement::Query(plan) => {
-                let ctx = ExecContext::new(interrupt);
+                let ctx = context()?;
                 let batches = collect(&plan, &ctx)?;
                 let schema = batches
                     .first()
@@ -391,6 +406,7 @@ impl Engine {
                     .unwrap_or_else(|| plan.schema().to_arrow());
                 let mut result = QueryResult::new(schema, batches);
                 result.stats.scan = ctx.scan_counters().snapshot();
+                result.stats.peak_memory = ctx.peak_memory();
                 Ok(result)
             }
             Statement::Explain(plan) => {
@@ -455,6 +471,7 @@ impl Engine {
                     }
                     "lock_configuration" => s.locked = setting_bool(&name, &value)?,
                     "optimizer" => s.optimizer = setting_bool(&name, &value)?,
+                    "memory_limit" => s.memory_limit = setting_size(&name, &value)?,
                     other => {
                         return Err(Error::UnknownName {
                             kind: "setting",
@@ -481,7 +498,7 @@ impl Engine {
                 }
                 let table = Arc::new(MemTable::try_new(Arc::clone(&schema), vec![])?);
                 if let Some(plan) = source {
-                    let ctx = ExecContext::new(interrupt);
+                    let ctx = context()?;
                     for b in collect(&plan, &ctx)? {
                         let mapping: Vec<Option<usize>> =
                             (0..schema.fields().len()).map(Some).collect();
@@ -497,7 +514,7 @@ impl Engine {
                 source,
             } => {
                 let schema = table.schema();
-                let ctx = ExecContext::new(interrupt);
+                let ctx = context()?;
                 let mut count = 0i64;
                 for b in collect(&source, &ctx)? {
                     count += b.num_rows() as i64;
@@ -646,8 +663,9 @@ impl Engine {
 }
 
 /// The names `SET` knows.
-const SETTINGS: [&str; 8] = [
+const SETTINGS: [&str; 9] = [
     "optimizer",
+    "memory_limit",
     "integer_division",
     "statement_timeout",
     "enable_external_access",
@@ -656,6 +674,18 @@ const SETTINGS: [&str; 8] = [
     "allow_private_network",
     "lock_configuration",
 ];
+
+/// A memory size setting (`'4GB'`, `'512MiB'`, a number of bytes,
+/// `'unlimited'`; `'default'` goes back to the process default).
+fn setting_size(name: &str, v: &ScalarValue) -> Result<Option<usize>> {
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    if text.trim().eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    crate::exec::parse_size(&text)
+        .map(|l| Some(l.unwrap_or(usize::MAX)))
+        .map_err(|e| Error::plan(format!("SET {name}: {e}")))
+}
 
 /// A list setting: comma-separated entries in a string (empty: none).
 fn setting_list(v: &ScalarValue) -> Vec<String> {

@@ -91,6 +91,9 @@ pub enum Error {
     /// The query was stopped: by [`QueryHandle::cancel`](crate::QueryHandle::cancel)
     /// or by running past `statement_timeout`.
     Cancelled(String),
+    /// The query needed more memory than its limit (`SET memory_limit`,
+    /// `TERN_MEMORY_LIMIT`, by default a share of what the process may use).
+    ResourcesExhausted(String),
 }
 
 impl Error {
@@ -217,6 +220,7 @@ impl fmt::Display for Error {
             Error::Config(m) => write!(f, "bad configuration: {m}"),
             Error::Cancelled(m) => write!(f, "query cancelled: {m}"),
             Error::Denied(m) => write!(f, "not allowed: {m}"),
+            Error::ResourcesExhausted(m) => write!(f, "out of memory: {m}"),
         }
     }
 }

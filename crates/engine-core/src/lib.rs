@@ -31,6 +31,7 @@ mod error;
 pub mod exec;
 pub mod functions;
 pub mod io;
+mod os_memory;
 pub mod plan;
 pub mod sql;
 mod stack;

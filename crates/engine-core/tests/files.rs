@@ -302,3 +302,29 @@ fn globs_and_folders_do_not_follow_links_into_loops() {
     assert_eq!(rows(&e, &format!("SELECT COUNT(*) FROM '{p}'")), ["2"]);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn very_wide_text_files_are_read_in_short_batches() {
+    // The CSV decoder sets aside room for every cell of a batch: 8,192 rows of
+    // 20,000 columns took 2.6 GB. Wide files are read a few rows at a time.
+    let d = dir("wide");
+    let cols = 5_000;
+    let header: Vec<String> = (0..cols).map(|i| format!("c{i}")).collect();
+    let mut text = header.join(",") + "\n";
+    for r in 0..500 {
+        let row: Vec<String> = (0..cols).map(|i| (r * i % 7).to_string()).collect();
+        text += &(row.join(",") + "\n");
+    }
+    std::fs::write(d.join("wide.csv"), text).unwrap();
+    let e = Engine::new();
+    let path = p(&d.join("wide.csv"));
+    let r = e.query(&format!("SELECT c1, c4999 FROM '{path}'")).unwrap();
+    let sizes: Vec<usize> = r.batches().iter().map(|b| b.num_rows()).collect();
+    // 2^20 cells a batch: 209 rows of 5,000 columns.
+    assert_eq!(sizes, [209, 209, 82]);
+    let sum: usize = (0..500).map(|r| r * 4999 % 7).sum();
+    assert_eq!(
+        rows(&e, &format!("SELECT COUNT(*), SUM(c4999) FROM '{path}'")),
+        [format!("500|{sum}")]
+    );
+}

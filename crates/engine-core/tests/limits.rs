@@ -241,3 +241,108 @@ fn skewed_and_cross_joins_emit_bounded_batches() {
         ["30|135"]
     );
 }
+
+/// A million rows: `k` 0..1,000,000 and `s` a ten-character string with an 'a'.
+fn million(e: &Engine) {
+    use engine_core::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let n = 1_000_000;
+    let k: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n));
+    let s: ArrayRef = Arc::new(StringArray::from_iter_values(
+        (0..n).map(|i| format!("a{i:09}")),
+    ));
+    let batch = RecordBatch::try_from_iter([("k", k), ("s", s)]).unwrap();
+    e.register_batches("t", vec![batch]).unwrap();
+}
+
+#[test]
+fn operators_past_the_memory_limit_fail_cleanly() {
+    let e = Engine::new();
+    million(&e);
+    let cases = [
+        ("SELECT k FROM t ORDER BY s DESC", "ORDER BY"),
+        ("SELECT * FROM t", "the query's result"),
+        (
+            "SELECT COUNT(*) FROM t a JOIN t b ON a.k = b.k",
+            "a join's build side",
+        ),
+        (
+            "SELECT COUNT(*) FROM (SELECT s FROM t GROUP BY s)",
+            "GROUP BY",
+        ),
+        (
+            "SELECT COUNT(*) FROM (SELECT DISTINCT s FROM t)",
+            "DISTINCT",
+        ),
+        (
+            "SELECT COUNT(*) FROM (SELECT s FROM t INTERSECT SELECT s FROM t)",
+            "INTERSECT",
+        ),
+        (
+            "WITH c AS (SELECT s FROM t WHERE k % 2 = 0) \
+             SELECT (SELECT MAX(s) FROM c), (SELECT MIN(s) FROM c)",
+            "a CTE used more than once",
+        ),
+        (
+            "SELECT SUM(LENGTH(REPLACE(s, 'a', 'aaaaaaaa'))) FROM t",
+            "REPLACE",
+        ),
+        ("SELECT SUM(LENGTH(CONCAT(s, s, s, s))) FROM t", "CONCAT"),
+        ("SELECT SUM(LENGTH(s || s || s || s)) FROM t", "||"),
+    ];
+    e.query("SET memory_limit = '2MB'").unwrap();
+    for (sql, what) in cases {
+        let err = e.query(sql).expect_err(sql);
+        assert!(
+            matches!(err, engine_core::Error::ResourcesExhausted(_)),
+            "{sql}: {err}"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("out of memory: "), "{text}");
+        assert!(
+            text.contains(&format!("{what} needs more memory")),
+            "{sql}: {text}"
+        );
+        assert!(text.contains("of a 1.9 MiB limit"), "{text}");
+    }
+    // The same queries answer with room, and say what they held.
+    e.query("SET memory_limit = '1GB'").unwrap();
+    for (sql, _) in cases {
+        let r = e.query(sql).unwrap_or_else(|err| panic!("{sql}: {err}"));
+        assert!(r.stats().peak_memory > 2_000_000, "{sql}");
+    }
+    assert_eq!(
+        rows(&e, "SELECT SUM(LENGTH(REPLACE(s, 'a', 'aaaaaaaa'))) FROM t"),
+        ["17000000"]
+    );
+}
+
+#[test]
+fn a_string_that_doubles_at_each_level_stops_at_the_limit() {
+    let e = Engine::new();
+    e.query("SET memory_limit = '4MiB'").unwrap();
+    let mut sql = format!("'{}'", "x".repeat(1024));
+    for _ in 0..40 {
+        sql = format!("REPLACE({sql}, 'x', 'xx')");
+    }
+    let err = error(&e, &format!("SELECT LENGTH({sql})"));
+    assert!(err.contains("REPLACE needs more memory"), "{err}");
+}
+
+#[test]
+fn memory_limit_settings() {
+    let e = Engine::new();
+    assert_eq!(e.settings().memory_limit, None);
+    e.query("SET memory_limit = '512MiB'").unwrap();
+    assert_eq!(e.settings().memory_limit, Some(512 << 20));
+    e.query("SET memory_limit = 1000000").unwrap();
+    assert_eq!(e.settings().memory_limit, Some(1_000_000));
+    e.query("SET memory_limit = 'unlimited'").unwrap();
+    assert_eq!(e.settings().memory_limit, Some(usize::MAX));
+    e.query("SET memory_limit = 'default'").unwrap();
+    assert_eq!(e.settings().memory_limit, None);
+    let err = error(&e, "SET memory_limit = 'lots'");
+    assert!(err.contains("'lots' is not a size"), "{err}");
+    let err = error(&e, "SET memory_limt = '1GB'");
+    assert!(err.contains("did you mean 'memory_limit'"), "{err}");
+}

@@ -49,6 +49,7 @@ fn run(
         .map(|a| new_accumulator(a, input_schema))
         .collect::<Result<Vec<_>>>()?;
     let mut ids: Vec<u32> = Vec::new();
+    let mut held = ctx.memory.reserve("GROUP BY");
     for batch in input {
         let batch = batch?;
         let n = batch.num_rows();
@@ -90,6 +91,7 @@ fn run(
                 None => acc.update(&values, &ids, num_groups)?,
             }
         }
+        held.resize(groups.memory_size() + accs.iter().map(|a| a.memory_size()).sum::<usize>())?;
     }
     let num_groups = if group.is_empty() { 1 } else { groups.len() };
     let mut columns = if group.is_empty() {
@@ -109,6 +111,13 @@ trait Accumulator {
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()>;
     /// One value per group.
     fn finish(&mut self, num_groups: usize) -> Result<ArrayRef>;
+    /// Bytes of state held.
+    fn memory_size(&self) -> usize;
+}
+
+/// Bytes a vector's buffer takes.
+fn vec_bytes<T>(v: &Vec<T>) -> usize {
+    v.capacity() * std::mem::size_of::<T>()
 }
 
 fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Accumulator>> {
@@ -165,6 +174,9 @@ struct Count {
 }
 
 impl Accumulator for Count {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.counts)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.counts.resize(num_groups, 0);
         // Logical nulls: a NULL-typed column has no validity buffer.
@@ -199,6 +211,9 @@ struct SumInt {
 }
 
 impl Accumulator for SumInt {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.sums)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Int64Type>();
@@ -233,6 +248,9 @@ struct SumFloat {
 }
 
 impl Accumulator for SumFloat {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.sums)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Float64Type>();
@@ -263,6 +281,9 @@ struct SumDecimal {
 }
 
 impl Accumulator for SumDecimal {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.sums)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Decimal128Type>();
@@ -300,6 +321,9 @@ struct Avg {
 }
 
 impl Accumulator for Avg {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.sums) + vec_bytes(&self.counts)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, 0.0);
         self.counts.resize(num_groups, 0);
@@ -335,6 +359,9 @@ struct AvgExact {
 }
 
 impl Accumulator for AvgExact {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.sums) + vec_bytes(&self.counts)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, 0);
         self.counts.resize(num_groups, 0);
@@ -391,6 +418,8 @@ impl Accumulator for AvgExact {
 struct MinMax {
     converter: RowConverter,
     best: Vec<Option<OwnedRow>>,
+    /// Bytes of the rows in `best`.
+    row_bytes: usize,
     max: bool,
     data_type: DataType,
 }
@@ -400,6 +429,7 @@ impl MinMax {
         Ok(MinMax {
             converter: RowConverter::new(vec![SortField::new(t.clone())])?,
             best: vec![],
+            row_bytes: 0,
             max,
             data_type: t.clone(),
         })
@@ -407,6 +437,9 @@ impl MinMax {
 }
 
 impl Accumulator for MinMax {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.best) + self.row_bytes
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.best.resize(num_groups, None);
         let v = &values[0];
@@ -423,6 +456,8 @@ impl Accumulator for MinMax {
                 Some(cur) => (row > cur.row()) == self.max && row != cur.row(),
             };
             if better {
+                let old = slot.as_ref().map_or(0, |r| r.row().as_ref().len());
+                self.row_bytes = self.row_bytes + row.as_ref().len() - old;
                 *slot = Some(row.owned());
             }
         }
@@ -462,6 +497,9 @@ impl Distinct {
 }
 
 impl Accumulator for Distinct {
+    fn memory_size(&self) -> usize {
+        self.seen.memory_size() + self.inner.memory_size()
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         let v = &values[0];
         let gid: ArrayRef = Arc::new(UInt32Array::from(ids.to_vec()));

@@ -7,7 +7,7 @@ use arrow_array::{Array, ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema};
 
 use super::eval::{evaluate, true_mask};
-use super::{evaluate_constant, make_batch, BatchMaker, ExecContext, Stream};
+use super::{evaluate_constant_in, make_batch, BatchMaker, ExecContext, Stream};
 use crate::error::{Error, Result};
 use crate::plan::{Expr, PlanSchema};
 
@@ -15,13 +15,13 @@ use crate::plan::{Expr, PlanSchema};
 pub(super) fn values<'a>(
     rows: &'a [Vec<Expr>],
     schema: &'a PlanSchema,
-    _ctx: &'a ExecContext,
+    ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
     let ncols = schema.len();
     let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(rows.len()); ncols];
     for row in rows {
         for (c, e) in row.iter().enumerate() {
-            columns[c].push(std::sync::Arc::clone(evaluate_constant(e)?.array()));
+            columns[c].push(std::sync::Arc::clone(evaluate_constant_in(e, ctx)?.array()));
         }
     }
     let arrays = columns

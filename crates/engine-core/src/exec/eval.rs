@@ -116,7 +116,9 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<A
                 .iter()
                 .map(|a| evaluate(a, batch, ctx))
                 .collect::<Result<Vec<_>>>()?;
-            func.invoke(&args, n)
+            func.invoke_checked(&args, n, &|bytes, what| {
+                ctx.memory.check_strings(bytes, what)
+            })
         }
         Expr::ScalarSubquery(sub) => {
             if !sub.correlated {
@@ -262,6 +264,9 @@ fn binary(
                 StringConcat => {
                     let la = materialize(l, batch.num_rows())?;
                     let ra = materialize(r, batch.num_rows())?;
+                    let text =
+                        crate::functions::text_bytes(&la) + crate::functions::text_bytes(&ra);
+                    ctx.memory.check_strings(text, "||")?;
                     Arc::new(arrow_string::concat_elements::concat_elements_utf8(
                         la.as_string::<i32>(),
                         ra.as_string::<i32>(),

@@ -17,7 +17,7 @@ use arrow_array::{new_empty_array, Array, ArrayRef, RecordBatch, UInt32Array};
 
 use super::eval::{evaluate, true_mask};
 use super::rowset::{as_i64, int_key, KeyMap};
-use super::{make_batch, ExecContext, Stream};
+use super::{batch_size, gather, make_batch, ExecContext, Reservation, Stream};
 use crate::error::Result;
 use crate::plan::{Expr, JoinKind, PlanSchema};
 use arrow_array::types::Int64Type;
@@ -68,7 +68,7 @@ enum KeyIds {
 const MAX_DENSE_SPAN: i128 = 1 << 26;
 
 impl KeyIndex {
-    fn build(key_columns: &[ArrayRef], rows: usize) -> Result<Self> {
+    fn build(key_columns: &[ArrayRef], rows: usize, held: &mut Reservation<'_>) -> Result<Self> {
         let types: Vec<_> = key_columns.iter().map(|c| c.data_type().clone()).collect();
         let mut ids: Vec<u32> = Vec::with_capacity(rows);
         let dense = match (key_columns, types.as_slice()) {
@@ -102,6 +102,12 @@ impl KeyIndex {
                 (KeyIds::Map(keys), n)
             }
         };
+        // Ids, chain links and heads: four bytes each (plus the key map).
+        let map_bytes = match &key_ids {
+            KeyIds::Map(m) => m.memory_size(),
+            KeyIds::Dense { .. } => 0,
+        };
+        held.grow(8 * rows + 4 * num_ids + map_bytes)?;
         let mut heads: Vec<u32> = vec![NONE; num_ids];
         let mut next = vec![NONE; rows];
         let key_nulls: Vec<_> = key_columns
@@ -188,7 +194,7 @@ impl Iterator for Chain<'_> {
     }
 }
 
-struct BuildSide {
+struct BuildSide<'c> {
     batch: RecordBatch,
     /// The build rows by key (none for a join without keys).
     keys: Option<KeyIndex>,
@@ -196,6 +202,8 @@ struct BuildSide {
     has_null_key: bool,
     /// The columns of a candidate pair: left's then right's.
     pair_schema: PlanSchema,
+    /// The memory the gathered rows and the index hold.
+    _held: Reservation<'c>,
 }
 
 pub(super) fn join<'a>(
@@ -259,10 +267,16 @@ pub(super) fn join<'a>(
     })))
 }
 
-fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<BuildSide> {
-    let batches = right.collect::<Result<Vec<_>>>()?;
+/// The right input gathered and indexed by its keys.
+fn build_side<'c>(
+    right: Stream<'_>,
+    spec: &JoinSpec,
+    ctx: &'c ExecContext,
+) -> Result<BuildSide<'c>> {
+    let mut held = ctx.memory.reserve("a join's build side");
+    let batches = gather(right, &mut held)?;
     let batch = match batches.first() {
-        Some(_) => super::concat(&batches)?,
+        Some(_) => concat_held(&batches, &mut held)?,
         None => {
             let columns: Vec<ArrayRef> = spec
                 .right
@@ -280,6 +294,7 @@ fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<B
             keys: None,
             has_null_key: false,
             pair_schema,
+            _held: held,
         });
     }
     let key_columns = spec
@@ -287,13 +302,27 @@ fn build_side(right: Stream<'_>, spec: &JoinSpec, ctx: &ExecContext) -> Result<B
         .iter()
         .map(|(_, r)| evaluate(r, &batch, ctx))
         .collect::<Result<Vec<_>>>()?;
-    let index = KeyIndex::build(&key_columns, batch.num_rows())?;
+    let index = KeyIndex::build(&key_columns, batch.num_rows(), &mut held)?;
     Ok(BuildSide {
         has_null_key: index.has_null_key,
         batch,
         keys: Some(index),
         pair_schema,
+        _held: held,
     })
+}
+
+/// `batches` as one batch, `held` counting the one batch instead of the parts.
+fn concat_held(batches: &[RecordBatch], held: &mut Reservation<'_>) -> Result<RecordBatch> {
+    if batches.len() == 1 {
+        return Ok(batches[0].clone());
+    }
+    let parts: usize = batches.iter().map(batch_size).sum();
+    // The copy is made while the parts are still held.
+    held.grow(parts)?;
+    let batch = super::concat(batches)?;
+    held.resize(batch_size(&batch))?;
+    Ok(batch)
 }
 
 /// A semi or anti join that hashes its left input (the smaller) and streams
@@ -304,9 +333,10 @@ pub(super) fn semi_join_build_left<'a>(
     spec: JoinSpec<'a>,
     ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
-    let batches = left.collect::<Result<Vec<_>>>()?;
+    let mut held = ctx.memory.reserve("a semi join's build side");
+    let batches = gather(left, &mut held)?;
     let lb = match batches.first() {
-        Some(_) => super::concat(&batches)?,
+        Some(_) => concat_held(&batches, &mut held)?,
         None => return Ok(Box::new(std::iter::empty())),
     };
     drop(batches);
@@ -316,7 +346,7 @@ pub(super) fn semi_join_build_left<'a>(
         .iter()
         .map(|(l, _)| evaluate(l, &lb, ctx))
         .collect::<Result<Vec<_>>>()?;
-    let index = KeyIndex::build(&key_columns, n)?;
+    let index = KeyIndex::build(&key_columns, n, &mut held)?;
     let pair_schema = spec.left.join(spec.right);
     let mut matched = vec![false; n];
     // Without a residual condition a key decides for all its rows at once.

@@ -12,6 +12,7 @@ pub(crate) mod cast;
 mod eval;
 mod interrupt;
 mod join;
+mod memory;
 mod pushdown;
 mod rowset;
 mod setop;
@@ -31,6 +32,8 @@ use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarVa
 pub use eval::evaluate;
 pub(crate) use interrupt::Interrupt;
 pub use interrupt::QueryHandle;
+pub(crate) use memory::{batch_size, check_string_column, gather, MemoryPool, Reservation};
+pub use memory::{parse_size, DEFAULT_SHARE, ENV_LIMIT};
 
 /// A stream of batches from an operator.
 pub type Stream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
@@ -49,15 +52,24 @@ pub struct ExecContext {
     shared: RefCell<HashMap<usize, Arc<Vec<RecordBatch>>>>,
     /// When to stop.
     interrupt: Interrupt,
+    /// What the run's operators hold, against its memory limit.
+    memory: MemoryPool,
 }
 
 impl ExecContext {
-    /// A context for a run that `interrupt` can stop.
-    pub(crate) fn new(interrupt: Interrupt) -> Self {
-        ExecContext {
+    /// A context for a run that `interrupt` can stop, holding at most
+    /// `memory_limit` bytes (the process default when `None`).
+    pub(crate) fn new(interrupt: Interrupt, memory_limit: Option<usize>) -> Result<Self> {
+        Ok(ExecContext {
             interrupt,
+            memory: MemoryPool::new(memory_limit)?,
             ..Default::default()
-        }
+        })
+    }
+
+    /// The most memory the run's operators held at once, in bytes.
+    pub fn peak_memory(&self) -> usize {
+        self.memory.peak()
     }
 
     /// The counters the run's scans add to.
@@ -136,14 +148,23 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
         LogicalPlan::Sort { input, keys, fetch } => {
             sort::sort(execute(input, ctx)?, keys, *fetch, ctx)?
         }
-        LogicalPlan::Distinct { input } => setop::distinct(execute(input, ctx)?, input.schema()),
+        LogicalPlan::Distinct { input } => {
+            setop::distinct(execute(input, ctx)?, input.schema(), ctx)
+        }
         LogicalPlan::SetOp {
             left,
             right,
             op,
             all,
             schema,
-        } => setop::set_operation(execute(left, ctx)?, execute(right, ctx)?, *op, *all, schema)?,
+        } => setop::set_operation(
+            execute(left, ctx)?,
+            execute(right, ctx)?,
+            *op,
+            *all,
+            schema,
+            ctx,
+        )?,
         LogicalPlan::Join {
             left,
             right,
@@ -187,7 +208,11 @@ fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>
     let batches = match known {
         Some(b) => b,
         None => {
-            let b = Arc::new(coalesce(execute(&p.plan, ctx)?)?);
+            let b = coalesce(execute(&p.plan, ctx)?)?;
+            // Kept for the rest of the run, so never given back.
+            ctx.memory
+                .grow(b.iter().map(batch_size).sum(), "a CTE used more than once")?;
+            let b = Arc::new(b);
             ctx.shared.borrow_mut().insert(key, Arc::clone(&b));
             b
         }
@@ -333,19 +358,35 @@ fn scan<'a>(
     })
 }
 
-/// Runs `plan` to completion.
+/// Runs `plan` to completion. The batches count against the run's memory
+/// limit while they are gathered.
 pub fn collect(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
-    execute(plan, ctx)?.collect()
+    let mut held = ctx.memory.reserve("the query's result");
+    memory::gather(execute(plan, ctx)?, &mut held)
 }
 
-/// Computes an expression that reads no column.
+/// Memory a constant computed outside a query run may take: the planner
+/// folds constants before the query's own limit applies, and leaves one it
+/// cannot fold to be computed in the run, under that limit.
+const CONSTANT_LIMIT: usize = 16 << 20;
+
+/// Computes an expression that reads no column (using at most 16 MiB).
 pub fn evaluate_constant(expr: &Expr) -> Result<ScalarValue> {
+    let ctx = ExecContext {
+        memory: MemoryPool::fixed(CONSTANT_LIMIT),
+        ..Default::default()
+    };
+    evaluate_constant_in(expr, &ctx)
+}
+
+/// Computes an expression that reads no column, in a query run.
+fn evaluate_constant_in(expr: &Expr, ctx: &ExecContext) -> Result<ScalarValue> {
     let batch = RecordBatch::try_new_with_options(
         Arc::new(Schema::empty()),
         vec![],
         &RecordBatchOptions::new().with_row_count(Some(1)),
     )?;
-    let array = evaluate(expr, &batch, &ExecContext::default())?;
+    let array = evaluate(expr, &batch, ctx)?;
     Ok(ScalarValue::from_array(&array, 0))
 }
 

@@ -139,6 +139,11 @@ impl Interner {
         self.keys.num_rows()
     }
 
+    /// Bytes held: the encoded keys and the table of ids.
+    pub fn memory_size(&self) -> usize {
+        self.keys.size() + self.table.capacity() * (4 + 8)
+    }
+
     /// The distinct rows in id order.
     pub fn keys(&self) -> &Rows {
         &self.keys
@@ -270,6 +275,18 @@ pub(crate) fn as_i64(column: &ArrayRef) -> Result<ArrayRef> {
 }
 
 impl KeyMap {
+    /// Bytes held: the keys and the structure finding their ids.
+    pub fn memory_size(&self) -> usize {
+        match self {
+            KeyMap::Int { ids, keys, .. } => {
+                keys.capacity() * 16
+                    + ids.dense.as_ref().map_or(0, |(_, s)| s.capacity() * 4)
+                    + ids.map.capacity() * (8 + 4 + 8)
+            }
+            KeyMap::Rows { interner, .. } => interner.memory_size(),
+        }
+    }
+
     pub fn new(types: &[DataType]) -> Result<Self> {
         if let [t] = types {
             if int_key(t) {

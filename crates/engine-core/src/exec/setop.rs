@@ -4,7 +4,7 @@ use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::DataType;
 
 use super::rowset::{Interner, KeyEncoder};
-use super::{make_batch, Stream};
+use super::{make_batch, ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::{PlanSchema, SetOpKind};
 
@@ -13,12 +13,17 @@ fn types(schema: &PlanSchema) -> Vec<DataType> {
 }
 
 /// Passes each distinct row once, in first-seen order, streaming.
-pub(super) fn distinct<'a>(input: Stream<'a>, schema: &PlanSchema) -> Stream<'a> {
+pub(super) fn distinct<'a>(
+    input: Stream<'a>,
+    schema: &PlanSchema,
+    ctx: &'a ExecContext,
+) -> Stream<'a> {
     let encoder = match KeyEncoder::new(&types(schema)) {
         Ok(e) => e,
         Err(e) => return Box::new(std::iter::once(Err(e))),
     };
     let mut seen = Interner::new(&encoder);
+    let mut held = ctx.memory.reserve("DISTINCT");
     let mut any_row = false;
     Box::new(input.filter_map(move |b| {
         let run = |seen: &mut Interner, any_row: &mut bool| -> Result<Option<RecordBatch>> {
@@ -34,6 +39,7 @@ pub(super) fn distinct<'a>(input: Stream<'a>, schema: &PlanSchema) -> Stream<'a>
                 .filter(|&i| seen.intern(rows.row(i)).1)
                 .map(|i| i as u32)
                 .collect();
+            held.resize(seen.memory_size())?;
             if keep.is_empty() {
                 return Ok(None);
             }
@@ -55,6 +61,7 @@ pub(super) fn set_operation<'a>(
     op: SetOpKind,
     all: bool,
     schema: &'a PlanSchema,
+    ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
     let relabel = move |b: Result<RecordBatch>| {
         b.and_then(|b| make_batch(schema, b.columns().to_vec(), b.num_rows()))
@@ -64,13 +71,17 @@ pub(super) fn set_operation<'a>(
         return Ok(if all {
             chained
         } else {
-            distinct(chained, schema)
+            distinct(chained, schema, ctx)
         });
     }
     // INTERSECT / EXCEPT: count the right side's rows, then stream the left.
     let encoder = KeyEncoder::new(&types(schema))?;
     let mut right_rows = Interner::new(&encoder);
     let mut counts: Vec<usize> = Vec::new();
+    let mut held = ctx.memory.reserve(match op {
+        SetOpKind::Intersect => "INTERSECT",
+        _ => "EXCEPT",
+    });
     for b in right {
         let b = b?;
         let rows = encoder.encode(b.columns())?;
@@ -81,8 +92,10 @@ pub(super) fn set_operation<'a>(
             }
             counts[id as usize] += 1;
         }
+        held.resize(right_rows.memory_size() + 8 * counts.capacity())?;
     }
     let mut emitted = Interner::new(&encoder);
+    let base = right_rows.memory_size() + 8 * counts.capacity();
     let input: Stream<'a> = Box::new(left.map(relabel));
     Ok(Box::new(input.filter_map(move |b| {
         let run = || -> Result<Option<RecordBatch>> {
@@ -115,6 +128,7 @@ pub(super) fn set_operation<'a>(
                     keep.push(i as u32);
                 }
             }
+            held.resize(base + emitted.memory_size())?;
             if keep.is_empty() {
                 return Ok(None);
             }

@@ -7,7 +7,7 @@ use arrow_array::RecordBatch;
 use arrow_ord::sort::{lexsort_to_indices, SortColumn, SortOptions};
 
 use super::eval::evaluate;
-use super::{ExecContext, Stream};
+use super::{batch_size, ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::SortExpr;
 
@@ -29,10 +29,12 @@ pub(super) fn sort<'a>(
         }
         done = true;
         let mut run = || -> Result<Option<RecordBatch>> {
+            let mut held = ctx.memory.reserve("ORDER BY");
             let mut pending: Vec<RecordBatch> = Vec::new();
             let mut rows = 0;
             for b in input.by_ref() {
                 let b = b?;
+                held.grow(batch_size(&b))?;
                 rows += b.num_rows();
                 pending.push(b);
                 if let Some(k) = fetch {
@@ -40,13 +42,20 @@ pub(super) fn sort<'a>(
                         let best = sorted(&pending, keys, Some(k), ctx)?;
                         rows = best.as_ref().map_or(0, RecordBatch::num_rows);
                         pending = best.into_iter().collect();
+                        held.resize(held_bytes(&pending))?;
                     }
                 }
             }
+            // The sorted copy is built while the gathered rows are still held.
+            held.grow(held_bytes(&pending))?;
             sorted(&pending, keys, fetch, ctx)
         };
         run().transpose()
     })))
+}
+
+fn held_bytes(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(batch_size).sum()
 }
 
 /// `batches` as one batch sorted by `keys`, its first `fetch` rows only when

@@ -9,6 +9,8 @@ pub mod datetime;
 mod math;
 mod string;
 
+pub(crate) use string::text_bytes;
+
 use std::sync::Arc;
 
 use arrow_array::{
@@ -319,7 +321,29 @@ impl ScalarFunc {
     }
 
     /// Calls the function on arrays of `num_rows` values.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use engine_core::arrow::array::{Array, ArrayRef, StringArray};
+    /// use engine_core::functions::ScalarFunc;
+    ///
+    /// let s: ArrayRef = Arc::new(StringArray::from(vec!["tern"]));
+    /// let up = ScalarFunc::Upper.invoke(&[s], 1).unwrap();
+    /// assert_eq!(up.len(), 1);
+    /// ```
     pub fn invoke(self, args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+        self.invoke_checked(args, num_rows, &crate::exec::check_string_column)
+    }
+
+    /// [`invoke`](Self::invoke), asking `fits(bytes, name)` before building a
+    /// string result that can outgrow its inputs (REPLACE, CONCAT): the
+    /// executor checks it against the query's memory limit.
+    pub(crate) fn invoke_checked(
+        self,
+        args: &[ArrayRef],
+        num_rows: usize,
+        fits: &dyn Fn(usize, &str) -> Result<()>,
+    ) -> Result<ArrayRef> {
         use ScalarFunc::*;
         match self {
             Upper => string::map_str(&args[0], |s, out| out.push_str(&s.to_uppercase())),
@@ -329,11 +353,17 @@ impl ScalarFunc {
             Substring => string::substring(args),
             Left => string::left_right(args, true),
             Right => string::left_right(args, false),
-            Concat => string::concat(args, num_rows),
+            Concat => {
+                fits(args.iter().map(string::text_bytes).sum(), "CONCAT")?;
+                string::concat(args, num_rows)
+            }
             Trim => string::trim(args, true, true),
             LTrim => string::trim(args, true, false),
             RTrim => string::trim(args, false, true),
-            Replace => string::replace(args),
+            Replace => {
+                fits(string::replaced_bytes(args), "REPLACE")?;
+                string::replace(args)
+            }
             Round => math::round(args),
             Abs => math::abs(&args[0]),
             Floor => math::floor_ceil(&args[0], true),

@@ -139,6 +139,37 @@ pub(super) fn trim(args: &[ArrayRef], start: bool, end: bool) -> Result<ArrayRef
     Ok(Arc::new(b.finish()))
 }
 
+/// The bytes of text an array of strings shows (a slice counts only its rows).
+pub(crate) fn text_bytes(a: &ArrayRef) -> usize {
+    match a.as_string_opt::<i32>() {
+        Some(s) => {
+            let o = s.value_offsets();
+            (o[o.len() - 1] - o[0]) as usize
+        }
+        None => 0,
+    }
+}
+
+/// The bytes of text REPLACE(s, from, to) gives, worked out before it is
+/// built (one nested REPLACE can multiply a string's length).
+pub(super) fn replaced_bytes(args: &[ArrayRef]) -> usize {
+    let s = args[0].as_string::<i32>();
+    let from = args[1].as_string::<i32>();
+    let to = args[2].as_string::<i32>();
+    let mut total = text_bytes(&args[0]);
+    for i in 0..s.len() {
+        if s.is_null(i) || from.is_null(i) || to.is_null(i) {
+            continue;
+        }
+        let (f, t) = (from.value(i), to.value(i));
+        if !f.is_empty() && t.len() > f.len() {
+            let n = s.value(i).matches(f).count();
+            total = total.saturating_add(n.saturating_mul(t.len() - f.len()));
+        }
+    }
+    total
+}
+
 /// REPLACE(s, from, to): every occurrence of `from` replaced.
 pub(super) fn replace(args: &[ArrayRef]) -> Result<ArrayRef> {
     let s = args[0].as_string::<i32>();

@@ -24,6 +24,19 @@ use crate::error::{Error, Result};
     allow(dead_code)
 )]
 const BATCH_SIZE: usize = 8192;
+/// Cells (rows × columns) a text reader's batch may hold: the CSV decoder
+/// sets aside room for every cell of a batch up front, so a file of 20,000
+/// columns read 8,192 rows at a time took 2.6 GB before its first row.
+#[cfg_attr(not(any(feature = "csv", feature = "json")), allow(dead_code))]
+const CELLS_PER_BATCH: usize = 1 << 20;
+
+/// Rows per batch for a text file of `columns` columns: [`BATCH_SIZE`], or
+/// fewer for very wide files.
+#[cfg_attr(not(any(feature = "csv", feature = "json")), allow(dead_code))]
+fn text_batch_rows(columns: usize) -> usize {
+    (CELLS_PER_BATCH / columns.max(1)).clamp(1, BATCH_SIZE)
+}
+
 /// Rows sampled to infer a CSV or JSON Lines schema.
 #[cfg_attr(not(any(feature = "csv", feature = "json")), allow(dead_code))]
 const INFER_ROWS: usize = 1000;
@@ -300,7 +313,7 @@ fn read_unguarded(
             {
                 let mut b = arrow_csv::ReaderBuilder::new(Arc::clone(schema))
                     .with_format(csv_format(format))
-                    .with_batch_size(BATCH_SIZE);
+                    .with_batch_size(text_batch_rows(schema.fields().len()));
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());
                 }
@@ -316,7 +329,7 @@ fn read_unguarded(
             #[cfg(feature = "json")]
             {
                 let r = arrow_json::ReaderBuilder::new(Arc::clone(schema))
-                    .with_batch_size(BATCH_SIZE)
+                    .with_batch_size(text_batch_rows(schema.fields().len()))
                     .build(blob.reader())
                     .map_err(|e| data_error(blob, e))?;
                 let projection = projection.map(|p| p.to_vec());
