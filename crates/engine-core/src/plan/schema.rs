@@ -34,15 +34,25 @@ impl PlanColumn {
 }
 
 /// The ordered columns of a plan node.
+///
+/// Columns are shared (`Arc`), not copied, between the schemas of a plan: a
+/// join's schema is its inputs' columns side by side, so a chain of 1,000
+/// joins would otherwise hold half a million copies of each input's names.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlanSchema {
     /// The columns, in output order.
-    pub columns: Vec<PlanColumn>,
+    pub columns: Vec<Arc<PlanColumn>>,
 }
 
 impl PlanSchema {
     /// A schema of `columns`.
     pub fn new(columns: Vec<PlanColumn>) -> Self {
+        PlanSchema {
+            columns: columns.into_iter().map(Arc::new).collect(),
+        }
+    }
+    /// A schema of columns shared with other schemas.
+    pub fn shared(columns: Vec<Arc<PlanColumn>>) -> Self {
         PlanSchema { columns }
     }
     /// Number of columns.
@@ -69,9 +79,11 @@ impl PlanSchema {
             columns: self
                 .columns
                 .iter()
-                .map(|c| PlanColumn {
-                    qualifier: qualifier.map(str::to_string),
-                    ..c.clone()
+                .map(|c| {
+                    Arc::new(PlanColumn {
+                        qualifier: qualifier.map(str::to_string),
+                        ..PlanColumn::clone(c)
+                    })
                 })
                 .collect(),
         }

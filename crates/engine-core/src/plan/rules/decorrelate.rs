@@ -258,11 +258,11 @@ fn semi_join(
 /// left's columns plus the mark.
 fn mark_join(left: LogicalPlan, sub: &Subquery, key: Expr) -> LogicalPlan {
     let mut schema = left.schema().clone();
-    schema.columns.push(PlanColumn::new(
+    schema.columns.push(std::sync::Arc::new(PlanColumn::new(
         None,
         "__mark",
         arrow_schema::DataType::Boolean,
-    ));
+    )));
     LogicalPlan::Join {
         left: Box::new(left),
         right: Box::new(sub.plan.clone()),
@@ -403,24 +403,27 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
         return None;
     }
     let k = inner_keys.len();
-    let mut columns: Vec<PlanColumn> = inner_keys
+    let mut columns: Vec<std::sync::Arc<PlanColumn>> = inner_keys
         .iter()
         .enumerate()
-        .map(|(i, e)| PlanColumn::new(None, format!("__key{i}"), e.data_type(rest.schema())))
+        .map(|(i, e)| {
+            let c = PlanColumn::new(None, format!("__key{i}"), e.data_type(rest.schema()));
+            std::sync::Arc::new(c)
+        })
         .collect();
     columns.extend(agg_schema.columns.iter().cloned());
     let aggregate = LogicalPlan::Aggregate {
         input: Box::new(rest),
         group: inner_keys,
         aggs: aggs.clone(),
-        schema: PlanSchema::new(columns.clone()),
+        schema: PlanSchema::shared(columns.clone()),
     };
     let value = value.map_columns(&|i| Expr::Column(i + k));
-    let mut out = vec![PlanColumn::new(
+    let mut out = vec![std::sync::Arc::new(PlanColumn::new(
         None,
         "__value",
         value.data_type(aggregate.schema()),
-    )];
+    ))];
     out.extend(columns[..k].iter().cloned());
     let mut exprs = vec![value];
     exprs.extend((0..k).map(Expr::Column));
@@ -428,7 +431,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
         LogicalPlan::Project {
             input: Box::new(aggregate),
             exprs,
-            schema: PlanSchema::new(out),
+            schema: PlanSchema::shared(out),
         },
         outer_keys,
     ))

@@ -899,7 +899,7 @@ fn cast_subquery(sub: Arc<Subquery>, to: &DataType) -> Result<Subquery> {
     let schema = sub.plan.schema().clone();
     let from = schema.columns[0].data_type.clone();
     let expr = cast(Expr::Column(0), &from, to)?;
-    let mut col = schema.columns[0].clone();
+    let mut col = crate::plan::PlanColumn::clone(&schema.columns[0]);
     col.data_type = to.clone();
     Ok(Subquery {
         plan: crate::plan::LogicalPlan::Project {

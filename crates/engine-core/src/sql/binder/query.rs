@@ -475,7 +475,7 @@ impl Binder<'_> {
             };
         }
         if projected.len() > visible {
-            let schema = PlanSchema::new(projected.columns[..visible].to_vec());
+            let schema = PlanSchema::shared(projected.columns[..visible].to_vec());
             plan = LogicalPlan::Project {
                 input: Box::new(plan),
                 exprs: (0..visible).map(Expr::Column).collect(),
@@ -518,7 +518,11 @@ impl Binder<'_> {
     }
 
     /// An ORDER BY key that names an output column: a position or an alias.
-    fn output_position(&self, e: &A, columns: &[PlanColumn]) -> Result<Option<usize>> {
+    fn output_position<C: std::borrow::Borrow<PlanColumn>>(
+        &self,
+        e: &A,
+        columns: &[C],
+    ) -> Result<Option<usize>> {
         if let Some(pos) = position_literal(e)? {
             return if pos >= 1 && pos <= columns.len() {
                 Ok(Some(pos - 1))
@@ -533,7 +537,7 @@ impl Binder<'_> {
             let found: Vec<usize> = columns
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.name.eq_ignore_ascii_case(&id.value))
+                .filter(|(_, c)| c.borrow().name.eq_ignore_ascii_case(&id.value))
                 .map(|(i, _)| i)
                 .collect();
             if found.len() == 1 {
@@ -828,7 +832,7 @@ impl Binder<'_> {
             {
                 on.push((*l, *r));
             }
-            schema.columns[nl + ri].hidden = true;
+            Arc::make_mut(&mut schema.columns[nl + ri]).hidden = true;
         }
         match constraint {
             Some(ast::JoinConstraint::On(e)) => {
@@ -1057,22 +1061,26 @@ fn agg_placeholder_schema(a: &AggCtx) -> PlanSchema {
 }
 
 pub(super) fn agg_output_schema(a: &AggCtx, input: &PlanSchema) -> PlanSchema {
-    let mut columns: Vec<PlanColumn> = a
+    let mut columns: Vec<Arc<PlanColumn>> = a
         .group
         .iter()
         .map(|g| match g {
             Expr::Column(i) => input.columns[*i].clone(),
-            other => PlanColumn::new(None, other.to_string(), other.data_type(input)),
+            other => Arc::new(PlanColumn::new(
+                None,
+                other.to_string(),
+                other.data_type(input),
+            )),
         })
         .collect();
     for (i, agg) in a.aggs.iter().enumerate() {
-        columns.push(PlanColumn::new(
+        columns.push(Arc::new(PlanColumn::new(
             None,
             format!("__agg{i}"),
             agg.data_type(input),
-        ));
+        )));
     }
-    PlanSchema::new(columns)
+    PlanSchema::shared(columns)
 }
 
 /// Gives a plan's columns a new qualifier and, optionally, new names.
@@ -1090,6 +1098,7 @@ fn rename(
         )));
     }
     for (c, n) in schema.columns.iter_mut().zip(names) {
+        let c = Arc::make_mut(c);
         c.name = n.name.value.clone();
         c.aka = None;
     }
