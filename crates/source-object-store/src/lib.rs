@@ -30,8 +30,18 @@
 //! [`WHOLE_BODY_BYTES`]) for the file's other reads. Listing (for globs and
 //! folders) needs WebDAV, as `object_store`'s HTTP store does.
 //!
+//! Without credentials, `object_store` asks the cloud's instance-metadata
+//! service (169.254.169.254) for them — what a program on a cloud VM wants.
+//! Elsewhere that lookup only waits for a timeout, and in a test suite it is
+//! traffic leaving the machine: `TERN_INSTANCE_METADATA=false` (or
+//! `with_option("instance_metadata", "false")`) turns it off, and a bucket
+//! without credentials is then an error saying which ones to set. The
+//! workspace's `.cargo/config.toml` sets it for every `cargo test`.
+//!
 //! Calls are blocking: each runs on a small runtime this source owns, so the
 //! engine stays free of async code and works inside or outside a tokio program.
+
+mod credentials;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -43,6 +53,10 @@ use engine_core::{Engine, Error, Result};
 use futures_util::TryStreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
+
+/// The environment variable (and, as `instance_metadata`, the option) that
+/// turns the credential lookup at the cloud's instance-metadata service off.
+pub const INSTANCE_METADATA: &str = "TERN_INSTANCE_METADATA";
 
 /// The URL schemes this source reads.
 pub const SCHEMES: [&str; 9] = [
@@ -182,6 +196,25 @@ impl ObjectStoreSource {
         Ok((store, path, parsed))
     }
 
+    /// Whether stores may ask the instance-metadata service for credentials:
+    /// the `instance_metadata` option, else `TERN_INSTANCE_METADATA`, else yes.
+    fn instance_metadata_allowed(&self) -> Result<bool> {
+        let set = self
+            .options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "instance_metadata")
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(INSTANCE_METADATA).ok());
+        match set.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("true" | "on" | "1") => Ok(true),
+            Some("false" | "off" | "0") => Ok(false),
+            Some(other) => Err(Error::config(format!(
+                "{INSTANCE_METADATA} (instance_metadata) is true or false, not '{other}'"
+            ))),
+        }
+    }
+
     fn build(&self, url: &url::Url, root: &str) -> Result<Arc<dyn ObjectStore>> {
         use object_store::aws::AmazonS3Builder;
         use object_store::azure::MicrosoftAzureBuilder;
@@ -208,12 +241,14 @@ impl ObjectStoreSource {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .chain(self.options.iter().cloned())
+                .filter(|(k, _)| k != "instance_metadata")
                 .filter(move |(k, _)| {
                     k.starts_with(prefix) || !prefixes.iter().any(|p| k.starts_with(p))
                 })
         };
+        let metadata_allowed = self.instance_metadata_allowed()?;
         macro_rules! configure {
-            ($builder:expr, $prefix:expr) => {{
+            ($builder:expr, $prefix:expr, $asks_metadata:expr, $what:expr) => {{
                 let mut b = $builder.with_retry(retry.clone());
                 for (k, v) in keys($prefix) {
                     let key = k
@@ -221,20 +256,41 @@ impl ObjectStoreSource {
                         .map_err(|e| Error::plan(format!("object store option '{k}': {e}")))?;
                     b = b.with_config(key, v);
                 }
+                if !metadata_allowed && $asks_metadata(&b) {
+                    return Err(Error::config(format!(
+                        "no credentials for '{root}': set {} (the lookup at the cloud's \
+                         instance-metadata service is off: {INSTANCE_METADATA}=false)",
+                        $what
+                    )));
+                }
                 Arc::new(b.build().map_err(bad)?)
             }};
         }
         let store: Arc<dyn ObjectStore> = match url.scheme() {
-            "s3" | "s3a" => configure!(AmazonS3Builder::from_env().with_url(url.as_str()), "aws_"),
+            "s3" | "s3a" => configure!(
+                AmazonS3Builder::from_env().with_url(url.as_str()),
+                "aws_",
+                credentials::s3_asks_metadata,
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or aws_skip_signature for a public bucket)"
+            ),
             "gs" => configure!(
                 GoogleCloudStorageBuilder::from_env().with_url(url.as_str()),
-                "google_"
+                "google_",
+                credentials::gcs_asks_metadata,
+                "GOOGLE_SERVICE_ACCOUNT or GOOGLE_APPLICATION_CREDENTIALS (or google_skip_signature)"
             ),
             "az" | "azure" | "abfs" | "abfss" => configure!(
                 MicrosoftAzureBuilder::from_env().with_url(url.as_str()),
-                "azure_"
+                "azure_",
+                credentials::azure_asks_metadata,
+                "AZURE_STORAGE_ACCOUNT_KEY, a SAS token or a client secret (or azure_skip_signature)"
             ),
-            "http" | "https" => configure!(HttpBuilder::new().with_url(root), "http_"),
+            "http" | "https" => configure!(
+                HttpBuilder::new().with_url(root),
+                "http_",
+                |_: &HttpBuilder| false,
+                "nothing"
+            ),
             other => {
                 return Err(Error::unsupported(format!(
                     "'{other}://' is not an object store scheme ({})",

@@ -275,3 +275,56 @@ fn a_dead_endpoint_is_an_error() {
         .unwrap_err();
     assert!(err.to_string().contains("ftp://"), "{err}");
 }
+
+/// Cloud credentials in this process's environment, if any.
+fn cloud_credentials_in_env() -> bool {
+    [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "GOOGLE_SERVICE_ACCOUNT",
+        "GOOGLE_SERVICE_ACCOUNT_KEY",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "AZURE_STORAGE_ACCOUNT_KEY",
+        "AZURE_STORAGE_SAS_KEY",
+        "AZURE_CLIENT_SECRET",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some())
+}
+
+#[test]
+fn no_test_asks_the_cloud_metadata_service() {
+    // Every `cargo test` in this workspace runs with the lookup off
+    // (.cargo/config.toml): a test that names s3://, gs:// or az:// without
+    // credentials fails with this error instead of sending a request to
+    // 169.254.169.254.
+    assert_eq!(
+        std::env::var(source_object_store::INSTANCE_METADATA).as_deref(),
+        Ok("false"),
+        "the test suite must run with the instance-metadata lookup off"
+    );
+    if cloud_credentials_in_env() {
+        return; // a developer's own credentials: those stores need no lookup
+    }
+    let e = Engine::new();
+    Arc::new(ObjectStoreSource::new()).register(&e);
+    for url in [
+        "s3://tern-no-bucket/x.csv",
+        "gs://tern-no-bucket/x.csv",
+        "az://account/container/x.csv",
+    ] {
+        let err = e.query(&format!("SELECT * FROM '{url}'")).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("no credentials for") && text.contains("TERN_INSTANCE_METADATA=false"),
+            "{url}: {text}"
+        );
+    }
+    // The option decides over the environment, both ways.
+    let e = Engine::new();
+    Arc::new(ObjectStoreSource::new().with_option("instance_metadata", "maybe")).register(&e);
+    let err = e.query("SELECT * FROM 's3://b/x.csv'").unwrap_err();
+    assert!(err.to_string().contains("not 'maybe'"), "{err}");
+}
