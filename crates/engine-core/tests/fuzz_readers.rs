@@ -150,3 +150,48 @@ fn corrupted_files_give_answers_or_errors_never_panics() {
     assert!(errors > iterations, "only {errors} errors");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Inputs `cargo fuzz` (fuzz/) found, kept so that they stay fixed.
+mod found_by_cargo_fuzz {
+    use super::*;
+
+    fn bytes(hex: &[&str]) -> Vec<u8> {
+        let hex: String = hex.concat();
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// A 482-byte Arrow file whose record batch claims 671,088,641 rows:
+    /// COUNT(*) allocated a group id per row (2.6 GB) before folding them.
+    const HUGE_ROW_COUNT: &[&str] = &[
+    "4152524f57310000ffffffff800000001000000000000a000c000600050008000a000000000104000c00000008000800",
+    "0000040008000000040000000100000014000000100014000800060007000c0000001000100000000000010210000000",
+    "2000000004000000000000000700000024636f6c756d6e0008000c000800070008000000000000014000000000000000",
+    "ffffffff8800000014000000000000000c0016000600050008000c000c00000000030400180000000800000000000000",
+    "00000a0018000c00040008000a0000003c00000010000000010000280000000000000000020000000000000000000000",
+    "000000000000000000000000000000000800000000000000000000000100000001000000000000000000000000000000",
+    "0000000000000000ffffffff00000000100000000c001400060008000c0010000c000000000004003800000028000000",
+    "040000000100000090000000000000009000000000000000080000000000000000000000000000000800080000000400",
+    "08000000040000000100000014000000100014000800060007000c000000100010000000000001021000000020000000",
+    "04000000000000000700000024636f6c756d6e0008000c0008000700080000000000000140000000a80000004152524f",
+    "5731",
+    ];
+
+    #[test]
+    fn a_batch_claiming_huge_row_counts_is_counted_in_bounded_memory() {
+        let path = std::env::temp_dir().join(format!(
+            "tern-fuzz-found-{}-huge-rows.arrow",
+            std::process::id()
+        ));
+        std::fs::write(&path, bytes(HUGE_ROW_COUNT)).unwrap();
+        let e = Engine::new();
+        e.query("SET memory_limit = '64MB'").unwrap();
+        let r = e
+            .query(&format!("SELECT COUNT(*) FROM '{}'", path.display()))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(common::result_rows(&r), ["671088641"]);
+        let _ = std::fs::remove_file(&path);
+    }
+}
