@@ -58,7 +58,16 @@ fn layers(c: &mut Criterion) {
         b.iter(|| black_box(pool.query(SQL).unwrap()))
     });
 
-    let remote: Arc<dyn BlobCache> = Arc::new(RedisCache::from_url(&redis_url).unwrap());
+    // Signed entries, as a shared cache must have: the figures include the MAC.
+    let signed = RemoteOptions {
+        secret: Some(
+            tern::cache::envelope::CacheSecret::new("a long random secret for the benchmark")
+                .unwrap(),
+        ),
+        ..RemoteOptions::default()
+    };
+    let remote: Arc<dyn BlobCache> =
+        Arc::new(RedisCache::from_url_with(&redis_url, signed.clone()).unwrap());
     let hit = engine(&url, false, Some(remote));
     assert!(hit.query(SQL).unwrap().stats().cache.remote.hits > 0);
     g.bench_function("remote_hit", |b| {
@@ -68,7 +77,7 @@ fn layers(c: &mut Criterion) {
     let dead = format!("redis://127.0.0.1:{}", tern_test_servers::free_port());
     let options = RemoteOptions {
         cool_down: Duration::from_secs(3600),
-        ..RemoteOptions::default()
+        ..signed
     };
     let down: Arc<dyn BlobCache> =
         Arc::new(RedisCache::from_url_with(&dead, options.clone()).unwrap());

@@ -44,12 +44,18 @@ use engine_core::cache::RemoteCache;
 ///
 /// ```
 /// use cache_memcached::MemcachedCache;
-/// use engine_core::cache::BlobCache;
+/// use engine_core::cache::{envelope::CacheSecret, BlobCache, RemoteOptions};
 ///
-/// let cache = MemcachedCache::from_url("127.0.0.1:1,127.0.0.1:2").unwrap(); // connects on first use
+/// // Entries are signed with a secret every worker shares (`from_url` takes
+/// // it from TERN_CACHE_KEY); a cache without one is refused.
+/// let secret = CacheSecret::new("a long random string every worker shares")?;
+/// let options = RemoteOptions { secret: Some(secret), ..Default::default() };
+/// let cache = MemcachedCache::from_url_with("127.0.0.1:1,127.0.0.1:2", options.clone())?; // connects on first use
 /// assert_eq!(cache.name(), "memcached");
 /// assert!(cache.max_entry_size() < 1 << 20);
-/// assert!(MemcachedCache::from_url("redis://127.0.0.1").is_err());
+/// assert!(MemcachedCache::from_url_with("redis://127.0.0.1", options).is_err());
+/// assert!(MemcachedCache::from_url_with("127.0.0.1:1", RemoteOptions::default()).is_err());
+/// # Ok::<(), engine_core::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct MemcachedCache(RemoteCache<MemcachedBackend>);

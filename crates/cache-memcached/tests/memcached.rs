@@ -9,7 +9,27 @@ use tern_test_servers::caches::{memcached, MemcachedBackdoor};
 use tern_test_servers::suite;
 
 fn maker(url: String) -> impl Fn(RemoteOptions) -> Arc<dyn BlobCache> {
-    move |options| Arc::new(MemcachedCache::from_url_with(&url, options).expect("a valid URL"))
+    move |options| {
+        let options = suite::unsigned_allowed(options);
+        Arc::new(MemcachedCache::from_url_with(&url, options).expect("a valid URL"))
+    }
+}
+
+#[test]
+fn a_cache_without_a_secret_is_refused_unless_allowed() {
+    let url = "memcached://127.0.0.1:1";
+    let err = MemcachedCache::from_url_with(url, RemoteOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("set TERN_CACHE_KEY"), "{err}");
+    let open = RemoteOptions {
+        allow_unauthenticated: true,
+        ..RemoteOptions::default()
+    };
+    assert!(MemcachedCache::from_url_with(url, open).is_ok());
+    let signed = RemoteOptions {
+        secret: Some(engine_core::cache::envelope::CacheSecret::new([7u8; 32]).unwrap()),
+        ..RemoteOptions::default()
+    };
+    assert!(MemcachedCache::from_url_with(url, signed).is_ok());
 }
 
 fn url_of(port: u16) -> String {

@@ -46,16 +46,21 @@ use engine_core::cache::RemoteCache;
 ///
 /// ```
 /// use cache_redis::RedisCache;
-/// use engine_core::cache::BlobCache;
+/// use engine_core::cache::{envelope::CacheSecret, BlobCache, RemoteOptions};
 ///
+/// // Entries are signed with a secret every worker shares (`from_url` takes
+/// // it from TERN_CACHE_KEY); a cache without one is refused.
+/// let secret = CacheSecret::new("a long random string every worker shares").unwrap();
+/// let options = RemoteOptions { secret: Some(secret), ..Default::default() };
 /// // Nothing listens here: the cache still builds (it connects on first use),
 /// // and a get is a miss, counted as an error.
-/// let cache = RedisCache::from_url("redis://127.0.0.1:1").unwrap();
+/// let cache = RedisCache::from_url_with("redis://127.0.0.1:1", options.clone()).unwrap();
 /// let meta = engine_core::io::BlobMeta { location: "f".into(), size: 1, version: Some("1".into()) };
 /// let key = engine_core::cache::CacheKey::for_range(&meta, 0..1).unwrap();
 /// assert!(cache.get(&key).is_none());
 /// assert_eq!(cache.stats().errors, 1);
-/// assert!(RedisCache::from_url("http://not-redis").is_err());
+/// assert!(RedisCache::from_url_with("http://not-redis", options).is_err());
+/// assert!(RedisCache::from_url_with("redis://127.0.0.1:1", RemoteOptions::default()).is_err());
 /// ```
 #[derive(Debug)]
 pub struct RedisCache(RemoteCache<RespBackend>);

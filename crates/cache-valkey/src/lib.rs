@@ -31,11 +31,16 @@ use engine_core::cache::RemoteCache;
 ///
 /// ```
 /// use cache_valkey::ValkeyCache;
-/// use engine_core::cache::BlobCache;
+/// use engine_core::cache::{envelope::CacheSecret, BlobCache, RemoteOptions};
 ///
-/// let cache = ValkeyCache::from_url("valkey://127.0.0.1:1").unwrap(); // connects on first use
+/// // Entries are signed with a secret every worker shares (`from_url` takes
+/// // it from TERN_CACHE_KEY); a cache without one is refused.
+/// let secret = CacheSecret::new("a long random string every worker shares")?;
+/// let options = RemoteOptions { secret: Some(secret), ..Default::default() };
+/// let cache = ValkeyCache::from_url_with("valkey://127.0.0.1:1", options.clone())?; // connects on first use
 /// assert_eq!(cache.name(), "valkey");
-/// assert!(ValkeyCache::from_url("memcached://127.0.0.1").is_err());
+/// assert!(ValkeyCache::from_url_with("memcached://127.0.0.1", options).is_err());
+/// # Ok::<(), engine_core::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct ValkeyCache(RemoteCache<RespBackend>);

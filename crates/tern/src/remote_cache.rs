@@ -8,12 +8,10 @@
 
 use std::sync::Arc;
 
-use engine_core::cache::envelope::{CacheSecret, SECRET_ENV_VAR};
 use engine_core::cache::{BlobCache, RemoteOptions};
 use engine_core::{Error, Result};
 
-/// The environment variable that allows a shared cache without a secret.
-pub const UNAUTHENTICATED_ENV_VAR: &str = "TERN_CACHE_UNAUTHENTICATED";
+pub use engine_core::cache::envelope::UNAUTHENTICATED_ENV_VAR;
 
 /// The cache a URL names, with default [`RemoteOptions`] and the secret in
 /// `TERN_CACHE_KEY`, which signs every entry so that one written by anyone
@@ -26,23 +24,7 @@ pub const UNAUTHENTICATED_ENV_VAR: &str = "TERN_CACHE_UNAUTHENTICATED";
 /// assert!(e.to_string().contains("redis://"), "{e}");
 /// ```
 pub fn from_url(url: &str) -> Result<Arc<dyn BlobCache>> {
-    let secret = CacheSecret::from_env()?;
-    let signed = secret.is_some();
-    let options = RemoteOptions {
-        secret,
-        ..RemoteOptions::default()
-    };
-    let cache = from_url_with(url, options)?;
-    let allowed = std::env::var(UNAUTHENTICATED_ENV_VAR)
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on"));
-    if !signed && !allowed {
-        return Err(Error::config(format!(
-            "a shared cache needs a secret to sign its entries: set {SECRET_ENV_VAR} to the \
-             same long random string on every worker (or {UNAUTHENTICATED_ENV_VAR}=1 to \
-             accept entries anyone who can write to the server could forge)"
-        )));
-    }
-    Ok(cache)
+    from_url_with(url, RemoteOptions::from_env()?)
 }
 
 /// [`from_url`] with `options` (TTL, timeouts, circuit breaker).

@@ -38,6 +38,7 @@ macro_rules! resp_cache_tests {
         fn maker(url: String) -> impl Fn(RemoteOptions) -> Arc<dyn BlobCache> {
             move |options| {
                 let make = $make;
+                let options = $crate::suite::unsigned_allowed(options);
                 Arc::new(make(url.as_str(), options).expect("a valid URL"))
             }
         }

@@ -21,6 +21,16 @@ use crate::process::Server;
 /// Builds the cache under test with the given options.
 pub type MakeCache<'a> = &'a dyn Fn(RemoteOptions) -> Arc<dyn BlobCache>;
 
+/// `options` allowed to go without a secret: the shared scenarios test what
+/// a cache does, not the signing policy (each cache crate tests that a
+/// cache without a secret is refused unless allowed).
+pub fn unsigned_allowed(options: RemoteOptions) -> RemoteOptions {
+    RemoteOptions {
+        allow_unauthenticated: true,
+        ..options
+    }
+}
+
 /// Options for fault tests: quick timeouts, a circuit that opens after two
 /// failures and probes again after 100 ms.
 pub fn fault_options() -> RemoteOptions {

@@ -46,6 +46,10 @@ pub const SIGNED_HEADER_LEN: usize = 56;
 /// The environment variable [`CacheSecret::from_env`] reads.
 pub const SECRET_ENV_VAR: &str = "TERN_CACHE_KEY";
 
+/// The environment variable that accepts a shared cache without a secret
+/// (`1`): entries anyone who can write to the server could forge.
+pub const UNAUTHENTICATED_ENV_VAR: &str = "TERN_CACHE_UNAUTHENTICATED";
+
 /// The secret the workers sharing a remote cache sign its entries with.
 /// Its `Debug` does not show it.
 ///

@@ -99,6 +99,45 @@ pub struct RemoteOptions {
     /// `invalid`, and the origin read); without, entries carry a checksum,
     /// which catches corruption but not forgery.
     pub secret: Option<envelope::CacheSecret>,
+    /// Accept a cache without a `secret`: the caches' constructors
+    /// (`from_url_with`) refuse one otherwise. Off by default.
+    pub allow_unauthenticated: bool,
+}
+
+impl RemoteOptions {
+    /// The defaults with the secret in `TERN_CACHE_KEY` and
+    /// `allow_unauthenticated` from `TERN_CACHE_UNAUTHENTICATED=1`.
+    pub fn from_env() -> crate::Result<Self> {
+        Ok(RemoteOptions {
+            secret: envelope::CacheSecret::from_env()?,
+            allow_unauthenticated: std::env::var(envelope::UNAUTHENTICATED_ENV_VAR)
+                .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on")),
+            ..RemoteOptions::default()
+        })
+    }
+
+    /// Fails for a cache that would take entries anyone could have forged:
+    /// no secret, and not allowed to go without one.
+    ///
+    /// ```
+    /// use engine_core::cache::RemoteOptions;
+    ///
+    /// assert!(RemoteOptions::default().require_signed().is_err());
+    /// let open = RemoteOptions { allow_unauthenticated: true, ..Default::default() };
+    /// assert!(open.require_signed().is_ok());
+    /// ```
+    pub fn require_signed(&self) -> crate::Result<()> {
+        if self.secret.is_none() && !self.allow_unauthenticated {
+            return Err(crate::Error::config(format!(
+                "a shared cache needs a secret to sign its entries: set {} to the same long \
+                 random string on every worker (or {}=1, or RemoteOptions::allow_unauthenticated, \
+                 to accept entries anyone who can write to the server could forge)",
+                envelope::SECRET_ENV_VAR,
+                envelope::UNAUTHENTICATED_ENV_VAR
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Default for RemoteOptions {
@@ -111,6 +150,7 @@ impl Default for RemoteOptions {
             cool_down: Duration::from_secs(5),
             max_idle_connections: 8,
             secret: None,
+            allow_unauthenticated: false,
         }
     }
 }
@@ -309,7 +349,8 @@ impl<B: RemoteBackend> BlobCache for RemoteCache<B> {
 /// pub struct NowhereCache(RemoteCache<Nowhere>);
 /// engine_core::remote_cache_type!(NowhereCache, Nowhere, "NOWHERE_URL", |_url, _options| Ok(Nowhere));
 ///
-/// let cache = NowhereCache::from_url("nowhere://x").unwrap();
+/// let open = RemoteOptions { allow_unauthenticated: true, ..Default::default() };
+/// let cache = NowhereCache::from_url_with("nowhere://x", open).unwrap();
 /// assert_eq!(engine_core::cache::BlobCache::name(&cache), "nowhere");
 /// assert_eq!(ENV_VAR, "NOWHERE_URL");
 /// ```
@@ -320,32 +361,33 @@ macro_rules! remote_cache_type {
         pub const ENV_VAR: &str = $env;
 
         impl $name {
-            /// A cache on the server(s) at `url`, with default
-            /// [`RemoteOptions`](engine_core::cache::RemoteOptions). Parses
-            /// only: it connects on first use.
+            /// A cache on the server(s) at `url`, with the options of
+            /// [`RemoteOptions::from_env`](engine_core::cache::RemoteOptions::from_env):
+            /// refused without `TERN_CACHE_KEY` unless `TERN_CACHE_UNAUTHENTICATED=1`.
+            /// Parses only: it connects on first use.
             pub fn from_url(url: &str) -> $crate::Result<Self> {
-                Self::from_url_with(url, $crate::cache::RemoteOptions::default())
+                Self::from_url_with(url, $crate::cache::RemoteOptions::from_env()?)
             }
 
             /// [`from_url`](Self::from_url) with `options` (TTL, timeouts,
-            /// circuit breaker).
+            /// circuit breaker, secret); refused without a secret unless
+            /// `options.allow_unauthenticated`.
             pub fn from_url_with(
                 url: &str,
                 options: $crate::cache::RemoteOptions,
             ) -> $crate::Result<Self> {
                 let make: fn(&str, &$crate::cache::RemoteOptions) -> $crate::Result<$backend> =
                     $make;
+                // The URL's own mistakes first: they are the more specific.
                 let backend = make(url, &options)?;
+                options.require_signed()?;
                 Ok($name($crate::cache::RemoteCache::new(backend, options)))
             }
 
             #[doc = concat!("A cache on the server(s) in `", $env, "`, or `None` when it is unset;")]
             /// its entries are signed with the secret in `TERN_CACHE_KEY` when set.
             pub fn from_env() -> $crate::Result<Option<Self>> {
-                let options = $crate::cache::RemoteOptions {
-                    secret: $crate::cache::envelope::CacheSecret::from_env()?,
-                    ..$crate::cache::RemoteOptions::default()
-                };
+                let options = $crate::cache::RemoteOptions::from_env()?;
                 $crate::cache::env_url(ENV_VAR)
                     .map(|url| Self::from_url_with(&url, options))
                     .transpose()
