@@ -17,7 +17,7 @@ use arrow_array::{new_empty_array, Array, ArrayRef, RecordBatch, UInt32Array};
 
 use super::eval::{evaluate, true_mask};
 use super::rowset::{as_i64, int_key, KeyMap};
-use super::{batch_size, gather, make_batch, ExecContext, Reservation, Stream};
+use super::{batch_size, batches_size, gather, make_batch, ExecContext, Reservation, Stream};
 use crate::error::Result;
 use crate::plan::{Expr, JoinKind, PlanSchema};
 use arrow_array::types::Int64Type;
@@ -317,9 +317,8 @@ fn concat_held(batches: &[RecordBatch], held: &mut Reservation<'_>) -> Result<Re
     if batches.len() == 1 {
         return Ok(batches[0].clone());
     }
-    let parts: usize = batches.iter().map(batch_size).sum();
     // The copy is made while the parts are still held.
-    held.grow(parts)?;
+    held.grow(batches_size(batches))?;
     let batch = super::concat(batches)?;
     held.resize(batch_size(&batch))?;
     Ok(batch)

@@ -191,6 +191,11 @@ pub(crate) fn batch_size(batch: &RecordBatch) -> usize {
     batch.columns().iter().map(|c| array_size(c.as_ref())).sum()
 }
 
+/// The memory of several batches' visible rows.
+pub(crate) fn batches_size(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(batch_size).sum()
+}
+
 /// The memory of an array's visible rows.
 pub(crate) fn array_size(a: &dyn Array) -> usize {
     a.to_data()

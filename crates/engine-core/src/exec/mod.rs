@@ -32,7 +32,9 @@ use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarVa
 pub use eval::evaluate;
 pub(crate) use interrupt::Interrupt;
 pub use interrupt::QueryHandle;
-pub(crate) use memory::{batch_size, check_string_column, gather, MemoryPool, Reservation};
+pub(crate) use memory::{
+    batch_size, batches_size, check_string_column, gather, MemoryPool, Reservation,
+};
 pub use memory::{parse_size, DEFAULT_SHARE, ENV_LIMIT};
 
 /// A stream of batches from an operator.
@@ -211,7 +213,7 @@ fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>
             let b = coalesce(execute(&p.plan, ctx)?)?;
             // Kept for the rest of the run, so never given back.
             ctx.memory
-                .grow(b.iter().map(batch_size).sum(), "a CTE used more than once")?;
+                .grow(batches_size(&b), "a CTE used more than once")?;
             let b = Arc::new(b);
             ctx.shared.borrow_mut().insert(key, Arc::clone(&b));
             b

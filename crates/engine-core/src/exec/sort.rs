@@ -7,7 +7,7 @@ use arrow_array::RecordBatch;
 use arrow_ord::sort::{lexsort_to_indices, SortColumn, SortOptions};
 
 use super::eval::evaluate;
-use super::{batch_size, ExecContext, Stream};
+use super::{batch_size, batches_size, ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::SortExpr;
 
@@ -42,20 +42,16 @@ pub(super) fn sort<'a>(
                         let best = sorted(&pending, keys, Some(k), ctx)?;
                         rows = best.as_ref().map_or(0, RecordBatch::num_rows);
                         pending = best.into_iter().collect();
-                        held.resize(held_bytes(&pending))?;
+                        held.resize(batches_size(&pending))?;
                     }
                 }
             }
             // The sorted copy is built while the gathered rows are still held.
-            held.grow(held_bytes(&pending))?;
+            held.grow(batches_size(&pending))?;
             sorted(&pending, keys, fetch, ctx)
         };
         run().transpose()
     })))
-}
-
-fn held_bytes(batches: &[RecordBatch]) -> usize {
-    batches.iter().map(batch_size).sum()
 }
 
 /// `batches` as one batch sorted by `keys`, its first `fetch` rows only when

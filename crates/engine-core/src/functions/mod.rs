@@ -361,7 +361,10 @@ impl ScalarFunc {
             LTrim => string::trim(args, true, false),
             RTrim => string::trim(args, false, true),
             Replace => {
-                fits(string::replaced_bytes(args), "REPLACE")?;
+                // A bound needs no scan of the text; only when it does not
+                // fit is every occurrence counted.
+                fits(string::replaced_bytes(args, false), "REPLACE")
+                    .or_else(|_| fits(string::replaced_bytes(args, true), "REPLACE"))?;
                 string::replace(args)
             }
             Round => math::round(args),

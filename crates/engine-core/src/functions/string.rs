@@ -151,8 +151,10 @@ pub(crate) fn text_bytes(a: &ArrayRef) -> usize {
 }
 
 /// The bytes of text REPLACE(s, from, to) gives, worked out before it is
-/// built (one nested REPLACE can multiply a string's length).
-pub(super) fn replaced_bytes(args: &[ArrayRef]) -> usize {
+/// built (one nested REPLACE can multiply a string's length): `exact` counts
+/// the occurrences, otherwise each string is assumed to be all occurrences
+/// (an upper bound, without reading the text).
+pub(super) fn replaced_bytes(args: &[ArrayRef], exact: bool) -> usize {
     let s = args[0].as_string::<i32>();
     let from = args[1].as_string::<i32>();
     let to = args[2].as_string::<i32>();
@@ -163,7 +165,10 @@ pub(super) fn replaced_bytes(args: &[ArrayRef]) -> usize {
         }
         let (f, t) = (from.value(i), to.value(i));
         if !f.is_empty() && t.len() > f.len() {
-            let n = s.value(i).matches(f).count();
+            let n = match exact {
+                true => s.value(i).matches(f).count(),
+                false => s.value_length(i) as usize / f.len(),
+            };
             total = total.saturating_add(n.saturating_mul(t.len() - f.len()));
         }
     }
