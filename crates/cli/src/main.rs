@@ -304,6 +304,7 @@ fn run(
         eprintln!("rows: {}", s.rows);
         eprintln!("columns: {}", schema.fields().len());
         eprintln!("peak_memory: {} bytes", s.peak_memory);
+        eprintln!("threads: {}", s.threads);
         if s.scan.files > 0 {
             eprintln!("files_read: {}", s.scan.files);
             eprintln!("rows_read: {}", s.scan.rows_read);

@@ -295,3 +295,26 @@ fn tern_memory_limit_bounds_each_query() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).trim_end().ends_with("357 rows"));
 }
+
+#[test]
+fn tern_threads_is_checked_and_stats_show_the_threads_used() {
+    let run = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tern"))
+            .env("TERN_THREADS", threads)
+            .args(["--stats", "SELECT COUNT(*) FROM $planets"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tern")
+    };
+    let o = run("many");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("TERN_THREADS: 'many' is not a number of threads"),
+        "{err}"
+    );
+    let o = run("2");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Nine planets are not worth a thread.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("threads: 1\n"));
+}

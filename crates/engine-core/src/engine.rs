@@ -61,6 +61,10 @@ pub struct Settings {
     /// `TERN_MEMORY_LIMIT` when set, else 80% of what the process may use:
     /// the smallest of RAM, its cgroup's limit and `RLIMIT_AS`.
     pub memory_limit: Option<usize>,
+    /// Threads a query may run on (`SET threads = 4`; `'default'`). `None`,
+    /// the default, is `TERN_THREADS` when set, else the CPUs the process
+    /// may use. Only queries over big tables start threads.
+    pub threads: Option<usize>,
 }
 
 impl Default for Settings {
@@ -75,6 +79,7 @@ impl Default for Settings {
             locked: false,
             optimizer: true,
             memory_limit: None,
+            threads: None,
         }
     }
 }
@@ -99,6 +104,9 @@ pub struct QueryStats {
     /// The most memory the query's operators held at once (gathered rows,
     /// hash tables, groups, the result), in bytes.
     pub peak_memory: usize,
+    /// The most threads a step of the query ran on (1: it ran on the
+    /// caller's thread only).
+    pub threads: usize,
 }
 
 /// The answer to a query: its schema, its record batches and its statistics.
@@ -379,7 +387,7 @@ impl Engine {
             let plan_time = t1.elapsed();
             let t2 = Instant::now();
             let interrupt = Interrupt::new(handle, settings.statement_timeout);
-            let mut result = self.run(bound, interrupt, settings.memory_limit)?;
+            let mut result = self.run(bound, interrupt, &settings)?;
             result.stats.cache = self.catalog.cache_report().since(&cache_before);
             result.stats.parse = parse_time;
             result.stats.plan = plan_time;
@@ -393,9 +401,9 @@ impl Engine {
         &self,
         stmt: Statement,
         interrupt: Interrupt,
-        memory_limit: Option<usize>,
+        settings: &Settings,
     ) -> Result<QueryResult> {
-        let context = || ExecContext::new(interrupt, memory_limit);
+        let context = || ExecContext::new(interrupt, settings.memory_limit, settings.threads);
         match stmt {
             Statement::Query(plan) => {
                 let ctx = context()?;
@@ -407,6 +415,7 @@ impl Engine {
                 let mut result = QueryResult::new(schema, batches);
                 result.stats.scan = ctx.scan_counters().snapshot();
                 result.stats.peak_memory = ctx.peak_memory();
+                result.stats.threads = ctx.threads_used();
                 Ok(result)
             }
             Statement::Explain(plan) => {
@@ -472,6 +481,7 @@ impl Engine {
                     "lock_configuration" => s.locked = setting_bool(&name, &value)?,
                     "optimizer" => s.optimizer = setting_bool(&name, &value)?,
                     "memory_limit" => s.memory_limit = setting_size(&name, &value)?,
+                    "threads" => s.threads = setting_threads(&name, &value)?,
                     other => {
                         return Err(Error::UnknownName {
                             kind: "setting",
@@ -663,8 +673,9 @@ impl Engine {
 }
 
 /// The names `SET` knows.
-const SETTINGS: [&str; 9] = [
+const SETTINGS: [&str; 10] = [
     "optimizer",
+    "threads",
     "memory_limit",
     "integer_division",
     "statement_timeout",
@@ -684,6 +695,17 @@ fn setting_size(name: &str, v: &ScalarValue) -> Result<Option<usize>> {
     }
     crate::exec::parse_size(&text)
         .map(|l| Some(l.unwrap_or(usize::MAX)))
+        .map_err(|e| Error::plan(format!("SET {name}: {e}")))
+}
+
+/// A thread count setting: a positive number, or `'default'`.
+fn setting_threads(name: &str, v: &ScalarValue) -> Result<Option<usize>> {
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    if text.trim().eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    crate::exec::parse_threads(&text)
+        .map(Some)
         .map_err(|e| Error::plan(format!("SET {name}: {e}")))
 }
 

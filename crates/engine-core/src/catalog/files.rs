@@ -31,6 +31,9 @@ pub struct FileTable {
     /// Per column of `schema`, the value range over all files, where every
     /// file records one.
     ranges: Vec<Option<(i64, i64)>>,
+    /// Per file, the units a parallel scan splits it into: its row groups
+    /// (Parquet), else the whole file.
+    units: Vec<usize>,
 }
 
 impl FileTable {
@@ -118,8 +121,10 @@ impl FileTable {
             format.ok_or_else(|| Error::plan(format!("no readable files in '{location}'")))?;
         let schema = merge_schemas(&files)?;
         let ranges = merge_ranges(&schema, &files, &facts);
+        let units = facts.iter().map(|f| f.row_groups.unwrap_or(1)).collect();
         Ok(FileTable {
             ranges,
+            units,
             files,
             format,
             schema,
@@ -291,6 +296,10 @@ impl TableProvider for FileTable {
         })
     }
 
+    fn partitions(&self) -> usize {
+        self.units.iter().sum()
+    }
+
     fn scan_with(&self, req: &ScanRequest) -> Result<BatchIter> {
         let wanted: Vec<usize> = match &req.projection {
             Some(p) => p.clone(),
@@ -306,6 +315,24 @@ impl TableProvider for FileTable {
         let files = self.files.clone();
         let format = self.format;
         let table_schema = Arc::clone(&self.schema);
+        // Per file, the units to read: all, or the part's share of them.
+        let shares: Vec<Option<std::ops::Range<usize>>> = match req.partition {
+            None => vec![None; files.len()],
+            Some(p) => {
+                let wanted = p.units(self.units.iter().sum());
+                let mut start = 0;
+                self.units
+                    .iter()
+                    .map(|&n| {
+                        let file = start..start + n;
+                        start += n;
+                        let lo = wanted.start.max(file.start);
+                        let hi = wanted.end.min(file.end);
+                        Some(lo.min(hi) - file.start..hi - file.start)
+                    })
+                    .collect()
+            }
+        };
         let mut next_file = 0;
         let mut current: Option<(BatchIter, Vec<Option<usize>>)> = None;
         Ok(Box::new(std::iter::from_fn(move || loop {
@@ -320,7 +347,11 @@ impl TableProvider for FileTable {
                 }
             }
             let (blob, file_schema) = files.get(next_file)?;
+            let share = shares[next_file].clone();
             next_file += 1;
+            if share.as_ref().is_some_and(|r| r.is_empty()) {
+                continue; // another part's file
+            }
             // Which of this file's columns fill the wanted ones (None: absent, NULL).
             let mut file_projection = Vec::new();
             let slots: Vec<Option<usize>> = wanted
@@ -334,7 +365,16 @@ impl TableProvider for FileTable {
                 })
                 .collect();
             req.counters.add_file();
-            match read(blob, format, file_schema, Some(&file_projection), &req) {
+            // A file read whole is one unit: no row groups to narrow to.
+            let row_groups = share.filter(|_| format == FileFormat::Parquet);
+            match read(
+                blob,
+                format,
+                file_schema,
+                Some(&file_projection),
+                &req,
+                row_groups,
+            ) {
                 Ok(it) => current = Some((it, slots)),
                 Err(e) => return Some(Err(e)),
             }

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
-use super::{BatchIter, TableProvider};
+use super::{BatchIter, ScanRequest, TableProvider};
 use crate::error::{Error, Result};
 
 /// A table held in memory as Arrow record batches.
@@ -134,11 +134,32 @@ impl TableProvider for MemTable {
     }
 
     fn scan(&self, projection: Option<&[usize]>) -> Result<BatchIter> {
+        self.scan_with(&ScanRequest {
+            projection: projection.map(<[usize]>::to_vec),
+            ..ScanRequest::default()
+        })
+    }
+
+    /// Batches are the units of a partition. (Each worker of a parallel scan
+    /// takes its own snapshot: an INSERT committed between two workers'
+    /// starts may be seen by one part and not another.)
+    fn partitions(&self) -> usize {
+        self.batches.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn scan_with(&self, request: &ScanRequest) -> Result<BatchIter> {
         // Take a snapshot: an INSERT during the scan does not change what it sees.
         let batches = Arc::clone(&self.batches.read().unwrap_or_else(|e| e.into_inner()));
-        let projection = projection.map(|p| p.to_vec());
-        let mut i = 0;
+        let projection = request.projection.clone();
+        let units = match request.partition {
+            Some(p) => p.units(batches.len()),
+            None => 0..batches.len(),
+        };
+        let mut i = units.start;
         Ok(Box::new(std::iter::from_fn(move || {
+            if i >= units.end {
+                return None;
+            }
             let b = batches.get(i)?;
             i += 1;
             Some(match &projection {

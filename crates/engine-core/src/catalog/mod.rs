@@ -14,7 +14,7 @@ mod scan;
 
 pub use files::{looks_like_path, FileTable};
 pub use memtable::MemTable;
-pub use scan::{ColumnPredicate, PredicateOp, ScanCounters, ScanRequest, ScanStats};
+pub use scan::{ColumnPredicate, Partition, PredicateOp, ScanCounters, ScanRequest, ScanStats};
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -54,6 +54,14 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
     /// allow. Tables that cannot skip anything keep this default.
     fn scan_with(&self, request: &ScanRequest) -> Result<BatchIter> {
         self.scan(request.projection.as_deref())
+    }
+
+    /// Into how many parts a scan of this table can be split for parallel
+    /// workers ([`ScanRequest::partition`], see [`Partition`]); 1, the
+    /// default, when it cannot. A table returning more must honour
+    /// `partition` in [`scan_with`](Self::scan_with).
+    fn partitions(&self) -> usize {
+        1
     }
 
     /// About how many rows the table holds, for the planner's join order

@@ -140,4 +140,40 @@ pub struct ScanRequest {
     pub limit: Option<usize>,
     /// Where to count what was read.
     pub counters: Arc<ScanCounters>,
+    /// Read only this part of the table (a parallel scan's worker). Only
+    /// asked of a table whose [`partitions`](super::TableProvider::partitions)
+    /// is more than 1.
+    pub partition: Option<Partition>,
+}
+
+/// Part `index` of `count` of a table, for the workers of a parallel scan.
+///
+/// A table splits its data into units it can read on their own (Parquet row
+/// groups, files, in-memory batches), in order, and part `index` is the
+/// `index`-th of `count` contiguous runs of them, as even as the units allow.
+/// The parts cover every row once, and reading them one after another gives
+/// the table's order.
+///
+/// ```
+/// use engine_core::catalog::Partition;
+/// let p = Partition { index: 1, count: 3 };
+/// assert_eq!(p.units(7), 2..4);
+/// let all: Vec<_> = (0..3).flat_map(|i| Partition { index: i, count: 3 }.units(7)).collect();
+/// assert_eq!(all, (0..7).collect::<Vec<_>>());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// Which part, from 0.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl Partition {
+    /// The units of `total` that fall in this part.
+    pub fn units(&self, total: usize) -> std::ops::Range<usize> {
+        let count = self.count.max(1);
+        let at = |i: usize| (total as u128 * i as u128 / count as u128) as usize;
+        at(self.index.min(count))..at((self.index + 1).min(count))
+    }
 }

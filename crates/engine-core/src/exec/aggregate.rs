@@ -3,6 +3,7 @@
 //! values into per-group state. Memory grows with the number of groups, not
 //! with the input. With no GROUP BY there is exactly one group, even for no input.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -15,7 +16,7 @@ use arrow_schema::DataType;
 
 use super::eval::{evaluate, true_mask};
 use super::rowset::{Interner, KeyEncoder, KeyMap};
-use super::{make_batch, ExecContext, Stream};
+use super::{make_batch, ExecContext, Reservation, Stream};
 use crate::error::{Error, Result};
 use crate::plan::{AggFunc, AggregateExpr, Expr, PlanSchema};
 
@@ -33,47 +34,88 @@ pub(super) fn aggregate<'a>(
     let mut input = Some(input);
     Ok(Box::new(std::iter::from_fn(move || {
         let input = input.take()?;
-        Some(run(input, input_schema, group, aggs, schema, ctx))
+        let run = || {
+            let mut agg = Aggregator::new(input_schema, group, aggs, ctx)?;
+            for batch in input {
+                agg.fold(&batch?, ctx)?;
+            }
+            agg.finish(schema)
+        };
+        Some(run())
     })))
 }
 
-fn run(
-    input: Stream<'_>,
-    input_schema: &PlanSchema,
-    group: &[Expr],
-    aggs: &[AggregateExpr],
-    schema: &PlanSchema,
-    ctx: &ExecContext,
-) -> Result<RecordBatch> {
-    let key_types: Vec<DataType> = group.iter().map(|g| g.data_type(input_schema)).collect();
-    let mut groups = KeyMap::new(&key_types)?;
-    let mut accs = aggs
-        .iter()
-        .map(|a| new_accumulator(a, input_schema))
-        .collect::<Result<Vec<_>>>()?;
-    let mut ids: Vec<u32> = Vec::new();
-    let mut held = ctx.memory.reserve("GROUP BY");
-    // A batch is folded in slices of at most CHUNK_ROWS rows, so the per-row
-    // scratch (group ids) stays small whatever a batch claims: a 482-byte
-    // malformed Arrow file declaring 671 million rows made COUNT(*) allocate
-    // 2.6 GB of ids.
-    for whole in input {
-        let whole = whole?;
+/// Whether an aggregation can run as partial aggregations merged at the
+/// end: every aggregate but DISTINCT ones, whose seen-values sets do not merge.
+pub(super) fn mergeable(aggs: &[AggregateExpr]) -> bool {
+    aggs.iter()
+        .all(|a| !a.distinct || a.func == AggFunc::CountStar)
+}
+
+/// The groups and aggregate states of one aggregation: batches fold into
+/// it; a parallel step's workers each fold their part into their own, and
+/// the parts are merged.
+pub(super) struct Aggregator<'a> {
+    group: &'a [Expr],
+    aggs: &'a [AggregateExpr],
+    groups: KeyMap,
+    accs: Vec<Box<dyn Accumulator>>,
+    ids: Vec<u32>,
+    held: Reservation,
+}
+
+impl<'a> Aggregator<'a> {
+    pub(super) fn new(
+        input_schema: &PlanSchema,
+        group: &'a [Expr],
+        aggs: &'a [AggregateExpr],
+        ctx: &ExecContext,
+    ) -> Result<Self> {
+        let key_types: Vec<DataType> = group.iter().map(|g| g.data_type(input_schema)).collect();
+        Ok(Aggregator {
+            group,
+            aggs,
+            groups: KeyMap::new(&key_types)?,
+            accs: aggs
+                .iter()
+                .map(|a| new_accumulator(a, input_schema))
+                .collect::<Result<Vec<_>>>()?,
+            ids: Vec::new(),
+            held: ctx.memory.reserve("GROUP BY"),
+        })
+    }
+
+    fn num_groups(&self) -> usize {
+        if self.group.is_empty() {
+            1
+        } else {
+            self.groups.len()
+        }
+    }
+
+    /// Folds one input batch in.
+    pub(super) fn fold(&mut self, whole: &RecordBatch, ctx: &ExecContext) -> Result<()> {
+        // A batch is folded in slices of at most CHUNK_ROWS rows, so the per-row
+        // scratch (group ids) stays small whatever a batch claims: a 482-byte
+        // malformed Arrow file declaring 671 million rows made COUNT(*) allocate
+        // 2.6 GB of ids.
         for start in (0..whole.num_rows()).step_by(CHUNK_ROWS) {
             let batch = whole.slice(start, CHUNK_ROWS.min(whole.num_rows() - start));
             let n = batch.num_rows();
-            ids.clear();
-            if group.is_empty() {
-                ids.resize(n, 0);
+            self.ids.clear();
+            if self.group.is_empty() {
+                self.ids.resize(n, 0);
             } else {
-                let keys = group
+                let keys = self
+                    .group
                     .iter()
                     .map(|g| evaluate(g, &batch, ctx))
                     .collect::<Result<Vec<_>>>()?;
-                groups.intern(&keys, &mut ids)?;
+                self.groups.intern(&keys, &mut self.ids)?;
             }
-            let num_groups = if group.is_empty() { 1 } else { groups.len() };
-            for (agg, acc) in aggs.iter().zip(accs.iter_mut()) {
+            let num_groups = self.num_groups();
+            let ids = &self.ids;
+            for (agg, acc) in self.aggs.iter().zip(self.accs.iter_mut()) {
                 let values = agg
                     .args
                     .iter()
@@ -94,33 +136,90 @@ fn run(
                         let ids: Vec<u32> = keep.iter().map(|&i| ids[i as usize]).collect();
                         acc.update(&values, &ids, num_groups)?;
                     }
-                    None => acc.update(&values, &ids, num_groups)?,
+                    None => acc.update(&values, ids, num_groups)?,
                 }
             }
-            let state: usize = accs.iter().map(|a| a.memory_size()).sum();
-            held.resize(groups.memory_size() + state + 4 * ids.capacity())?;
+            self.account()?;
         }
+        Ok(())
     }
-    let num_groups = if group.is_empty() { 1 } else { groups.len() };
-    let mut columns = if group.is_empty() {
-        vec![]
-    } else {
-        groups.keys()?
-    };
-    for acc in accs.iter_mut() {
-        columns.push(acc.finish(num_groups)?);
+
+    /// Counts what the groups and states hold against the memory limit.
+    fn account(&mut self) -> Result<()> {
+        let state: usize = self.accs.iter().map(|a| a.memory_size()).sum();
+        self.held
+            .resize(self.groups.memory_size() + state + 4 * self.ids.capacity())
     }
-    make_batch(schema, columns, num_groups)
+
+    /// Adds `other`'s groups and states (another part of the same input).
+    pub(super) fn merge(&mut self, other: Aggregator<'_>) -> Result<()> {
+        let mut map = Vec::new();
+        if self.group.is_empty() {
+            map.push(0);
+        } else {
+            self.groups.intern(&other.groups.keys()?, &mut map)?;
+        }
+        let num_groups = self.num_groups();
+        for (acc, theirs) in self.accs.iter_mut().zip(other.accs) {
+            acc.merge(theirs, &map, num_groups)?;
+        }
+        self.account()
+    }
+
+    /// The output batch: the group keys, then one column per aggregate.
+    pub(super) fn finish(mut self, schema: &PlanSchema) -> Result<RecordBatch> {
+        let num_groups = self.num_groups();
+        let mut columns = if self.group.is_empty() {
+            vec![]
+        } else {
+            self.groups.keys()?
+        };
+        for acc in self.accs.iter_mut() {
+            columns.push(acc.finish(num_groups)?);
+        }
+        make_batch(schema, columns, num_groups)
+    }
 }
 
 /// Per-group state of one aggregate.
-trait Accumulator {
+trait Accumulator: Send + Any {
     /// Folds `values` (the aggregate's arguments) into the groups `ids`.
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()>;
+    /// Folds in `other`, an accumulator of the same aggregate over other
+    /// rows, whose group `g` is this one's `map[g]`.
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], num_groups: usize) -> Result<()>;
     /// One value per group.
     fn finish(&mut self, num_groups: usize) -> Result<ArrayRef>;
     /// Bytes of state held.
     fn memory_size(&self) -> usize;
+}
+
+/// `other` as the accumulator type `T`: accumulators merge only with their
+/// own aggregate's, made by the same `new_accumulator` call.
+fn same<T: Accumulator>(other: Box<dyn Accumulator>) -> Result<Box<T>> {
+    let any: Box<dyn Any> = other;
+    any.downcast::<T>()
+        .map_err(|_| Error::exec("internal: merging the states of different aggregates"))
+}
+
+/// Adds the sums `theirs` (group `g` being `mine`'s `map[g]`) into `mine`;
+/// a NULL sum (no value yet) adds nothing.
+fn merge_sums<T: Copy>(
+    mine: &mut [Option<T>],
+    theirs: Vec<Option<T>>,
+    map: &[u32],
+    add: impl Fn(T, T) -> Result<T>,
+) -> Result<()> {
+    for (&g, v) in map.iter().zip(theirs) {
+        if let Some(x) = v {
+            let s = &mut mine[g as usize];
+            *s = Some(match *s {
+                Some(y) => add(y, x)?,
+                None => x,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Bytes a vector's buffer takes.
@@ -185,6 +284,13 @@ impl Accumulator for Count {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.counts)
     }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        self.counts.resize(n, 0);
+        for (&g, c) in map.iter().zip(same::<Self>(other)?.counts) {
+            self.counts[g as usize] += c;
+        }
+        Ok(())
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.counts.resize(num_groups, 0);
         // Logical nulls: a NULL-typed column has no validity buffer.
@@ -221,6 +327,13 @@ struct SumInt {
 impl Accumulator for SumInt {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.sums)
+    }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        self.sums.resize(n, None);
+        merge_sums(&mut self.sums, same::<Self>(other)?.sums, map, |a, b| {
+            a.checked_add(b)
+                .ok_or_else(|| Error::exec("SUM overflowed a 64-bit integer"))
+        })
     }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
@@ -259,6 +372,12 @@ impl Accumulator for SumFloat {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.sums)
     }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        self.sums.resize(n, None);
+        merge_sums(&mut self.sums, same::<Self>(other)?.sums, map, |a, b| {
+            Ok(a + b)
+        })
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
         let v = values[0].as_primitive::<Float64Type>();
@@ -291,6 +410,13 @@ struct SumDecimal {
 impl Accumulator for SumDecimal {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.sums)
+    }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        self.sums.resize(n, None);
+        merge_sums(&mut self.sums, same::<Self>(other)?.sums, map, |a, b| {
+            a.checked_add(b)
+                .ok_or_else(|| Error::exec("SUM overflowed DECIMAL(38)"))
+        })
     }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, None);
@@ -332,6 +458,16 @@ impl Accumulator for Avg {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.sums) + vec_bytes(&self.counts)
     }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        self.sums.resize(n, 0.0);
+        self.counts.resize(n, 0);
+        let other = same::<Self>(other)?;
+        for ((&g, s), c) in map.iter().zip(other.sums).zip(other.counts) {
+            self.sums[g as usize] += s;
+            self.counts[g as usize] += c;
+        }
+        Ok(())
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, 0.0);
         self.counts.resize(num_groups, 0);
@@ -369,6 +505,19 @@ struct AvgExact {
 impl Accumulator for AvgExact {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.sums) + vec_bytes(&self.counts)
+    }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        self.sums.resize(n, 0);
+        self.counts.resize(n, 0);
+        let other = same::<Self>(other)?;
+        for ((&g, s), c) in map.iter().zip(other.sums).zip(other.counts) {
+            let sum = &mut self.sums[g as usize];
+            *sum = sum
+                .checked_add(s)
+                .ok_or_else(|| Error::exec("AVG overflowed its 128-bit sum"))?;
+            self.counts[g as usize] += c;
+        }
+        Ok(())
     }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.sums.resize(num_groups, 0);
@@ -448,6 +597,13 @@ impl Accumulator for MinMax {
     fn memory_size(&self) -> usize {
         vec_bytes(&self.best) + self.row_bytes
     }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        // The other's best values, folded in as values: the best of bests.
+        let mut other = same::<Self>(other)?;
+        let len = other.best.len();
+        let values = other.finish(len)?;
+        self.update(&[values], &map[..len], n)
+    }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         self.best.resize(num_groups, None);
         let v = &values[0];
@@ -507,6 +663,12 @@ impl Distinct {
 impl Accumulator for Distinct {
     fn memory_size(&self) -> usize {
         self.seen.memory_size() + self.inner.memory_size()
+    }
+    fn merge(&mut self, _: Box<dyn Accumulator>, _: &[u32], _: usize) -> Result<()> {
+        // `mergeable` keeps DISTINCT aggregates out of parallel steps.
+        Err(Error::exec(
+            "internal: DISTINCT aggregates do not merge partial states",
+        ))
     }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
         let v = &values[0];

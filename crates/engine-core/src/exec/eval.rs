@@ -377,12 +377,15 @@ fn with_outer_row<T>(
 
 fn subquery_value(sub: &Arc<Subquery>, ctx: &ExecContext) -> Result<Arc<SubqueryValue>> {
     let key = Arc::as_ptr(sub) as usize;
-    if let Some(v) = ctx.subqueries.borrow().get(&key) {
+    if let Some(v) = super::lock(&ctx.subqueries).get(&key) {
         return Ok(Arc::clone(v));
     }
+    // Not locked while it runs: a nested subquery takes the lock too. Two
+    // workers of a parallel scan may both run it; the first answer stays.
     let v = Arc::new(run_subquery(sub, ctx)?);
-    ctx.subqueries.borrow_mut().insert(key, Arc::clone(&v));
-    Ok(v)
+    Ok(Arc::clone(
+        super::lock(&ctx.subqueries).entry(key).or_insert(v),
+    ))
 }
 
 fn run_subquery(sub: &Subquery, ctx: &ExecContext) -> Result<SubqueryValue> {

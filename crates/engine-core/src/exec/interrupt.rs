@@ -54,6 +54,9 @@ impl QueryHandle {
 pub(crate) struct Interrupt {
     handle: Option<QueryHandle>,
     deadline: Option<(Instant, Duration)>,
+    /// Set when another worker of the same parallel step failed: its error
+    /// is the query's, this one's work is wasted.
+    siblings: Option<Arc<AtomicBool>>,
 }
 
 impl Interrupt {
@@ -62,6 +65,15 @@ impl Interrupt {
         Interrupt {
             handle: handle.cloned(),
             deadline: timeout.map(|t| (Instant::now() + t, t)),
+            siblings: None,
+        }
+    }
+
+    /// This interrupt, also stopping once `failed` is set.
+    pub fn with_siblings(&self, failed: &Arc<AtomicBool>) -> Self {
+        Interrupt {
+            siblings: Some(Arc::clone(failed)),
+            ..self.clone()
         }
     }
 
@@ -70,6 +82,15 @@ impl Interrupt {
     pub fn check(&self) -> Result<()> {
         if self.handle.as_ref().is_some_and(QueryHandle::is_cancelled) {
             return Err(Error::Cancelled("cancelled by its caller".into()));
+        }
+        if self
+            .siblings
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+        {
+            return Err(Error::Cancelled(
+                "another worker of the query failed".into(),
+            ));
         }
         if let Some((at, limit)) = self.deadline {
             if Instant::now() >= at {

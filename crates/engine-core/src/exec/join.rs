@@ -11,6 +11,7 @@
 //! holds a NULL key (and is not empty), else false.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{new_empty_array, Array, ArrayRef, RecordBatch, UInt32Array};
@@ -68,7 +69,7 @@ enum KeyIds {
 const MAX_DENSE_SPAN: i128 = 1 << 26;
 
 impl KeyIndex {
-    fn build(key_columns: &[ArrayRef], rows: usize, held: &mut Reservation<'_>) -> Result<Self> {
+    fn build(key_columns: &[ArrayRef], rows: usize, held: &mut Reservation) -> Result<Self> {
         let types: Vec<_> = key_columns.iter().map(|c| c.data_type().clone()).collect();
         let mut ids: Vec<u32> = Vec::with_capacity(rows);
         let dense = match (key_columns, types.as_slice()) {
@@ -194,7 +195,9 @@ impl Iterator for Chain<'_> {
     }
 }
 
-struct BuildSide<'c> {
+/// A join's right input, gathered and indexed: built once, then probed by
+/// one stream of left batches or, in a parallel step, by several.
+pub(super) struct BuildSide {
     batch: RecordBatch,
     /// The build rows by key (none for a join without keys).
     keys: Option<KeyIndex>,
@@ -203,7 +206,7 @@ struct BuildSide<'c> {
     /// The columns of a candidate pair: left's then right's.
     pair_schema: PlanSchema,
     /// The memory the gathered rows and the index hold.
-    _held: Reservation<'c>,
+    _held: Reservation,
 }
 
 pub(super) fn join<'a>(
@@ -212,7 +215,17 @@ pub(super) fn join<'a>(
     spec: JoinSpec<'a>,
     ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
-    let build = build_side(right, &spec, ctx)?;
+    let build = Arc::new(build_side(right, &spec, ctx)?);
+    probe(left, build, spec, ctx)
+}
+
+/// Streams `left` past a built right side.
+pub(super) fn probe<'a>(
+    left: Stream<'a>,
+    build: Arc<BuildSide>,
+    spec: JoinSpec<'a>,
+    ctx: &'a ExecContext,
+) -> Result<Stream<'a>> {
     let right_rows = build.batch.num_rows();
     let mut matched_right = vec![false; right_rows];
     let mut out: VecDeque<RecordBatch> = VecDeque::new();
@@ -268,11 +281,11 @@ pub(super) fn join<'a>(
 }
 
 /// The right input gathered and indexed by its keys.
-fn build_side<'c>(
+pub(super) fn build_side(
     right: Stream<'_>,
     spec: &JoinSpec,
-    ctx: &'c ExecContext,
-) -> Result<BuildSide<'c>> {
+    ctx: &ExecContext,
+) -> Result<BuildSide> {
     let mut held = ctx.memory.reserve("a join's build side");
     let batches = gather(right, &mut held)?;
     let batch = match batches.first() {
@@ -313,7 +326,7 @@ fn build_side<'c>(
 }
 
 /// `batches` as one batch, `held` counting the one batch instead of the parts.
-fn concat_held(batches: &[RecordBatch], held: &mut Reservation<'_>) -> Result<RecordBatch> {
+fn concat_held(batches: &[RecordBatch], held: &mut Reservation) -> Result<RecordBatch> {
     if batches.len() == 1 {
         return Ok(batches[0].clone());
     }

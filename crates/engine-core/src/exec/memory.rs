@@ -18,7 +18,7 @@
 //! more than [`UNCHECKED`], so small queries never pay for reading it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::{Array, RecordBatch};
 
@@ -108,24 +108,26 @@ impl MemoryPool {
     }
 
     /// An empty reservation for `what` (named in the error past the limit).
-    pub fn reserve<'a>(&'a self, what: &'static str) -> Reservation<'a> {
+    pub fn reserve(self: &Arc<Self>, what: &'static str) -> Reservation {
         Reservation {
-            pool: self,
+            pool: Arc::clone(self),
             bytes: 0,
             what,
         }
     }
 }
 
-/// Memory one operator holds, given back when it is dropped.
+/// Memory one operator holds, given back when it is dropped. It owns a
+/// handle on its pool, so what holds it (a join's build side shared by the
+/// workers of a parallel probe) borrows nothing.
 #[derive(Debug)]
-pub(crate) struct Reservation<'a> {
-    pool: &'a MemoryPool,
+pub(crate) struct Reservation {
+    pool: Arc<MemoryPool>,
     bytes: usize,
     what: &'static str,
 }
 
-impl Reservation<'_> {
+impl Reservation {
     /// Holds `bytes` more, or fails past the limit.
     pub fn grow(&mut self, bytes: usize) -> Result<()> {
         self.pool.grow(bytes, self.what)?;
@@ -145,14 +147,14 @@ impl Reservation<'_> {
     }
 }
 
-impl Drop for Reservation<'_> {
+impl Drop for Reservation {
     fn drop(&mut self) {
         self.pool.shrink(self.bytes);
     }
 }
 
 /// Every batch of `stream`, each reserved under `held` as it arrives.
-pub(crate) fn gather(stream: Stream<'_>, held: &mut Reservation<'_>) -> Result<Vec<RecordBatch>> {
+pub(crate) fn gather(stream: Stream<'_>, held: &mut Reservation) -> Result<Vec<RecordBatch>> {
     let mut out = Vec::new();
     for b in stream {
         let b = b?;
@@ -291,7 +293,7 @@ mod tests {
 
     #[test]
     fn reservations_count_until_dropped() {
-        let pool = MemoryPool::new(Some(1000)).unwrap();
+        let pool = Arc::new(MemoryPool::new(Some(1000)).unwrap());
         let mut a = pool.reserve("a sort");
         a.grow(600).unwrap();
         let mut b = pool.reserve("a join");

@@ -13,6 +13,7 @@ mod eval;
 mod interrupt;
 mod join;
 mod memory;
+mod parallel;
 mod pushdown;
 mod rowset;
 mod setop;
@@ -20,14 +21,15 @@ mod sort;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use crate::catalog::{ScanCounters, ScanRequest, TableProvider};
+use crate::catalog::{Partition, ScanCounters, ScanRequest};
 use crate::error::Result;
-use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, PlanSchema, ScalarValue, SharedPlan};
+use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue, SharedPlan};
 
 pub use eval::evaluate;
 pub(crate) use interrupt::Interrupt;
@@ -36,37 +38,91 @@ pub(crate) use memory::{
     batch_size, batches_size, check_string_column, gather, MemoryPool, Reservation,
 };
 pub use memory::{parse_size, DEFAULT_SHARE, ENV_LIMIT};
+pub use parallel::{default_threads, parse_threads, ENV_THREADS};
 
 /// A stream of batches from an operator.
 pub type Stream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
 
-/// State shared by the operators of one query run.
+/// State shared by the operators of one query run. The workers of a
+/// parallel step each get a [`fork`](ExecContext::fork): the caches, counters,
+/// memory pool and interrupt are shared, the outer-row stack is their own.
 #[derive(Default)]
 pub struct ExecContext {
     /// The current row of each enclosing query while a correlated subquery
     /// runs, innermost last.
     outer: RefCell<Vec<(RecordBatch, usize)>>,
     /// Results of uncorrelated subqueries, computed once per run.
-    subqueries: RefCell<HashMap<usize, Arc<eval::SubqueryValue>>>,
+    subqueries: Arc<Mutex<HashMap<usize, Arc<eval::SubqueryValue>>>>,
     /// What the scans read.
     scan: Arc<ScanCounters>,
     /// The rows of each shared plan already run, by the plan's address.
-    shared: RefCell<HashMap<usize, Arc<Vec<RecordBatch>>>>,
+    shared: Arc<Mutex<HashMap<usize, Arc<Vec<RecordBatch>>>>>,
     /// When to stop.
     interrupt: Interrupt,
     /// What the run's operators hold, against its memory limit.
-    memory: MemoryPool,
+    memory: Arc<MemoryPool>,
+    /// Threads a parallel step may use: `SET threads`; `None` for the
+    /// process default ([`parallel::default_threads`]). A worker's is 1.
+    threads: Option<usize>,
+    /// In a worker: the scan node (by address) it reads one part of, and
+    /// which part.
+    partition: Option<(usize, Partition)>,
+    /// In a worker: the build sides of the joins its pipeline probes, built
+    /// once before the workers started, by the join node's address.
+    prebuilt: Arc<HashMap<usize, Arc<join::BuildSide>>>,
+    /// The most workers a parallel step of the run used.
+    workers: Arc<AtomicUsize>,
 }
 
 impl ExecContext {
     /// A context for a run that `interrupt` can stop, holding at most
-    /// `memory_limit` bytes (the process default when `None`).
-    pub(crate) fn new(interrupt: Interrupt, memory_limit: Option<usize>) -> Result<Self> {
+    /// `memory_limit` bytes (the process default when `None`), using up to
+    /// `threads` threads (the process default when `None`).
+    pub(crate) fn new(
+        interrupt: Interrupt,
+        memory_limit: Option<usize>,
+        threads: Option<usize>,
+    ) -> Result<Self> {
+        if threads.is_none() {
+            // A malformed TERN_THREADS is an error at once, like a malformed
+            // TERN_MEMORY_LIMIT, not only when a query is big enough to ask.
+            parallel::env_threads()?;
+        }
         Ok(ExecContext {
             interrupt,
-            memory: MemoryPool::new(memory_limit)?,
+            memory: Arc::new(MemoryPool::new(memory_limit)?),
+            threads,
             ..Default::default()
         })
+    }
+
+    /// A worker's context: it reads part `partition` of the scan node
+    /// `scan`, finds the joins in `prebuilt` already built, stops when
+    /// `failed` is set, and starts no threads of its own.
+    fn fork(
+        &self,
+        scan: &LogicalPlan,
+        partition: Partition,
+        prebuilt: &Arc<HashMap<usize, Arc<join::BuildSide>>>,
+        failed: &Arc<AtomicBool>,
+    ) -> Self {
+        ExecContext {
+            outer: RefCell::default(),
+            subqueries: Arc::clone(&self.subqueries),
+            scan: Arc::clone(&self.scan),
+            shared: Arc::clone(&self.shared),
+            interrupt: self.interrupt.with_siblings(failed),
+            memory: Arc::clone(&self.memory),
+            threads: Some(1),
+            partition: Some((node_address(scan), partition)),
+            prebuilt: Arc::clone(prebuilt),
+            workers: Arc::clone(&self.workers),
+        }
+    }
+
+    /// The most threads a step of the run used (at least 1).
+    pub fn threads_used(&self) -> usize {
+        self.workers.load(Ordering::Relaxed).max(1)
     }
 
     /// The most memory the run's operators held at once, in bytes.
@@ -95,27 +151,17 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
 /// The operator for `plan` over its inputs' streams.
 fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
-        LogicalPlan::Scan {
-            table,
-            projection,
-            schema,
-            ..
-        } => scan(table, projection, schema.len(), ScanRequest::default(), ctx)?,
+        LogicalPlan::Scan { .. } => scan(plan, ScanRequest::default(), ctx)?,
         LogicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
         LogicalPlan::Filter { input, predicate } => {
             let input = match input.as_ref() {
                 // The filter's conditions go to the scan as hints to skip data.
-                LogicalPlan::Scan {
-                    table,
-                    projection,
-                    schema,
-                    ..
-                } => {
+                LogicalPlan::Scan { table, .. } => {
                     let request = ScanRequest {
                         filters: pushdown::column_predicates(predicate, &table.schema()),
                         ..ScanRequest::default()
                     };
-                    scan(table, projection, schema.len(), request, ctx)?
+                    scan(input, request, ctx)?
                 }
                 _ => execute(input, ctx)?,
             };
@@ -139,19 +185,38 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
             group,
             aggs,
             schema,
-        } => aggregate::aggregate(
-            execute(input, ctx)?,
-            input.schema(),
-            group,
-            aggs,
-            schema,
-            ctx,
-        )?,
+        } => match parallel::pipeline(input, ctx)?.filter(|_| aggregate::mergeable(aggs)) {
+            // Each worker aggregates its part; the parts' groups merge.
+            Some(p) => {
+                let parts = parallel::run(input, &p, ctx, |stream, c| {
+                    let mut agg = aggregate::Aggregator::new(input.schema(), group, aggs, c)?;
+                    for b in stream {
+                        agg.fold(&b?, c)?;
+                    }
+                    Ok(agg)
+                })?;
+                let mut parts = parts.into_iter();
+                let mut whole = aggregate::Aggregator::new(input.schema(), group, aggs, ctx)?;
+                for part in parts.by_ref() {
+                    whole.merge(part)?;
+                }
+                let batch = whole.finish(schema)?;
+                Box::new(std::iter::once(Ok(batch)))
+            }
+            None => aggregate::aggregate(
+                execute(input, ctx)?,
+                input.schema(),
+                group,
+                aggs,
+                schema,
+                ctx,
+            )?,
+        },
         LogicalPlan::Sort { input, keys, fetch } => {
-            sort::sort(execute(input, ctx)?, keys, *fetch, ctx)?
+            sort::sort(gathered(input, ctx)?, keys, *fetch, ctx)?
         }
         LogicalPlan::Distinct { input } => {
-            setop::distinct(execute(input, ctx)?, input.schema(), ctx)
+            setop::distinct(gathered(input, ctx)?, input.schema(), ctx)
         }
         LogicalPlan::SetOp {
             left,
@@ -160,13 +225,35 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
             all,
             schema,
         } => setop::set_operation(
-            execute(left, ctx)?,
-            execute(right, ctx)?,
+            gathered(left, ctx)?,
+            gathered(right, ctx)?,
             *op,
             *all,
             schema,
             ctx,
         )?,
+        LogicalPlan::Join { left, right, .. } => {
+            let spec = join_spec(plan);
+            if let Some(build) = ctx.prebuilt.get(&node_address(plan)) {
+                // A worker's part of a parallel probe: the build is shared.
+                return join::probe(execute(left, ctx)?, Arc::clone(build), spec, ctx);
+            }
+            let (l, r) = (execute(left, ctx)?, gathered(right, ctx)?);
+            if parallel::probes_left(plan) {
+                join::join(l, r, spec, ctx)?
+            } else {
+                // The left side is the smaller: hash the left rows and stream
+                // the right past them, marking which left rows found a partner.
+                join::semi_join_build_left(l, r, spec, ctx)?
+            }
+        }
+        LogicalPlan::Shared(p) => shared(p, ctx)?,
+    })
+}
+
+/// A join node's description for the join operators.
+fn join_spec(plan: &LogicalPlan) -> join::JoinSpec<'_> {
+    match plan {
         LogicalPlan::Join {
             left,
             right,
@@ -174,29 +261,25 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
             on,
             filter,
             schema,
-        } => {
-            let spec = join::JoinSpec {
-                kind: *kind,
-                on,
-                filter: filter.as_ref(),
-                schema,
-                left: left.schema(),
-                right: right.schema(),
-            };
-            let (l, r) = (execute(left, ctx)?, execute(right, ctx)?);
-            if matches!(kind, JoinKind::Semi | JoinKind::Anti)
-                && !on.is_empty()
-                && cardinality::estimate(left) < cardinality::estimate(right)
-            {
-                // The right side is the larger: hash the left rows and stream
-                // the right past them, marking which left rows found a partner.
-                join::semi_join_build_left(l, r, spec, ctx)?
-            } else {
-                join::join(l, r, spec, ctx)?
-            }
-        }
-        LogicalPlan::Shared(p) => shared(p, ctx)?,
-    })
+        } => join::JoinSpec {
+            kind: *kind,
+            on,
+            filter: filter.as_ref(),
+            schema,
+            left: left.schema(),
+            right: right.schema(),
+        },
+        _ => unreachable!("join_spec of a join node"),
+    }
+}
+
+/// `plan`'s stream for an operator that gathers all of it (a sort, a hash
+/// table, the result): run in parallel when `plan` is a big enough pipeline.
+fn gathered<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    match parallel::pipeline(plan, ctx)? {
+        Some(p) => parallel::gather(plan, &p, ctx),
+        None => execute(plan, ctx),
+    }
 }
 
 /// A shared plan's rows: run on first use, replayed after. One that reads an
@@ -206,7 +289,7 @@ fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>
         return execute(&p.plan, ctx);
     }
     let key = Arc::as_ptr(p) as usize;
-    let known = ctx.shared.borrow().get(&key).cloned();
+    let known = lock(&ctx.shared).get(&key).cloned();
     let batches = match known {
         Some(b) => b,
         None => {
@@ -215,13 +298,24 @@ fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>
             ctx.memory
                 .grow(batches_size(&b), "a CTE used more than once")?;
             let b = Arc::new(b);
-            ctx.shared.borrow_mut().insert(key, Arc::clone(&b));
-            b
+            Arc::clone(lock(&ctx.shared).entry(key).or_insert(b))
         }
     };
     Ok(Box::new(
         (0..batches.len()).map(move |i| Ok(batches[i].clone())),
     ))
+}
+
+/// The map behind `m`, even if a thread panicked while holding it (its
+/// entries are whole values, inserted at once).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A plan node's identity for the run: its address (plans do not move
+/// while they run).
+fn node_address(plan: &LogicalPlan) -> usize {
+    plan as *const LogicalPlan as usize
 }
 
 /// `batches` (at least one) as one batch. A column the plan never reads is an
@@ -320,17 +414,12 @@ const COALESCE_ROWS: usize = 8192;
 /// can stop reading early.
 fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
-        LogicalPlan::Scan {
-            table,
-            projection,
-            schema,
-            ..
-        } => {
+        LogicalPlan::Scan { .. } => {
             let request = ScanRequest {
                 limit: Some(limit),
                 ..ScanRequest::default()
             };
-            scan(table, projection, schema.len(), request, ctx)?
+            scan(plan, request, ctx)?
         }
         LogicalPlan::Project {
             input,
@@ -342,21 +431,33 @@ fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Res
     })
 }
 
-/// A scan's stream for `request` (its projection and counters filled in here):
-/// the table's batches widened to the scan's `width` columns.
+/// The stream of scan node `node` for `request` (its projection, counters
+/// and, in a worker reading part of it, partition filled in here): the
+/// table's batches widened to the scan's columns.
 fn scan<'a>(
-    table: &Arc<dyn TableProvider>,
-    projection: &'a Option<Vec<usize>>,
-    width: usize,
+    node: &'a LogicalPlan,
     mut request: ScanRequest,
     ctx: &ExecContext,
 ) -> Result<Stream<'a>> {
+    let LogicalPlan::Scan {
+        table,
+        projection,
+        schema,
+        ..
+    } = node
+    else {
+        unreachable!("scan of a scan node")
+    };
     request.projection = projection.clone();
     request.counters = Arc::clone(&ctx.scan);
+    request.partition = ctx
+        .partition
+        .filter(|(scan, _)| *scan == node_address(node))
+        .map(|(_, p)| p);
     let batches = table.scan_with(&request)?;
     Ok(match projection {
         None => batches,
-        Some(p) => basic::projected_scan(batches, p, width),
+        Some(p) => basic::projected_scan(batches, p, schema.len()),
     })
 }
 
@@ -364,7 +465,7 @@ fn scan<'a>(
 /// limit while they are gathered.
 pub fn collect(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
     let mut held = ctx.memory.reserve("the query's result");
-    memory::gather(execute(plan, ctx)?, &mut held)
+    memory::gather(gathered(plan, ctx)?, &mut held)
 }
 
 /// Memory a constant computed outside a query run may take: the planner
@@ -375,7 +476,7 @@ const CONSTANT_LIMIT: usize = 16 << 20;
 /// Computes an expression that reads no column (using at most 16 MiB).
 pub fn evaluate_constant(expr: &Expr) -> Result<ScalarValue> {
     let ctx = ExecContext {
-        memory: MemoryPool::fixed(CONSTANT_LIMIT),
+        memory: Arc::new(MemoryPool::fixed(CONSTANT_LIMIT)),
         ..Default::default()
     };
     evaluate_constant_in(expr, &ctx)

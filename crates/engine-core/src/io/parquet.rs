@@ -66,11 +66,13 @@ fn data_error(blob: &Blob, e: impl std::fmt::Display) -> Error {
 }
 
 /// A reader of `blob`'s `projection` (indices into the file's Arrow schema)
-/// that skips what `req`'s predicates and limit allow, counting what it reads.
+/// that skips what `req`'s predicates and limit allow, counting what it reads;
+/// only the row groups in `only` when given.
 pub(super) fn reader(
     blob: &Arc<Blob>,
     projection: Option<&[usize]>,
     req: &ScanRequest,
+    only: Option<std::ops::Range<usize>>,
     batch_size: usize,
 ) -> Result<ParquetRecordBatchReader> {
     let policy = if req.filters.is_empty() {
@@ -91,7 +93,11 @@ pub(super) fn reader(
     }
     let meta = Arc::clone(b.metadata());
     let total = meta.num_row_groups();
-    let mut keep = vec![true; total];
+    let mut keep: Vec<bool> = (0..total)
+        .map(|i| only.as_ref().is_none_or(|r| r.contains(&i)))
+        .collect();
+    // Row groups outside `only` are another worker's, not skipped.
+    let elsewhere = keep.iter().filter(|k| !**k).count();
     for p in &req.filters {
         if let Some(may_match) = row_groups_may_match(p, b.schema(), b.parquet_schema(), &meta) {
             for (k, m) in keep.iter_mut().zip(may_match) {
@@ -105,7 +111,7 @@ pub(super) fn reader(
         for (i, k) in keep.iter_mut().enumerate() {
             if rows >= limit as u64 {
                 *k = false;
-            } else {
+            } else if *k {
                 rows += meta.row_group(i).num_rows().max(0) as u64;
             }
         }
@@ -120,8 +126,10 @@ pub(super) fn reader(
             b = b.with_row_selection(selection);
         }
     }
-    req.counters
-        .add_row_groups(groups.len() as u64, (total - groups.len()) as u64);
+    req.counters.add_row_groups(
+        groups.len() as u64,
+        (total - elsewhere - groups.len()) as u64,
+    );
     b.with_row_groups(groups)
         .build()
         .map_err(|e| data_error(blob, e))

@@ -155,6 +155,8 @@ pub struct FileFacts {
     pub rows: Option<u64>,
     /// Per column, the range of an integer or date column, where recorded.
     pub ranges: Vec<Option<(i64, i64)>>,
+    /// Parts the file reads on its own (Parquet row groups); `None`: one.
+    pub row_groups: Option<usize>,
 }
 
 /// A file's schema and what its metadata tells of its contents.
@@ -223,6 +225,7 @@ fn inspect_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<(SchemaRef,
                 let meta = builder.metadata();
                 let facts = FileFacts {
                     rows: Some(meta.file_metadata().num_rows().max(0) as u64),
+                    row_groups: Some(meta.num_row_groups()),
                     ranges: super::parquet::integer_ranges(
                         builder.schema(),
                         builder.parquet_schema(),
@@ -269,16 +272,18 @@ fn ipc_reader(blob: &Arc<Blob>, projection: Option<Vec<usize>>) -> Result<(Schem
 
 /// Batches of a file, holding the columns `projection` names (indices into the
 /// file's `schema`), or all of them. `req`'s hints may let the reader skip data (see
-/// [`ScanRequest`]); rows it returns still need filtering.
+/// [`ScanRequest`]); rows it returns still need filtering. `row_groups`
+/// narrows a Parquet file to those row groups (a parallel scan's part).
 pub fn read(
     blob: &Arc<Blob>,
     format: FileFormat,
     schema: &SchemaRef,
     projection: Option<&[usize]>,
     req: &ScanRequest,
+    row_groups: Option<std::ops::Range<usize>>,
 ) -> Result<BatchIter> {
     let inner = guarded(blob, || {
-        read_unguarded(blob, format, schema, projection, req)
+        read_unguarded(blob, format, schema, projection, req, row_groups)
     })?;
     Ok(Box::new(Guarded {
         inner,
@@ -303,6 +308,7 @@ fn read_unguarded(
     schema: &SchemaRef,
     projection: Option<&[usize]>,
     req: &ScanRequest,
+    row_groups: Option<std::ops::Range<usize>>,
 ) -> Result<BatchIter> {
     let b = Arc::clone(blob);
     let wrap =
@@ -359,7 +365,7 @@ fn read_unguarded(
         FileFormat::Parquet => {
             #[cfg(feature = "parquet")]
             {
-                let r = super::parquet::reader(blob, projection, req, BATCH_SIZE)?;
+                let r = super::parquet::reader(blob, projection, req, row_groups, BATCH_SIZE)?;
                 Ok(Box::new(r.map(wrap)))
             }
             #[cfg(not(feature = "parquet"))]
