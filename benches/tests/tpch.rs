@@ -35,6 +35,38 @@ fn tpch_22_queries_at_sf_0_01_give_the_stored_answers() {
             .register_file(t, tpch::table_path(&dir.0, t).to_str().unwrap())
             .unwrap();
     }
+    check_all(&engine);
+}
+
+/// The same queries with every scan split across three threads: the tables
+/// copied into memory (in the reader's batches, which are the parts) and
+/// the size threshold for splitting taken away.
+#[test]
+fn tpch_22_queries_give_the_same_answers_on_three_threads() {
+    let dir = Scratch(std::env::temp_dir().join(format!("tern-tpch-par-{}", std::process::id())));
+    tpch::generate(&dir.0, 0.01).expect("generate TPC-H data");
+    let engine = tern::Engine::new();
+    for t in tpch::TABLES {
+        let path = tpch::table_path(&dir.0, t);
+        engine
+            .query(&format!(
+                "CREATE TABLE {t} AS SELECT * FROM '{}'",
+                path.display()
+            ))
+            .unwrap();
+    }
+    engine
+        .query("SET threads = 3; SET parallel_min_rows = 0")
+        .unwrap();
+    let r = engine
+        .query("SELECT COUNT(*) FROM lineitem WHERE l_quantity > 1")
+        .unwrap();
+    assert_eq!(r.stats().threads, 3, "lineitem is split");
+    check_all(&engine);
+}
+
+/// Runs the 22 queries on `engine`, failing with every wrong answer.
+fn check_all(engine: &tern::Engine) {
     let root = repo();
     let mut failures = Vec::new();
     for q in 1..=22 {

@@ -65,6 +65,9 @@ pub struct Settings {
     /// the default, is `TERN_THREADS` when set, else the CPUs the process
     /// may use. Only queries over big tables start threads.
     pub threads: Option<usize>,
+    /// The rows a table needs (by its own estimate) for a scan of it to run
+    /// on several threads (`SET parallel_min_rows = 100000`; default 2^18).
+    pub parallel_min_rows: u64,
 }
 
 impl Default for Settings {
@@ -80,6 +83,7 @@ impl Default for Settings {
             optimizer: true,
             memory_limit: None,
             threads: None,
+            parallel_min_rows: crate::exec::MIN_ROWS,
         }
     }
 }
@@ -403,7 +407,11 @@ impl Engine {
         interrupt: Interrupt,
         settings: &Settings,
     ) -> Result<QueryResult> {
-        let context = || ExecContext::new(interrupt, settings.memory_limit, settings.threads);
+        let parallelism = crate::exec::Parallelism {
+            threads: settings.threads,
+            min_rows: settings.parallel_min_rows,
+        };
+        let context = || ExecContext::new(interrupt, settings.memory_limit, parallelism);
         match stmt {
             Statement::Query(plan) => {
                 let ctx = context()?;
@@ -482,6 +490,7 @@ impl Engine {
                     "optimizer" => s.optimizer = setting_bool(&name, &value)?,
                     "memory_limit" => s.memory_limit = setting_size(&name, &value)?,
                     "threads" => s.threads = setting_threads(&name, &value)?,
+                    "parallel_min_rows" => s.parallel_min_rows = setting_rows(&name, &value)?,
                     other => {
                         return Err(Error::UnknownName {
                             kind: "setting",
@@ -673,9 +682,10 @@ impl Engine {
 }
 
 /// The names `SET` knows.
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 11] = [
     "optimizer",
     "threads",
+    "parallel_min_rows",
     "memory_limit",
     "integer_division",
     "statement_timeout",
@@ -707,6 +717,17 @@ fn setting_threads(name: &str, v: &ScalarValue) -> Result<Option<usize>> {
     crate::exec::parse_threads(&text)
         .map(Some)
         .map_err(|e| Error::plan(format!("SET {name}: {e}")))
+}
+
+/// A row count setting: a number, or `'default'` (the engine's default).
+fn setting_rows(name: &str, v: &ScalarValue) -> Result<u64> {
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    if text.trim().eq_ignore_ascii_case("default") {
+        return Ok(crate::exec::MIN_ROWS);
+    }
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| Error::plan(format!("SET {name}: '{text}' is not a number of rows")))
 }
 
 /// A list setting: comma-separated entries in a string (empty: none).

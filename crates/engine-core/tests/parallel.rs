@@ -211,6 +211,27 @@ fn thread_settings() {
     assert_eq!(e.settings().threads, Some(3));
     e.query("SET threads = 'default'").unwrap();
     assert_eq!(e.settings().threads, None);
+    let err = e
+        .query("SET parallel_min_rows = 'few'")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a number of rows"), "{err}");
+    e.query("SET parallel_min_rows = 1000").unwrap();
+    assert_eq!(e.settings().parallel_min_rows, 1000);
+    e.query("SET parallel_min_rows = 'default'").unwrap();
+    assert_eq!(e.settings().parallel_min_rows, engine_core::exec::MIN_ROWS);
+}
+
+#[test]
+fn the_size_threshold_is_a_setting() {
+    let e = engine();
+    e.query("SET threads = 2").unwrap();
+    let sql = "SELECT SUM(k) FROM big";
+    e.query(&format!("SET parallel_min_rows = {}", N + 1))
+        .unwrap();
+    assert_eq!(e.query(sql).unwrap().stats().threads, 1);
+    e.query(&format!("SET parallel_min_rows = {N}")).unwrap();
+    assert_eq!(e.query(sql).unwrap().stats().threads, 2);
 }
 
 /// A Parquet file of several row groups splits by row group: every row

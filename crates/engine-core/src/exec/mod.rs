@@ -38,7 +38,7 @@ pub(crate) use memory::{
     batch_size, batches_size, check_string_column, gather, MemoryPool, Reservation,
 };
 pub use memory::{parse_size, DEFAULT_SHARE, ENV_LIMIT};
-pub use parallel::{default_threads, parse_threads, ENV_THREADS};
+pub use parallel::{default_threads, parse_threads, Parallelism, ENV_THREADS, MIN_ROWS};
 
 /// A stream of batches from an operator.
 pub type Stream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
@@ -61,9 +61,9 @@ pub struct ExecContext {
     interrupt: Interrupt,
     /// What the run's operators hold, against its memory limit.
     memory: Arc<MemoryPool>,
-    /// Threads a parallel step may use: `SET threads`; `None` for the
-    /// process default ([`parallel::default_threads`]). A worker's is 1.
-    threads: Option<usize>,
+    /// Threads a parallel step may use, and the rows a scan needs to be
+    /// split. A worker's threads are 1.
+    parallelism: Parallelism,
     /// In a worker: the scan node (by address) it reads one part of, and
     /// which part.
     partition: Option<(usize, Partition)>,
@@ -76,14 +76,14 @@ pub struct ExecContext {
 
 impl ExecContext {
     /// A context for a run that `interrupt` can stop, holding at most
-    /// `memory_limit` bytes (the process default when `None`), using up to
-    /// `threads` threads (the process default when `None`).
+    /// `memory_limit` bytes (the process default when `None`), splitting
+    /// big scans as `parallelism` says.
     pub(crate) fn new(
         interrupt: Interrupt,
         memory_limit: Option<usize>,
-        threads: Option<usize>,
+        parallelism: Parallelism,
     ) -> Result<Self> {
-        if threads.is_none() {
+        if parallelism.threads.is_none() {
             // A malformed TERN_THREADS is an error at once, like a malformed
             // TERN_MEMORY_LIMIT, not only when a query is big enough to ask.
             parallel::env_threads()?;
@@ -91,7 +91,7 @@ impl ExecContext {
         Ok(ExecContext {
             interrupt,
             memory: Arc::new(MemoryPool::new(memory_limit)?),
-            threads,
+            parallelism,
             ..Default::default()
         })
     }
@@ -113,7 +113,10 @@ impl ExecContext {
             shared: Arc::clone(&self.shared),
             interrupt: self.interrupt.with_siblings(failed),
             memory: Arc::clone(&self.memory),
-            threads: Some(1),
+            parallelism: Parallelism {
+                threads: Some(1),
+                ..self.parallelism
+            },
             partition: Some((node_address(scan), partition)),
             prebuilt: Arc::clone(prebuilt),
             workers: Arc::clone(&self.workers),

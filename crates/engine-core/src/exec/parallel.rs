@@ -31,8 +31,33 @@ use crate::plan::{JoinKind, LogicalPlan};
 pub const ENV_THREADS: &str = "TERN_THREADS";
 
 /// Rows a scan must have (by its table's estimate) before its pipeline runs
-/// in parallel: below it, starting threads costs more than it saves.
-const MIN_ROWS: u64 = 1 << 18;
+/// in parallel, by default: below it, starting threads costs more than it
+/// saves.
+pub const MIN_ROWS: u64 = 1 << 18;
+
+/// How a run splits its big scans.
+///
+/// ```
+/// let p = engine_core::exec::Parallelism::default();
+/// assert_eq!(p.threads, None);
+/// assert_eq!(p.min_rows, engine_core::exec::MIN_ROWS);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parallelism {
+    /// The most threads a step may use; `None`: [`default_threads`].
+    pub threads: Option<usize>,
+    /// The rows a table needs (by its estimate) for a scan of it to be split.
+    pub min_rows: u64,
+}
+
+impl Default for Parallelism {
+    fn default() -> Self {
+        Parallelism {
+            threads: None,
+            min_rows: MIN_ROWS,
+        }
+    }
+}
 
 /// Stack of a worker thread: expressions recurse, and a worker must run
 /// what the caller's thread would (the main thread has 8 MiB).
@@ -77,7 +102,7 @@ pub(super) fn pipeline<'p>(
         }
     };
     let units = table.partitions();
-    if units < 2 || table.estimated_rows().unwrap_or(0) < MIN_ROWS {
+    if units < 2 || table.estimated_rows().unwrap_or(0) < ctx.parallelism.min_rows {
         return Ok(None);
     }
     let parts = threads(ctx)?.min(units);
@@ -111,7 +136,7 @@ pub(super) fn probes_left(plan: &LogicalPlan) -> bool {
 
 /// The threads a parallel step of `ctx`'s run may use.
 fn threads(ctx: &ExecContext) -> Result<usize> {
-    match ctx.threads {
+    match ctx.parallelism.threads {
         Some(n) => Ok(n.max(1)),
         None => default_threads(),
     }

@@ -161,10 +161,49 @@ pub(crate) enum KeyMap {
         null_id: Option<u32>,
         data_type: DataType,
     },
+    /// Two to four integer or date columns (a composite key: TPC-H's
+    /// (partkey, suppkey)): the values hashed as a tuple, no row encoding.
+    Ints {
+        table: HashTable<u32>,
+        /// The distinct keys in id order, one value per column each (0
+        /// where NULL).
+        values: Vec<i64>,
+        /// Per distinct key, bit `c` set when its column `c` is NULL.
+        nulls: Vec<u8>,
+        types: Vec<DataType>,
+        hasher: DefaultHashBuilder,
+    },
     Rows {
         encoder: KeyEncoder,
         interner: Interner,
     },
+}
+
+/// The most columns [`KeyMap::Ints`] takes (its NULL mask is a byte).
+const MAX_INT_COLUMNS: usize = 4;
+
+/// Each row of `columns` (integer columns cast to `i64`) as values and a
+/// NULL mask, handed to `f` in row order.
+fn int_tuples(columns: &[ArrayRef], mut f: impl FnMut(&[i64], u8)) -> Result<()> {
+    let wide = columns.iter().map(as_i64).collect::<Result<Vec<_>>>()?;
+    let cols: Vec<&Int64Array> = wide.iter().map(|c| c.as_primitive::<Int64Type>()).collect();
+    let rows = cols.first().map_or(0, |c| c.len());
+    let nullable = cols.iter().any(|c| c.null_count() > 0);
+    let mut key = [0i64; MAX_INT_COLUMNS];
+    let key = &mut key[..cols.len()];
+    for i in 0..rows {
+        let mut mask = 0u8;
+        for (c, col) in cols.iter().enumerate() {
+            if nullable && col.is_null(i) {
+                mask |= 1 << c;
+                key[c] = 0;
+            } else {
+                key[c] = col.value(i);
+            }
+        }
+        f(key, mask);
+    }
+    Ok(())
 }
 
 /// Ids of integer keys: while the keys seen span a range not much wider than
@@ -283,11 +322,26 @@ impl KeyMap {
                     + ids.dense.as_ref().map_or(0, |(_, s)| s.capacity() * 4)
                     + ids.map.capacity() * (8 + 4 + 8)
             }
+            KeyMap::Ints {
+                table,
+                values,
+                nulls,
+                ..
+            } => values.capacity() * 8 + nulls.capacity() + table.capacity() * (4 + 8),
             KeyMap::Rows { interner, .. } => interner.memory_size(),
         }
     }
 
     pub fn new(types: &[DataType]) -> Result<Self> {
+        if (2..=MAX_INT_COLUMNS).contains(&types.len()) && types.iter().all(int_key) {
+            return Ok(KeyMap::Ints {
+                table: HashTable::new(),
+                values: Vec::new(),
+                nulls: Vec::new(),
+                types: types.to_vec(),
+                hasher: DefaultHashBuilder::default(),
+            });
+        }
         if let [t] = types {
             if int_key(t) {
                 return Ok(KeyMap::Int {
@@ -324,6 +378,39 @@ impl KeyMap {
                     out.push(id);
                 }
             }
+            KeyMap::Ints {
+                table,
+                values,
+                nulls,
+                types,
+                hasher,
+            } => {
+                let w = types.len();
+                int_tuples(columns, |key, mask| {
+                    let hash = hasher.hash_one((key, mask));
+                    let entry = table.entry(
+                        hash,
+                        |&id| {
+                            let id = id as usize;
+                            nulls[id] == mask && values[id * w..id * w + w] == *key
+                        },
+                        |&id| {
+                            let id = id as usize;
+                            hasher.hash_one((&values[id * w..id * w + w], nulls[id]))
+                        },
+                    );
+                    out.push(match entry {
+                        Entry::Occupied(e) => *e.get(),
+                        Entry::Vacant(e) => {
+                            let id = nulls.len() as u32;
+                            e.insert(id);
+                            values.extend_from_slice(key);
+                            nulls.push(mask);
+                            id
+                        }
+                    });
+                })?;
+            }
             KeyMap::Rows { encoder, interner } => {
                 let rows = encoder.encode(columns)?;
                 out.extend((0..rows.num_rows()).map(|i| interner.intern(rows.row(i)).0));
@@ -349,6 +436,31 @@ impl KeyMap {
                     })
                     .collect()
             }
+            KeyMap::Ints {
+                table,
+                values,
+                nulls,
+                types,
+                hasher,
+            } => {
+                let w = types.len();
+                let mut out = Vec::with_capacity(columns[0].len());
+                int_tuples(columns, |key, mask| {
+                    let hash = hasher.hash_one((key, mask));
+                    out.push(
+                        (mask == 0)
+                            .then(|| {
+                                table.find(hash, |&id| {
+                                    let id = id as usize;
+                                    nulls[id] == 0 && values[id * w..id * w + w] == *key
+                                })
+                            })
+                            .flatten()
+                            .copied(),
+                    );
+                })?;
+                out
+            }
             KeyMap::Rows { encoder, interner } => {
                 let rows = encoder.encode(columns)?;
                 (0..rows.num_rows())
@@ -362,6 +474,7 @@ impl KeyMap {
     pub fn len(&self) -> usize {
         match self {
             KeyMap::Int { keys, .. } => keys.len(),
+            KeyMap::Ints { nulls, .. } => nulls.len(),
             KeyMap::Rows { interner, .. } => interner.len(),
         }
     }
@@ -374,6 +487,24 @@ impl KeyMap {
             } => {
                 let a: ArrayRef = Arc::new(Int64Array::from(keys.clone()));
                 Ok(vec![arrow_cast::cast(&a, data_type)?])
+            }
+            KeyMap::Ints {
+                values,
+                nulls,
+                types,
+                ..
+            } => {
+                let w = types.len();
+                types
+                    .iter()
+                    .enumerate()
+                    .map(|(c, t)| {
+                        let column: Int64Array = (0..nulls.len())
+                            .map(|id| (nulls[id] & (1 << c) == 0).then(|| values[id * w + c]))
+                            .collect();
+                        Ok(arrow_cast::cast(&column, t)?)
+                    })
+                    .collect()
             }
             KeyMap::Rows { encoder, interner } => encoder.decode(interner.keys().iter()),
         }
@@ -458,6 +589,53 @@ mod tests {
         assert_eq!(
             keys.iter().collect::<Vec<_>>(),
             [Some(10), Some(12), None, Some(5), Some(1 << 40), Some(11)]
+        );
+    }
+
+    #[test]
+    fn composite_integer_keys_hash_as_tuples_with_nulls_apart() {
+        use arrow_array::{Date32Array, Int32Array};
+        let types = [DataType::Int32, DataType::Date32];
+        let mut m = KeyMap::new(&types).unwrap();
+        assert!(matches!(m, KeyMap::Ints { .. }));
+        let a: ArrayRef = Arc::new(Int32Array::from(vec![
+            Some(1),
+            Some(1),
+            None,
+            Some(0),
+            None,
+        ]));
+        let b: ArrayRef = Arc::new(Date32Array::from(vec![
+            Some(7),
+            Some(7),
+            Some(0),
+            None,
+            Some(0),
+        ]));
+        let mut out = Vec::new();
+        m.intern(&[a, b], &mut out).unwrap();
+        // (NULL, 0) and (0, NULL) are keys of their own, each once.
+        assert_eq!(out, [0, 0, 1, 2, 1]);
+        let a: ArrayRef = Arc::new(Int32Array::from(vec![Some(1), None, Some(0)]));
+        let b: ArrayRef = Arc::new(Date32Array::from(vec![Some(7), Some(0), Some(0)]));
+        // A NULL part never matches in a lookup.
+        assert_eq!(m.get(&[a, b]).unwrap(), [Some(0), None, None]);
+        let keys = m.keys().unwrap();
+        assert_eq!(keys[0].data_type(), &DataType::Int32);
+        assert_eq!(keys[1].data_type(), &DataType::Date32);
+        assert_eq!(
+            keys[0]
+                .as_primitive::<arrow_array::types::Int32Type>()
+                .iter()
+                .collect::<Vec<_>>(),
+            [Some(1), None, Some(0)]
+        );
+        assert_eq!(
+            keys[1]
+                .as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .collect::<Vec<_>>(),
+            [Some(7), Some(0), None]
         );
     }
 }
