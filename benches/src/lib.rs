@@ -21,4 +21,5 @@ pub const QUERIES: [(&str, &str); 7] = [
     ("order_by", "SELECT * FROM $planets ORDER BY mass DESC"),
 ];
 
+pub mod medium;
 pub mod tpch;

@@ -89,7 +89,7 @@ pub fn generate(dir: &Path, sf: f64) -> Result<(), String> {
     Ok(())
 }
 
-fn write_parquet(
+pub(crate) fn write_parquet(
     path: &Path,
     batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
 ) -> Result<(), String> {

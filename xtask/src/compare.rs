@@ -52,6 +52,9 @@ pub fn figures(v: &Value) -> Vec<(String, f64, &'static str)> {
             out.push((name.into(), m, "MB"));
         }
     }
+    if let Some(t) = b.get("throughput") {
+        out.extend(crate::bench::throughput::figures(t));
+    }
     out
 }
 
@@ -68,7 +71,7 @@ pub fn print_comparison(a_label: &str, a: &Value, b_label: &str, b: &Value) -> b
     let fa = figures(a);
     let fb = figures(b);
     println!(
-        "{:<28} {:>14} {:>14} {:>8}",
+        "{:<30} {:>14} {:>14} {:>8}",
         "figure",
         short(a_label),
         short(b_label),
@@ -89,7 +92,7 @@ pub fn print_comparison(a_label: &str, a: &Value, b_label: &str, b: &Value) -> b
             ""
         };
         println!(
-            "{name:<28} {:>14} {:>14} {:>7.2}x {mark}",
+            "{name:<30} {:>14} {:>14} {:>7.2}x {mark}",
             show(*va, unit),
             show(*vb, unit),
             ratio

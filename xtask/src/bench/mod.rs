@@ -1,12 +1,14 @@
-//! `cargo xtask bench [-o FILE.json] [--runs N] [--rev GIT_REV]`: cold start,
-//! init, first query, warm queries, peak RSS and binary size of the release
-//! build, written as JSON (schema in docs/performance.md). With `--rev`, the
-//! other revision is built in a worktree and measured in the same run, runs
-//! interleaved, and the two are compared.
+//! `cargo xtask bench [-o FILE.json] [--runs N] [--rev GIT_REV] [--throughput]`:
+//! cold start, init, first query, warm queries, peak RSS and binary size of
+//! the release build, written as JSON (schema in docs/performance.md). With
+//! `--rev`, the other revision is built in a worktree and measured in the same
+//! run, runs interleaved, and the two are compared. `--throughput` adds the
+//! throughput suite (`throughput.rs`): 10M-row queries and TPC-H SF1.
 
 pub mod build;
 pub mod measure;
 pub mod stats;
+pub mod throughput;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +37,7 @@ pub struct Figures {
     pub first_query: Vec<f64>,
     pub warm: BTreeMap<&'static str, Vec<f64>>,
     pub binary_bytes: u64,
+    pub throughput: throughput::Throughput,
 }
 
 /// One round of every process figure (a run index of the interleaved loop).
@@ -66,8 +69,13 @@ fn measure_warm(b: &Build, runs: usize, f: &mut Figures) -> Result<(), String> {
 }
 
 /// Measures the builds with their process runs interleaved (A B A B ...), so
-/// that drift on the machine hits each equally.
-pub fn measure_all(builds: &[Build], runs: usize) -> Result<Vec<Figures>, String> {
+/// that drift on the machine hits each equally; the throughput suite too
+/// (a tenth of the runs, at least 3) when its data is given.
+pub fn measure_all(
+    builds: &[Build],
+    runs: usize,
+    suite: Option<&throughput::Data>,
+) -> Result<Vec<Figures>, String> {
     let mut figures: Vec<Figures> = builds.iter().map(|_| Figures::default()).collect();
     for (b, f) in builds.iter().zip(figures.iter_mut()) {
         f.binary_bytes = std::fs::metadata(&b.tern).map(|m| m.len()).unwrap_or(0);
@@ -81,6 +89,13 @@ pub fn measure_all(builds: &[Build], runs: usize) -> Result<Vec<Figures>, String
     }
     for (b, f) in builds.iter().zip(figures.iter_mut()) {
         measure_warm(b, runs.max(10), f)?;
+    }
+    if let Some(data) = suite {
+        for _ in 0..(runs / 10).max(3) {
+            for (b, f) in builds.iter().zip(figures.iter_mut()) {
+                throughput::measure_round(&b.tern, data, &mut f.throughput)?;
+            }
+        }
     }
     Ok(figures)
 }
@@ -150,6 +165,10 @@ pub fn to_json(root: &Path, f: &Figures, runs: usize) -> Value {
         "binary_size_mb".into(),
         json!(stats::round(f.binary_bytes as f64 / (1024.0 * 1024.0))),
     );
+    let suite = throughput::to_json(&f.throughput);
+    if suite.as_object().is_some_and(|o| !o.is_empty()) {
+        benchmarks.insert("throughput".into(), suite);
+    }
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "git": {
@@ -221,12 +240,14 @@ pub fn print(label: &str, f: &Figures) {
         f.rss_kib.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
         f.binary_bytes as f64 / (1024.0 * 1024.0)
     );
+    throughput::print(&f.throughput);
 }
 
 pub fn command(root: &Path, args: &[String]) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut runs = 30;
     let mut rev: Option<String> = None;
+    let mut suite = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -239,6 +260,7 @@ pub fn command(root: &Path, args: &[String]) -> Result<(), String> {
                     .ok_or("--runs needs a positive number")?
             }
             "--rev" => rev = Some(it.next().ok_or("--rev needs a git revision")?.clone()),
+            "--throughput" => suite = true,
             other => return Err(format!("unknown bench option '{other}'")),
         }
     }
@@ -259,7 +281,11 @@ pub fn command(root: &Path, args: &[String]) -> Result<(), String> {
             ""
         }
     );
-    let figures = measure_all(&builds, runs)?;
+    let data = match suite {
+        true => Some(throughput::prepare(root)?),
+        false => None,
+    };
+    let figures = measure_all(&builds, runs, data.as_ref())?;
     for (b, f) in builds.iter().zip(&figures) {
         print(&b.label, f);
     }
