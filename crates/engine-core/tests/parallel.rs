@@ -109,6 +109,13 @@ const QUERIES: &[&str] = &[
     "SELECT COUNT(*) FROM big b WHERE NOT EXISTS (SELECT 1 FROM dim d WHERE d.g = b.x)",
     "SELECT COUNT(*) FROM big b WHERE b.x NOT IN (SELECT g FROM dim WHERE g > 2)",
     "SELECT COUNT(*), MIN(b.k) FROM big b RIGHT JOIN dim d ON b.g = d.g AND b.k < 100",
+    // Semi and anti joins that hash the small left side: the big right
+    // side's parts mark it together.
+    "SELECT d.g, d.name FROM dim d WHERE EXISTS (SELECT 1 FROM big b WHERE b.g = d.g AND b.k > 100)",
+    "SELECT d.g FROM dim d WHERE NOT EXISTS (SELECT 1 FROM big b WHERE b.g = d.g)",
+    "SELECT d.g FROM dim d WHERE EXISTS (SELECT 1 FROM big b WHERE b.x = d.g AND b.k < d.g * 10)",
+    "SELECT d.g FROM dim d WHERE NOT EXISTS (SELECT 1 FROM big b WHERE b.x = d.g AND b.k < d.g * 10)",
+    "SELECT COUNT(*) FROM dim d WHERE d.g IN (SELECT x FROM big WHERE k % 2 = 0)",
     "SELECT COUNT(*) FROM big a JOIN big b ON a.k = b.k + 1 WHERE b.g = 2",
     // Subqueries inside the pipeline: uncorrelated ones run once and are
     // shared, correlated ones run per row in each worker.
@@ -146,6 +153,11 @@ fn big_scans_use_the_threads_they_are_given() {
         ("SELECT k FROM big ORDER BY s, k LIMIT 3", 2),
         ("SELECT COUNT(*) FROM big b JOIN dim d ON b.g = d.g", 2),
         ("SELECT k FROM big WHERE k % 1000 = 0", 5),
+        // A semi join hashing the small side, the big side streamed in parts.
+        (
+            "SELECT d.g FROM dim d WHERE EXISTS (SELECT 1 FROM big b WHERE b.g = d.g)",
+            3,
+        ),
     ] {
         e.query(&format!("SET threads = {threads}")).unwrap();
         let r = e.query(sql).unwrap();

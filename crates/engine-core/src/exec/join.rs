@@ -345,74 +345,120 @@ pub(super) fn semi_join_build_left<'a>(
     spec: JoinSpec<'a>,
     ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
-    let mut held = ctx.memory.reserve("a semi join's build side");
-    let batches = gather(left, &mut held)?;
-    let lb = match batches.first() {
-        Some(_) => concat_held(&batches, &mut held)?,
-        None => return Ok(Box::new(std::iter::empty())),
+    let Some(build) = LeftHash::build(left, &spec, ctx)? else {
+        return Ok(Box::new(std::iter::empty()));
     };
-    drop(batches);
-    let n = lb.num_rows();
-    let key_columns = spec
-        .on
-        .iter()
-        .map(|(l, _)| evaluate(l, &lb, ctx))
-        .collect::<Result<Vec<_>>>()?;
-    let index = KeyIndex::build(&key_columns, n, &mut held)?;
-    let pair_schema = spec.left.join(spec.right);
-    let mut matched = vec![false; n];
-    // Without a residual condition a key decides for all its rows at once.
-    let mut key_done = vec![false; index.heads.len()];
-    for rb in right {
-        let rb = rb?;
-        let rk = spec
+    let matched = build.mark(right, &spec, ctx)?;
+    let out = build.finish(&matched, &spec)?;
+    Ok(Box::new(std::iter::once(Ok(out))))
+}
+
+/// The left side of a semi or anti join that hashes its left input: the
+/// rows and their index by key. Streams of right rows mark the left rows
+/// they match ([`mark`](Self::mark)); several can do so at once (the parts
+/// of a parallel scan), their marks OR-ed together.
+pub(super) struct LeftHash {
+    lb: RecordBatch,
+    index: KeyIndex,
+    pair_schema: PlanSchema,
+    _held: Reservation,
+}
+
+impl LeftHash {
+    /// The left rows gathered and indexed; `None` when there are none.
+    pub(super) fn build(
+        left: Stream<'_>,
+        spec: &JoinSpec,
+        ctx: &ExecContext,
+    ) -> Result<Option<Self>> {
+        let mut held = ctx.memory.reserve("a semi join's build side");
+        let batches = gather(left, &mut held)?;
+        let lb = match batches.first() {
+            Some(_) => concat_held(&batches, &mut held)?,
+            None => return Ok(None),
+        };
+        drop(batches);
+        let key_columns = spec
             .on
             .iter()
-            .map(|(_, r)| evaluate(r, &rb, ctx))
+            .map(|(l, _)| evaluate(l, &lb, ctx))
             .collect::<Result<Vec<_>>>()?;
-        let ids = index.lookup(&rk, rb.num_rows())?;
-        let (mut li, mut ri): (Vec<Option<u32>>, Vec<Option<u32>>) = (Vec::new(), Vec::new());
-        for (j, id) in ids.into_iter().enumerate() {
-            let Some(id) = id else { continue };
-            if spec.filter.is_none() {
-                if !key_done[id as usize] {
-                    key_done[id as usize] = true;
-                    index.rows(id).for_each(|i| matched[i as usize] = true);
-                }
-                continue;
-            }
-            for i in index.rows(id) {
-                if !matched[i as usize] {
-                    li.push(Some(i));
-                    ri.push(Some(j as u32));
-                }
-            }
-            if li.len() >= PAIRS_PER_BATCH {
-                mark_pairs(
-                    &lb,
-                    &rb,
-                    &mut li,
-                    &mut ri,
-                    &spec,
-                    &pair_schema,
-                    &mut matched,
-                    ctx,
-                )?;
-            }
-        }
-        mark_pairs(
-            &lb,
-            &rb,
-            &mut li,
-            &mut ri,
-            &spec,
-            &pair_schema,
-            &mut matched,
-            ctx,
-        )?;
+        let index = KeyIndex::build(&key_columns, lb.num_rows(), &mut held)?;
+        Ok(Some(LeftHash {
+            pair_schema: spec.left.join(spec.right),
+            lb,
+            index,
+            _held: held,
+        }))
     }
-    let out = left_rows_where(&lb, &matched, spec.kind == JoinKind::Semi, spec.schema)?;
-    Ok(Box::new(std::iter::once(Ok(out))))
+
+    /// Which left rows the rows of `right` match (the join's keys and
+    /// residual condition).
+    pub(super) fn mark(
+        &self,
+        right: Stream<'_>,
+        spec: &JoinSpec,
+        ctx: &ExecContext,
+    ) -> Result<Vec<bool>> {
+        let (lb, index, pair_schema) = (&self.lb, &self.index, &self.pair_schema);
+        let mut matched = vec![false; lb.num_rows()];
+        // Without a residual condition a key decides for all its rows at once.
+        let mut key_done = vec![false; index.heads.len()];
+        for rb in right {
+            let rb = rb?;
+            let rk = spec
+                .on
+                .iter()
+                .map(|(_, r)| evaluate(r, &rb, ctx))
+                .collect::<Result<Vec<_>>>()?;
+            let ids = index.lookup(&rk, rb.num_rows())?;
+            let (mut li, mut ri): (Vec<Option<u32>>, Vec<Option<u32>>) = (Vec::new(), Vec::new());
+            for (j, id) in ids.into_iter().enumerate() {
+                let Some(id) = id else { continue };
+                if spec.filter.is_none() {
+                    if !key_done[id as usize] {
+                        key_done[id as usize] = true;
+                        index.rows(id).for_each(|i| matched[i as usize] = true);
+                    }
+                    continue;
+                }
+                for i in index.rows(id) {
+                    if !matched[i as usize] {
+                        li.push(Some(i));
+                        ri.push(Some(j as u32));
+                    }
+                }
+                if li.len() >= PAIRS_PER_BATCH {
+                    mark_pairs(
+                        lb,
+                        &rb,
+                        &mut li,
+                        &mut ri,
+                        spec,
+                        pair_schema,
+                        &mut matched,
+                        ctx,
+                    )?;
+                }
+            }
+            mark_pairs(
+                lb,
+                &rb,
+                &mut li,
+                &mut ri,
+                spec,
+                pair_schema,
+                &mut matched,
+                ctx,
+            )?;
+        }
+        Ok(matched)
+    }
+
+    /// The join's output: the left rows matched (semi) or not (anti).
+    pub(super) fn finish(&self, matched: &[bool], spec: &JoinSpec) -> Result<RecordBatch> {
+        left_rows_where(&self.lb, matched, spec.kind == JoinKind::Semi, spec.schema)
+    }
 }
 
 /// The rows of `lb` whose `matched` flag is `want` (a semi join's output

@@ -241,13 +241,33 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
                 // A worker's part of a parallel probe: the build is shared.
                 return join::probe(execute(left, ctx)?, Arc::clone(build), spec, ctx);
             }
-            let (l, r) = (execute(left, ctx)?, gathered(right, ctx)?);
             if parallel::probes_left(plan) {
-                join::join(l, r, spec, ctx)?
-            } else {
-                // The left side is the smaller: hash the left rows and stream
-                // the right past them, marking which left rows found a partner.
-                join::semi_join_build_left(l, r, spec, ctx)?
+                return join::join(execute(left, ctx)?, gathered(right, ctx)?, spec, ctx);
+            }
+            // The left side is the smaller: hash the left rows and stream
+            // the right past them, marking which left rows found a partner.
+            match parallel::pipeline(right, ctx)? {
+                // The right side's parts stream past the one hash at once.
+                Some(p) => {
+                    let Some(build) = join::LeftHash::build(gathered(left, ctx)?, &spec, ctx)?
+                    else {
+                        return Ok(Box::new(std::iter::empty()));
+                    };
+                    let marks =
+                        parallel::run(right, &p, ctx, |stream, c| build.mark(stream, &spec, c))?;
+                    let mut matched = vec![false; marks.first().map_or(0, Vec::len)];
+                    for m in &marks {
+                        matched.iter_mut().zip(m).for_each(|(a, b)| *a |= *b);
+                    }
+                    let out = build.finish(&matched, &spec)?;
+                    Box::new(std::iter::once(Ok(out)))
+                }
+                None => join::semi_join_build_left(
+                    gathered(left, ctx)?,
+                    execute(right, ctx)?,
+                    spec,
+                    ctx,
+                )?,
             }
         }
         LogicalPlan::Shared(p) => shared(p, ctx)?,
