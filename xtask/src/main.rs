@@ -48,6 +48,9 @@ fn main() -> ExitCode {
         Some("slt") => slt_command(&args[1..]),
         Some("test") => test_command(&args[1..]),
         Some("bench") => exit(bench::command(&root, &args[1..]).map(|_| true)),
+        // Internal: the throughput suite's data, written in a process of its
+        // own (see bench/throughput.rs).
+        Some("bench-data") => exit(bench::throughput::generate(&root).map(|_| true)),
         Some("compare") => exit(compare::command(&args[1..]).map(|slower| !slower)),
         Some("diagnose") => exit(diagnose::command(&root)),
         Some("tpch") => exit(tpch::command(&root, &args[1..])),

@@ -378,3 +378,63 @@ fn a_comma_join_of_300_tables_answers() {
     });
     assert_eq!(answer, ["3|a|c"]);
 }
+
+/// A million rows in 100 batches: `k` 0..1,000,000 and `s` a ten-character
+/// string ordering the rows differently from `k`.
+fn million_in_batches(e: &Engine) {
+    use engine_core::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let batches = (0..100i64)
+        .map(|b| {
+            let ks: Vec<i64> = (b * 10_000..(b + 1) * 10_000).collect();
+            let k: ArrayRef = Arc::new(Int64Array::from(ks.clone()));
+            let s: ArrayRef = Arc::new(StringArray::from_iter_values(
+                ks.iter().map(|k| format!("s{:09}", (k * 7919) % 1_000_003)),
+            ));
+            RecordBatch::try_from_iter([("k", k), ("s", s)]).unwrap()
+        })
+        .collect();
+    e.register_batches("t", batches).unwrap();
+}
+
+#[test]
+fn a_sort_larger_than_the_memory_limit_spills_to_disk() {
+    let e = Engine::new();
+    million_in_batches(&e);
+    // The filter sits above the sort (it cannot pass the LIMIT), so the
+    // sort orders every row; the LIMIT is no smaller than the table.
+    let sql = "SELECT k, s FROM (SELECT k, s FROM t ORDER BY s DESC, k LIMIT 1000000) \
+               WHERE k % 9973 = 3";
+    let expected = rows(&e, sql);
+    assert_eq!(expected.len(), 101);
+    let mut sorted = expected.clone();
+    sorted.sort_by(|a, b| b.split('|').nth(1).cmp(&a.split('|').nth(1)));
+    assert_eq!(expected, sorted, "the answer is in order");
+    for threads in [1, 2] {
+        e.query(&format!(
+            "SET threads = {threads}; SET memory_limit = '8MB'"
+        ))
+        .unwrap();
+        let r = e
+            .query(sql)
+            .unwrap_or_else(|err| panic!("{threads}: {err}"));
+        assert_eq!(common::result_rows(&r), expected, "{threads} threads");
+        assert!(r.stats().peak_memory <= 8_000_000, "{:?}", r.stats());
+        assert_eq!(r.stats().threads, threads);
+        // Without the LIMIT, the same sort's every row: counted.
+        assert_eq!(
+            rows(
+                &e,
+                "SELECT COUNT(*), MIN(s), MAX(s) FROM (SELECT s FROM t ORDER BY s)"
+            ),
+            ["1000000|s000000000|s001000002"]
+        );
+        e.query("SET memory_limit = 'default'").unwrap();
+    }
+    // One batch larger than the limit cannot be spilled in parts: a clean error.
+    let e = Engine::new();
+    million(&e);
+    e.query("SET memory_limit = '8MB'").unwrap();
+    let err = error(&e, "SELECT COUNT(*) FROM (SELECT s FROM t ORDER BY s)");
+    assert!(err.contains("ORDER BY needs more memory"), "{err}");
+}

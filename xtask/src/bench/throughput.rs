@@ -32,18 +32,38 @@ pub struct Data {
     queries: PathBuf,
 }
 
-/// Writes the suite's data under `root/target` unless it is there.
-pub fn prepare(root: &Path) -> Result<Data, String> {
+fn data(root: &Path) -> Data {
     let target = root.join("target");
-    let data = Data {
+    Data {
         medium: medium::path(&target),
         tpch: tpch::data_dir(&target, 1.0),
         queries: root.join("tests/tpch/queries"),
-    };
+    }
+}
+
+/// Writes the suite's data under `root/target` unless it is there, in a
+/// child process (`cargo xtask bench-data`): a process started later by
+/// this one inherits this one's resident size into its peak RSS figure
+/// (Linux records the old address space's high-water mark at exec), so
+/// this process must stay small.
+pub fn prepare(root: &Path) -> Result<Data, String> {
     eprintln!("throughput: preparing data (10M rows, TPC-H SF1; once)...");
-    medium::generate(&data.medium, medium::ROWS)?;
-    tpch::generate(&data.tpch, 1.0)?;
-    Ok(data)
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let status = std::process::Command::new(me)
+        .arg("bench-data")
+        .status()
+        .map_err(|e| format!("cannot run xtask bench-data: {e}"))?;
+    if !status.success() {
+        return Err("writing the throughput suite's data failed".into());
+    }
+    Ok(data(root))
+}
+
+/// `cargo xtask bench-data`: writes the data.
+pub fn generate(root: &Path) -> Result<(), String> {
+    let d = data(root);
+    medium::generate(&d.medium, medium::ROWS)?;
+    tpch::generate(&d.tpch, 1.0)
 }
 
 /// Times (ms) and peak RSS (KiB) of each query of the suite.

@@ -83,7 +83,8 @@ impl MemoryPool {
         Ok(())
     }
 
-    fn limit(&self) -> usize {
+    /// The most the run may hold.
+    pub fn limit(&self) -> usize {
         self.limit.unwrap_or_else(default_limit)
     }
 
@@ -128,6 +129,11 @@ pub(crate) struct Reservation {
 }
 
 impl Reservation {
+    /// The bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Holds `bytes` more, or fails past the limit.
     pub fn grow(&mut self, bytes: usize) -> Result<()> {
         self.pool.grow(bytes, self.what)?;

@@ -13,11 +13,15 @@ mod eval;
 mod interrupt;
 mod join;
 mod memory;
+#[cfg(feature = "ipc")]
+mod merge;
 mod parallel;
 mod pushdown;
 mod rowset;
 mod setop;
 mod sort;
+#[cfg(feature = "ipc")]
+mod spill;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -183,41 +187,8 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
             };
             basic::limit(input, *skip, *fetch)
         }
-        LogicalPlan::Aggregate {
-            input,
-            group,
-            aggs,
-            schema,
-        } => match parallel::pipeline(input, ctx)?.filter(|_| aggregate::mergeable(aggs)) {
-            // Each worker aggregates its part; the parts' groups merge.
-            Some(p) => {
-                let parts = parallel::run(input, &p, ctx, |stream, c| {
-                    let mut agg = aggregate::Aggregator::new(input.schema(), group, aggs, c)?;
-                    for b in stream {
-                        agg.fold(&b?, c)?;
-                    }
-                    Ok(agg)
-                })?;
-                let mut parts = parts.into_iter();
-                let mut whole = aggregate::Aggregator::new(input.schema(), group, aggs, ctx)?;
-                for part in parts.by_ref() {
-                    whole.merge(part)?;
-                }
-                let batch = whole.finish(schema)?;
-                Box::new(std::iter::once(Ok(batch)))
-            }
-            None => aggregate::aggregate(
-                execute(input, ctx)?,
-                input.schema(),
-                group,
-                aggs,
-                schema,
-                ctx,
-            )?,
-        },
-        LogicalPlan::Sort { input, keys, fetch } => {
-            sort::sort(gathered(input, ctx)?, keys, *fetch, ctx)?
-        }
+        LogicalPlan::Aggregate { .. } => aggregate_node(plan, ctx)?,
+        LogicalPlan::Sort { .. } => sort_node(plan, ctx)?,
         LogicalPlan::Distinct { input } => {
             setop::distinct(gathered(input, ctx)?, input.schema(), ctx)
         }
@@ -235,43 +206,97 @@ fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a
             schema,
             ctx,
         )?,
-        LogicalPlan::Join { left, right, .. } => {
-            let spec = join_spec(plan);
-            if let Some(build) = ctx.prebuilt.get(&node_address(plan)) {
-                // A worker's part of a parallel probe: the build is shared.
-                return join::probe(execute(left, ctx)?, Arc::clone(build), spec, ctx);
-            }
-            if parallel::probes_left(plan) {
-                return join::join(execute(left, ctx)?, gathered(right, ctx)?, spec, ctx);
-            }
-            // The left side is the smaller: hash the left rows and stream
-            // the right past them, marking which left rows found a partner.
-            match parallel::pipeline(right, ctx)? {
-                // The right side's parts stream past the one hash at once.
-                Some(p) => {
-                    let Some(build) = join::LeftHash::build(gathered(left, ctx)?, &spec, ctx)?
-                    else {
-                        return Ok(Box::new(std::iter::empty()));
-                    };
-                    let marks =
-                        parallel::run(right, &p, ctx, |stream, c| build.mark(stream, &spec, c))?;
-                    let mut matched = vec![false; marks.first().map_or(0, Vec::len)];
-                    for m in &marks {
-                        matched.iter_mut().zip(m).for_each(|(a, b)| *a |= *b);
-                    }
-                    let out = build.finish(&matched, &spec)?;
-                    Box::new(std::iter::once(Ok(out)))
-                }
-                None => join::semi_join_build_left(
-                    gathered(left, ctx)?,
-                    execute(right, ctx)?,
-                    spec,
-                    ctx,
-                )?,
-            }
-        }
+        LogicalPlan::Join { .. } => join_node(plan, ctx)?,
         LogicalPlan::Shared(p) => shared(p, ctx)?,
     })
+}
+
+// The blocking operators' nodes are built in functions of their own, so that
+// `operator`, which recurses once per plan level, keeps a small stack frame.
+
+/// An aggregate: over a big pipeline, each worker aggregates its part and
+/// the parts' groups merge.
+fn aggregate_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    let LogicalPlan::Aggregate {
+        input,
+        group,
+        aggs,
+        schema,
+    } = plan
+    else {
+        unreachable!("aggregate_node of an aggregate")
+    };
+    let Some(p) = parallel::pipeline(input, ctx)?.filter(|_| aggregate::mergeable(aggs)) else {
+        return aggregate::aggregate(
+            execute(input, ctx)?,
+            input.schema(),
+            group,
+            aggs,
+            schema,
+            ctx,
+        );
+    };
+    let parts = parallel::run(input, &p, ctx, |stream, c| {
+        let mut agg = aggregate::Aggregator::new(input.schema(), group, aggs, c)?;
+        for b in stream {
+            agg.fold(&b?, c)?;
+        }
+        Ok(agg)
+    })?;
+    let mut whole = aggregate::Aggregator::new(input.schema(), group, aggs, ctx)?;
+    for part in parts {
+        whole.merge(part)?;
+    }
+    let batch = whole.finish(schema)?;
+    Ok(Box::new(std::iter::once(Ok(batch))))
+}
+
+/// A sort: over a big pipeline, each worker gathers (and, past its share of
+/// the memory limit, spills) its part; the parts are sorted together or
+/// merged.
+fn sort_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    let LogicalPlan::Sort { input, keys, fetch } = plan else {
+        unreachable!("sort_node of a sort")
+    };
+    let Some(p) = parallel::pipeline(input, ctx)? else {
+        return sort::sort(execute(input, ctx)?, keys, *fetch, ctx);
+    };
+    let share = ctx.memory.limit() / p.parts();
+    let parts = parallel::run(input, &p, ctx, |stream, c| {
+        sort::gather(stream, keys, *fetch, Some(share), c)
+    })?;
+    sort::finish(parts, keys, *fetch, ctx)
+}
+
+/// A join: probing a shared build in a worker, or building then probing.
+fn join_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    let LogicalPlan::Join { left, right, .. } = plan else {
+        unreachable!("join_node of a join")
+    };
+    let spec = join_spec(plan);
+    if let Some(build) = ctx.prebuilt.get(&node_address(plan)) {
+        // A worker's part of a parallel probe: the build is shared.
+        return join::probe(execute(left, ctx)?, Arc::clone(build), spec, ctx);
+    }
+    if parallel::probes_left(plan) {
+        return join::join(execute(left, ctx)?, gathered(right, ctx)?, spec, ctx);
+    }
+    // The left side is the smaller: hash the left rows and stream the right
+    // past them, marking which left rows found a partner.
+    let Some(p) = parallel::pipeline(right, ctx)? else {
+        return join::semi_join_build_left(gathered(left, ctx)?, execute(right, ctx)?, spec, ctx);
+    };
+    // The right side's parts stream past the one hash at once.
+    let Some(build) = join::LeftHash::build(gathered(left, ctx)?, &spec, ctx)? else {
+        return Ok(Box::new(std::iter::empty()));
+    };
+    let marks = parallel::run(right, &p, ctx, |stream, c| build.mark(stream, &spec, c))?;
+    let mut matched = vec![false; marks.first().map_or(0, Vec::len)];
+    for m in &marks {
+        matched.iter_mut().zip(m).for_each(|(a, b)| *a |= *b);
+    }
+    let out = build.finish(&matched, &spec)?;
+    Ok(Box::new(std::iter::once(Ok(out))))
 }
 
 /// A join node's description for the join operators.

@@ -113,6 +113,13 @@ pub(super) fn pipeline<'p>(
     }))
 }
 
+impl Pipeline<'_> {
+    /// How many workers run it.
+    pub(super) fn parts(&self) -> usize {
+        self.parts
+    }
+}
+
 /// Whether a join node streams its left input past a hash of its right (the
 /// usual way; a semi or anti join whose left side is the smaller hashes the
 /// left instead, see `super::operator`).
