@@ -426,6 +426,28 @@ impl Engine {
                 result.stats.threads = ctx.threads_used();
                 Ok(result)
             }
+            Statement::ExplainAnalyze(plan) => {
+                let ctx = context()?.profiled();
+                let start = Instant::now();
+                let rows: usize = collect(&plan, &ctx)?.iter().map(|b| b.num_rows()).sum();
+                let elapsed = start.elapsed();
+                let mut lines = match ctx.profile() {
+                    Some(p) => p.annotate(&plan),
+                    None => plan.explain_lines(),
+                };
+                lines.push(format!(
+                    "total: {rows} rows in {:.3} ms, peak memory {}, {} thread{}",
+                    elapsed.as_secs_f64() * 1000.0,
+                    crate::exec::format_size(ctx.peak_memory()),
+                    ctx.threads_used(),
+                    if ctx.threads_used() == 1 { "" } else { "s" }
+                ));
+                let batch = RecordBatch::try_from_iter([(
+                    "plan",
+                    Arc::new(StringArray::from(lines)) as ArrayRef,
+                )])?;
+                Ok(QueryResult::new(batch.schema(), vec![batch]))
+            }
             Statement::Explain(plan) => {
                 let lines = plan.explain_lines();
                 let batch = RecordBatch::try_from_iter([(

@@ -298,3 +298,36 @@ fn parquet_files_split_by_row_group() {
     assert_eq!(r.stats().scan.row_groups_skipped, 7);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explain_analyze_shows_what_each_node_did() {
+    let e = engine();
+    e.query("SET threads = 2").unwrap();
+    let r = e
+        .query("EXPLAIN ANALYZE SELECT g, COUNT(*) FROM big WHERE k % 2 = 0 GROUP BY g ORDER BY g")
+        .unwrap();
+    let lines = result_rows(&r);
+    let line = |starts: &str| {
+        lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(starts))
+            .unwrap_or_else(|| panic!("no {starts} line in {lines:#?}"))
+            .clone()
+    };
+    // Rows out of each node, summed over the two workers.
+    assert!(line("Scan big").contains("[rows=300000 "), "{lines:#?}");
+    assert!(line("Filter").contains("[rows=150000 "), "{lines:#?}");
+    let agg = line("Aggregate");
+    assert!(agg.contains("[rows=7 "), "{agg}");
+    assert!(agg.contains(" memory="), "{agg}");
+    assert!(line("Sort").contains("[rows=7 "), "{lines:#?}");
+    let total = lines.last().unwrap();
+    assert!(total.starts_with("total: 7 rows in "), "{total}");
+    assert!(total.ends_with(", 2 threads"), "{total}");
+    // The query ran: its errors are EXPLAIN ANALYZE's.
+    let err = e
+        .query("EXPLAIN ANALYZE SELECT CAST(s AS INTEGER) FROM big")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("s000"), "{err}");
+}

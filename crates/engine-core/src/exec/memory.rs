@@ -44,6 +44,8 @@ pub(crate) struct MemoryPool {
     limit: Option<usize>,
     used: AtomicUsize,
     peak: AtomicUsize,
+    /// Where reservations report their largest size (EXPLAIN ANALYZE).
+    pub(super) profile: Option<Arc<super::profile::Profile>>,
 }
 
 impl MemoryPool {
@@ -111,6 +113,11 @@ impl MemoryPool {
     /// An empty reservation for `what` (named in the error past the limit).
     pub fn reserve(self: &Arc<Self>, what: &'static str) -> Reservation {
         Reservation {
+            node: match self.profile {
+                Some(_) => super::profile::current_node(),
+                None => 0,
+            },
+            peak: 0,
             pool: Arc::clone(self),
             bytes: 0,
             what,
@@ -123,6 +130,9 @@ impl MemoryPool {
 /// workers of a parallel probe) borrows nothing.
 #[derive(Debug)]
 pub(crate) struct Reservation {
+    /// The plan node it is charged to (EXPLAIN ANALYZE), and the most it held.
+    node: usize,
+    peak: usize,
     pool: Arc<MemoryPool>,
     bytes: usize,
     what: &'static str,
@@ -138,6 +148,7 @@ impl Reservation {
     pub fn grow(&mut self, bytes: usize) -> Result<()> {
         self.pool.grow(bytes, self.what)?;
         self.bytes += bytes;
+        self.peak = self.peak.max(self.bytes);
         Ok(())
     }
 
@@ -155,6 +166,9 @@ impl Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
+        if let Some(p) = &self.pool.profile {
+            p.add_memory(self.node, self.peak);
+        }
         self.pool.shrink(self.bytes);
     }
 }

@@ -16,6 +16,7 @@ mod memory;
 #[cfg(feature = "ipc")]
 mod merge;
 mod parallel;
+mod profile;
 mod pushdown;
 mod rowset;
 mod setop;
@@ -39,10 +40,11 @@ pub use eval::evaluate;
 pub(crate) use interrupt::Interrupt;
 pub use interrupt::QueryHandle;
 pub(crate) use memory::{
-    batch_size, batches_size, check_string_column, gather, MemoryPool, Reservation,
+    batch_size, batches_size, check_string_column, format_size, gather, MemoryPool, Reservation,
 };
 pub use memory::{parse_size, DEFAULT_SHARE, ENV_LIMIT};
 pub use parallel::{default_threads, parse_threads, Parallelism, ENV_THREADS, MIN_ROWS};
+pub use profile::{NodeStats, Profile};
 
 /// A stream of batches from an operator.
 pub type Stream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
@@ -76,6 +78,8 @@ pub struct ExecContext {
     prebuilt: Arc<HashMap<usize, Arc<join::BuildSide>>>,
     /// The most workers a parallel step of the run used.
     workers: Arc<AtomicUsize>,
+    /// What each node did, for EXPLAIN ANALYZE (only then).
+    profile: Option<Arc<Profile>>,
 }
 
 impl ExecContext {
@@ -124,7 +128,24 @@ impl ExecContext {
             partition: Some((node_address(scan), partition)),
             prebuilt: Arc::clone(prebuilt),
             workers: Arc::clone(&self.workers),
+            profile: self.profile.clone(),
         }
+    }
+
+    /// This context, recording what each plan node does (EXPLAIN ANALYZE).
+    pub(crate) fn profiled(mut self) -> Self {
+        let profile = Arc::new(Profile::default());
+        if let Some(pool) = Arc::get_mut(&mut self.memory) {
+            // A new context's pool: no reservation holds it yet.
+            pool.profile = Some(Arc::clone(&profile));
+        }
+        self.profile = Some(profile);
+        self
+    }
+
+    /// What each node did, when the run was [`profiled`](Self::profiled).
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_deref()
     }
 
     /// The most threads a step of the run used (at least 1).
@@ -148,7 +169,18 @@ impl ExecContext {
 pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     crate::stack::check()?;
     ctx.interrupt.check()?;
-    let stream = operator(plan, ctx)?;
+    let stream = match ctx.profile.as_deref() {
+        None => operator(plan, ctx)?,
+        Some(p) => {
+            let node = node_address(plan);
+            let stream = p.enter(node, || operator(plan, ctx))?;
+            match plan {
+                // A scan's stream is counted where it is made (`scan`).
+                LogicalPlan::Scan { .. } => stream,
+                _ => p.wrap(node, stream),
+            }
+        }
+    };
     Ok(Box::new(stream.map(move |b| {
         ctx.interrupt.check()?;
         b
@@ -485,7 +517,7 @@ fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Res
 fn scan<'a>(
     node: &'a LogicalPlan,
     mut request: ScanRequest,
-    ctx: &ExecContext,
+    ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
     let LogicalPlan::Scan {
         table,
@@ -503,9 +535,13 @@ fn scan<'a>(
         .filter(|(scan, _)| *scan == node_address(node))
         .map(|(_, p)| p);
     let batches = table.scan_with(&request)?;
-    Ok(match projection {
+    let stream = match projection {
         None => batches,
         Some(p) => basic::projected_scan(batches, p, schema.len()),
+    };
+    Ok(match ctx.profile.as_deref() {
+        Some(p) => p.wrap(node_address(node), stream),
+        None => stream,
     })
 }
 

@@ -307,13 +307,25 @@ impl LogicalPlan {
 
     /// The plan as indented lines, one node per line (what EXPLAIN prints).
     pub fn explain_lines(&self) -> Vec<String> {
+        self.explain_lines_with(&|_| None)
+    }
+
+    /// [`explain_lines`](Self::explain_lines), each node's line followed by
+    /// what `note` says of it (EXPLAIN ANALYZE's figures).
+    pub fn explain_lines_with(&self, note: &dyn Fn(&LogicalPlan) -> Option<String>) -> Vec<String> {
         let mut out = Vec::new();
-        self.explain_into(0, &mut out, &mut HashMap::new());
+        self.explain_into(0, &mut out, &mut HashMap::new(), note);
         out
     }
 
     /// A shared plan is printed in full once, then named by its number.
-    fn explain_into(&self, depth: usize, out: &mut Vec<String>, seen: &mut HashMap<usize, usize>) {
+    fn explain_into(
+        &self,
+        depth: usize,
+        out: &mut Vec<String>,
+        seen: &mut HashMap<usize, usize>,
+        note: &dyn Fn(&LogicalPlan) -> Option<String>,
+    ) {
         let indent = "  ".repeat(depth);
         if let LogicalPlan::Shared(p) = self {
             let key = Arc::as_ptr(p) as usize;
@@ -324,11 +336,14 @@ impl LogicalPlan {
             let n = seen.len() + 1;
             seen.insert(key, n);
             out.push(format!("{indent}Shared #{n}"));
-            return p.plan.explain_into(depth + 1, out, seen);
+            return p.plan.explain_into(depth + 1, out, seen, note);
         }
-        out.push(format!("{indent}{}", self.describe()));
+        match note(self) {
+            Some(n) => out.push(format!("{indent}{}  [{n}]", self.describe())),
+            None => out.push(format!("{indent}{}", self.describe())),
+        }
         for i in self.inputs() {
-            i.explain_into(depth + 1, out, seen);
+            i.explain_into(depth + 1, out, seen, note);
         }
     }
 }

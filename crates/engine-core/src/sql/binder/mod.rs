@@ -27,6 +27,9 @@ pub enum Statement {
     Query(LogicalPlan),
     /// `EXPLAIN query`: the plan, as rows.
     Explain(LogicalPlan),
+    /// `EXPLAIN ANALYZE query`: the query run, its plan as rows with what
+    /// each node did.
+    ExplainAnalyze(LogicalPlan),
     /// `DESCRIBE t` / `SHOW COLUMNS FROM t`.
     Describe(SchemaRef),
     /// `SET name = value`.
@@ -130,21 +133,20 @@ impl<'a> Binder<'a> {
             ast::Statement::Query(q) => Ok(Statement::Query(self.bind_query(q)?)),
             ast::Statement::Explain {
                 statement, analyze, ..
-            } => {
-                if *analyze {
-                    return Err(Error::unsupported("EXPLAIN ANALYZE"));
+            } => match statement.as_ref() {
+                ast::Statement::Query(q) => {
+                    let plan = self.bind_query(q)?;
+                    let plan = match self.settings.optimizer {
+                        true => crate::plan::optimizer::optimize(plan)?,
+                        false => plan,
+                    };
+                    Ok(match analyze {
+                        true => Statement::ExplainAnalyze(plan),
+                        false => Statement::Explain(plan),
+                    })
                 }
-                match statement.as_ref() {
-                    ast::Statement::Query(q) => {
-                        let plan = self.bind_query(q)?;
-                        Ok(Statement::Explain(match self.settings.optimizer {
-                            true => crate::plan::optimizer::optimize(plan)?,
-                            false => plan,
-                        }))
-                    }
-                    other => Err(Error::unsupported(format!("EXPLAIN of '{other}'"))),
-                }
-            }
+                other => Err(Error::unsupported(format!("EXPLAIN of '{other}'"))),
+            },
             ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
             ast::Statement::ShowColumns { show_options, .. } => {
                 let name = show_options
