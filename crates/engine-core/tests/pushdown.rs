@@ -203,3 +203,94 @@ fn a_limit_reads_only_the_row_groups_it_needs() {
     assert_eq!(rows, ["9999"]);
     assert_eq!(s.row_groups_read, 10);
 }
+
+/// `column = 'text'` on a string column is decided while the file is decoded
+/// (the column read as views, the others only for the rows that pass): the
+/// scan hands on only the matching rows, and every answer is the one the
+/// same data gives from memory, where nothing is pushed down.
+#[test]
+fn string_equality_is_decided_while_decoding() {
+    let d = dir("string-eq");
+    let path = d.join("cats.parquet");
+    let words = [
+        "a",
+        "b",
+        "a much longer word than twelve bytes",
+        "ßtraße",
+        "b ",
+    ];
+    let n = 10_000i64;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(Int64Array::from_iter_values(0..n)) as ArrayRef,
+        ),
+        (
+            "cat",
+            Arc::new(StringArray::from_iter((0..n).map(|i| {
+                (i % 11 != 0).then(|| words[(i % words.len() as i64) as usize])
+            }))) as ArrayRef,
+        ),
+        (
+            "name",
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("n{i}")),
+            )) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(3000))
+        .build();
+    let mut w = ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let file = Engine::new();
+    file.register_file("t", path.to_str().unwrap()).unwrap();
+    let memory = Engine::new();
+    memory.register_batches("t", vec![batch]).unwrap();
+    for (sql, matching) in [
+        ("SELECT COUNT(*) FROM t WHERE cat = 'b'", Some(1818)),
+        (
+            "SELECT id, cat, name FROM t WHERE cat = 'b' AND id % 7 = 0",
+            None,
+        ),
+        (
+            "SELECT id, name FROM t WHERE cat = 'a much longer word than twelve bytes'",
+            Some(1818),
+        ),
+        (
+            "SELECT MIN(id), MAX(name) FROM t WHERE cat = 'ßtraße'",
+            Some(1818),
+        ),
+        ("SELECT COUNT(*) FROM t WHERE cat = 'zz'", Some(0)),
+        ("SELECT COUNT(*) FROM t WHERE cat = 'b' OR cat = 'a'", None),
+        (
+            "SELECT cat, COUNT(*) FROM t WHERE 'b ' = cat GROUP BY cat",
+            Some(1818),
+        ),
+        (
+            "SELECT COUNT(*) FROM t WHERE cat = 'b' AND name = 'n1'",
+            Some(1),
+        ),
+    ] {
+        let (rows, s) = run(&file, sql);
+        assert_eq!(rows, common::rows(&memory, sql), "{sql}");
+        if let Some(m) = matching {
+            assert_eq!(s.rows_read, m, "{sql}: only matching rows leave the scan");
+        }
+    }
+    // The column keeps its type.
+    let r = file
+        .query("SELECT cat FROM t WHERE cat = 'b' LIMIT 1")
+        .unwrap();
+    assert_eq!(
+        r.schema().field(0).data_type(),
+        &arrow_schema::DataType::Utf8
+    );
+}

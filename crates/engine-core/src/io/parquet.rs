@@ -1,6 +1,10 @@
 //! Reading Parquet with pushdown: only the wanted columns, only the row groups
 //! (and, with a page index, the pages) whose statistics allow a match for the
-//! scan's predicates, and no more row groups than a limit needs.
+//! scan's predicates, and no more row groups than a limit needs. A
+//! `column = 'text'` condition on a string column is also decided while
+//! decoding (a row filter): that column is read as `Utf8View` (views of the
+//! page's strings, no copy per row; turned back into `Utf8` for the rows that
+//! pass) and the other columns are decoded only for the matching rows.
 //!
 //! Skipping is conservative: a row group is dropped only when its statistics
 //! prove that no row can satisfy a predicate. Unknown statistics keep it. For
@@ -11,11 +15,14 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, BooleanArray, Datum, Scalar, UInt64Array};
-use arrow_schema::{DataType, Schema};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Datum, RecordBatch, Scalar, StringViewArray, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection,
+    ArrowPredicate, ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions,
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowFilter, RowSelection,
     RowSelector,
 };
 use parquet::arrow::ProjectionMask;
@@ -81,12 +88,47 @@ pub(super) fn reader(
         PageIndexPolicy::Optional
     };
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
-    let mut b = ParquetRecordBatchReaderBuilder::try_new_with_options(
-        BlobChunks::new(Arc::clone(blob)),
-        options,
-    )
-    .map_err(|e| data_error(blob, e))?
-    .with_batch_size(batch_size);
+    let input = BlobChunks::new(Arc::clone(blob));
+    let mut meta =
+        ArrowReaderMetadata::load(&input, options.clone()).map_err(|e| data_error(blob, e))?;
+    // Equality with a string is decided while decoding: the column is read
+    // as views of its pages (a dictionary page's strings are not copied per
+    // row), and the other columns only for the rows that pass.
+    let string_eq = string_equalities(&req.filters, meta.schema());
+    if !string_eq.is_empty() {
+        let fields: Vec<Field> = meta
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match string_eq.iter().any(|(c, _)| *c == i) {
+                true => f.as_ref().clone().with_data_type(DataType::Utf8View),
+                false => f.as_ref().clone(),
+            })
+            .collect();
+        let hinted = Arc::new(Schema::new_with_metadata(
+            fields,
+            meta.schema().metadata().clone(),
+        ));
+        meta =
+            ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options.with_schema(hinted))
+                .map_err(|e| data_error(blob, e))?;
+    }
+    let mut b =
+        ParquetRecordBatchReaderBuilder::new_with_metadata(input, meta).with_batch_size(batch_size);
+    if !string_eq.is_empty() {
+        let predicates = string_eq
+            .into_iter()
+            .map(|(column, value)| {
+                let mask = ProjectionMask::roots(b.parquet_schema(), [column]);
+                let wanted = Scalar::new(StringViewArray::from(vec![value]));
+                Box::new(ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
+                    arrow_ord::cmp::eq(batch.column(0), &wanted)
+                })) as Box<dyn ArrowPredicate>
+            })
+            .collect();
+        b = b.with_row_filter(RowFilter::new(predicates));
+    }
     if let Some(p) = projection {
         let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
         b = b.with_projection(mask);
@@ -133,6 +175,24 @@ pub(super) fn reader(
     b.with_row_groups(groups)
         .build()
         .map_err(|e| data_error(blob, e))
+}
+
+/// The `column = 'text'` conditions on the file's top-level string columns:
+/// (column index in `schema`, the text).
+fn string_equalities(filters: &[ColumnPredicate], schema: &Schema) -> Vec<(usize, String)> {
+    filters
+        .iter()
+        .filter(|p| p.op == PredicateOp::Eq)
+        .filter_map(|p| {
+            let (i, f) = schema.column_with_name(&p.column)?;
+            let text = matches!(
+                f.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            )
+            .then(|| p.value.as_str())??;
+            Some((i, text.to_string()))
+        })
+        .collect()
 }
 
 /// The statistics of one column, one entry per row group or per page.
