@@ -473,6 +473,13 @@ impl Accumulator for Avg {
         self.counts.resize(num_groups, 0);
         let v = arrow_cast::cast(&values[0], &DataType::Float64)?;
         let v = v.as_primitive::<Float64Type>();
+        if v.null_count() == 0 {
+            for (&g, &x) in ids.iter().zip(v.values().iter()) {
+                self.sums[g as usize] += x;
+                self.counts[g as usize] += 1;
+            }
+            return Ok(());
+        }
         for (i, &g) in ids.iter().enumerate() {
             if v.is_valid(i) {
                 self.sums[g as usize] += v.value(i);

@@ -270,6 +270,36 @@ impl IntIds {
         }
     }
 
+    /// The common case in a tight loop: the ids of `values` (no NULLs) when
+    /// every one falls in the slots, without a pass for their range first.
+    /// False, with `out` as it was, when one does not (or there are no
+    /// slots); the keys met before it stay interned.
+    fn intern_in_slots(
+        &mut self,
+        values: &[i64],
+        keys: &mut Vec<Option<i64>>,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        let Some((base, slots)) = &mut self.dense else {
+            return false;
+        };
+        let start = out.len();
+        out.reserve(values.len());
+        for &x in values {
+            let Some(slot) = slots.get_mut(x.wrapping_sub(*base) as u64 as usize) else {
+                out.truncate(start);
+                return false;
+            };
+            if *slot == 0 {
+                keys.push(Some(x));
+                *slot = keys.len() as u32;
+            }
+            out.push(*slot - 1);
+        }
+        self.rows_seen += values.len();
+        true
+    }
+
     /// The id of `x`, a new one (pushed onto `keys`) when first seen.
     fn intern(&mut self, x: i64, keys: &mut Vec<Option<i64>>) -> u32 {
         if let Some((base, slots)) = &mut self.dense {
@@ -365,6 +395,9 @@ impl KeyMap {
             } => {
                 let v = as_i64(&columns[0])?;
                 let v = v.as_primitive::<Int64Type>();
+                if v.null_count() == 0 && ids.intern_in_slots(v.values(), keys, out) {
+                    return Ok(());
+                }
                 ids.prepare(v, keys);
                 for i in 0..v.len() {
                     let id = if v.is_null(i) {
