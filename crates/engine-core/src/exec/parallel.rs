@@ -92,7 +92,7 @@ pub(super) fn pipeline<'p>(
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Rename { input, .. } => node = input,
             LogicalPlan::Join { left, kind, .. }
-                if probes_left(node) && !matches!(kind, JoinKind::Right | JoinKind::Full) =>
+                if !matches!(kind, JoinKind::Right | JoinKind::Full) =>
             {
                 joins.push(node);
                 node = left;
@@ -103,6 +103,10 @@ pub(super) fn pipeline<'p>(
     };
     let units = table.partitions();
     if units < 2 || table.estimated_rows().unwrap_or(0) < ctx.parallelism.min_rows {
+        return Ok(None);
+    }
+    // Asked only of a big pipeline: it estimates both sides of each join.
+    if !joins.iter().all(|j| probes_left(j)) {
         return Ok(None);
     }
     let parts = threads(ctx)?.min(units);
@@ -122,7 +126,7 @@ impl Pipeline<'_> {
 
 /// Whether a join node streams its left input past a hash of its right (the
 /// usual way; a semi or anti join whose left side is the smaller hashes the
-/// left instead, see `super::operator`).
+/// left instead, see `super::join_node`).
 pub(super) fn probes_left(plan: &LogicalPlan) -> bool {
     match plan {
         LogicalPlan::Join {
