@@ -83,7 +83,10 @@ pub(super) fn gather(
     for b in input {
         let b = b?;
         let bytes = 2 * batch_size(&b);
-        let over_share = share.is_some_and(|s| runs.held.bytes() + bytes > s);
+        // Past its share a part spills what it holds; holding nothing, it
+        // takes the batch if the pool has room.
+        let over_share =
+            share.is_some_and(|s| !runs.pending.is_empty() && runs.held.bytes() + bytes > s);
         let grown = match over_share {
             true => Err(Error::ResourcesExhausted(
                 "ORDER BY: one part of a parallel sort passes its share of memory_limit".into(),
