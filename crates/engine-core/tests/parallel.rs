@@ -291,6 +291,43 @@ fn parquet_files_split_by_row_group() {
             "{sql}"
         );
     }
+    // Several files of several row groups: a part's share can start or end
+    // in any file, and files wholly outside it are not opened.
+    for i in 0..3 {
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(50_000))
+            .build();
+        let part = all.concat().unwrap().slice(i * 100_000, 100_000);
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(dir.join(format!("many-{i}.parquet"))).unwrap(),
+            all.schema().clone(),
+            Some(props),
+        )
+        .unwrap();
+        w.write(&part).unwrap();
+        w.close().unwrap();
+    }
+    let glob = format!("{}/many-*.parquet", dir.display());
+    f.register_file("m", &glob).unwrap();
+    for threads in [1, 2, 3, 4, 5] {
+        f.query(&format!("SET threads = {threads}")).unwrap();
+        let r = f
+            .query("SELECT COUNT(*), SUM(k), MIN(k), MAX(k) FROM m")
+            .unwrap();
+        assert_eq!(
+            result_rows(&r),
+            ["300000|44999850000|0|299999"],
+            "{threads}"
+        );
+        assert_eq!(r.stats().threads, threads, "{threads}");
+        assert_eq!(r.stats().scan.row_groups_read, 6, "{threads}");
+        let r = f.query("SELECT k FROM m WHERE k % 49999 = 0").unwrap();
+        assert_eq!(
+            result_rows(&r),
+            ["0", "49999", "99998", "149997", "199996", "249995", "299994"],
+            "{threads}: in file order"
+        );
+    }
     // 8 row groups, the last ones skipped by their statistics.
     let r = f.query("SELECT COUNT(*) FROM p WHERE k >= 290000").unwrap();
     assert_eq!(result_rows(&r), ["10000"]);

@@ -326,9 +326,10 @@ impl TableProvider for FileTable {
                     .map(|&n| {
                         let file = start..start + n;
                         start += n;
-                        let lo = wanted.start.max(file.start);
-                        let hi = wanted.end.min(file.end);
-                        Some(lo.min(hi) - file.start..hi - file.start)
+                        // The overlap of `wanted` with this file, empty when none.
+                        let hi = wanted.end.clamp(file.start, file.end);
+                        let lo = wanted.start.clamp(file.start, hi);
+                        Some(lo - file.start..hi - file.start)
                     })
                     .collect()
             }

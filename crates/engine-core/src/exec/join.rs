@@ -400,7 +400,7 @@ impl LeftHash {
         spec: &JoinSpec,
         ctx: &ExecContext,
     ) -> Result<Vec<bool>> {
-        let (lb, index, pair_schema) = (&self.lb, &self.index, &self.pair_schema);
+        let (lb, index) = (&self.lb, &self.index);
         let mut matched = vec![false; lb.num_rows()];
         // Without a residual condition a key decides for all its rows at once.
         let mut key_done = vec![false; index.heads.len()];
@@ -429,30 +429,42 @@ impl LeftHash {
                     }
                 }
                 if li.len() >= PAIRS_PER_BATCH {
-                    mark_pairs(
-                        lb,
-                        &rb,
-                        &mut li,
-                        &mut ri,
-                        spec,
-                        pair_schema,
-                        &mut matched,
-                        ctx,
-                    )?;
+                    self.mark_pairs(&rb, (&mut li, &mut ri), spec, &mut matched, ctx)?;
                 }
             }
-            mark_pairs(
-                lb,
-                &rb,
-                &mut li,
-                &mut ri,
-                spec,
-                pair_schema,
-                &mut matched,
-                ctx,
-            )?;
+            self.mark_pairs(&rb, (&mut li, &mut ri), spec, &mut matched, ctx)?;
         }
         Ok(matched)
+    }
+
+    /// Evaluates the residual condition on the candidate pairs (left row,
+    /// row of `rb`) and marks the left rows of those that pass; empties the
+    /// pair lists.
+    fn mark_pairs(
+        &self,
+        rb: &RecordBatch,
+        (li, ri): (&mut Vec<Option<u32>>, &mut Vec<Option<u32>>),
+        spec: &JoinSpec,
+        matched: &mut [bool],
+        ctx: &ExecContext,
+    ) -> Result<()> {
+        let Some(filter) = spec.filter else {
+            return Ok(());
+        };
+        if li.is_empty() {
+            return Ok(());
+        }
+        let candidates = assemble(Some(&self.lb), rb, li, ri, spec.left, &self.pair_schema)?;
+        let mask = evaluate(filter, &candidates, ctx)?;
+        let mask = true_mask(mask.as_boolean());
+        for (k, l) in li.iter().enumerate() {
+            if let (true, Some(i)) = (mask.value(k), l) {
+                matched[*i as usize] = true;
+            }
+        }
+        li.clear();
+        ri.clear();
+        Ok(())
     }
 
     /// The join's output: the left rows matched (semi) or not (anti).
@@ -477,40 +489,6 @@ fn left_rows_where(
         .map(|c| Ok(arrow_select::filter::filter(c.as_ref(), &mask)?))
         .collect::<Result<Vec<_>>>()?;
     make_batch(schema, columns, mask.true_count())
-}
-
-/// Evaluates the residual condition on candidate pairs and marks the left
-/// rows of those that pass; empties the pair lists.
-#[allow(clippy::too_many_arguments)]
-fn mark_pairs(
-    lb: &RecordBatch,
-    rb: &RecordBatch,
-    li: &mut Vec<Option<u32>>,
-    ri: &mut Vec<Option<u32>>,
-    spec: &JoinSpec,
-    pair_schema: &PlanSchema,
-    matched: &mut [bool],
-    ctx: &ExecContext,
-) -> Result<()> {
-    let Some(filter) = spec.filter else {
-        return Ok(());
-    };
-    if li.is_empty() {
-        return Ok(());
-    }
-    let candidates = assemble(Some(lb), rb, li, ri, spec.left, pair_schema)?;
-    let mask = evaluate(filter, &candidates, ctx)?;
-    let mask = true_mask(mask.as_boolean());
-    for (k, l) in li.iter().enumerate() {
-        if mask.value(k) {
-            if let Some(i) = l {
-                matched[*i as usize] = true;
-            }
-        }
-    }
-    li.clear();
-    ri.clear();
-    Ok(())
 }
 
 /// One left batch being joined. Its candidate pairs are produced at most

@@ -7,11 +7,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use arrow_array::RecordBatch;
-use arrow_ord::sort::SortOptions;
 use arrow_row::{OwnedRow, RowConverter, Rows, SortField};
 
 use super::eval::evaluate;
-use super::sort::{sorted, Runs};
+use super::sort::{options, sorted, Runs};
 use super::{ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::SortExpr;
@@ -48,8 +47,9 @@ pub(super) fn merge<'a>(
     }
     let mut m = Merger::new(sources, keys, ctx)?;
     let mut left = fetch.unwrap_or(usize::MAX);
-    let _held = held;
     Ok(Box::new(std::iter::from_fn(move || {
+        // The runs' memory stays reserved while the merge reads them.
+        let _ = &held;
         if left == 0 {
             return None;
         }
@@ -115,15 +115,7 @@ impl<'a> Merger<'a> {
                 .keys
                 .iter()
                 .zip(&columns)
-                .map(|(k, c)| {
-                    SortField::new_with_options(
-                        c.data_type().clone(),
-                        SortOptions {
-                            descending: k.descending,
-                            nulls_first: k.nulls_first,
-                        },
-                    )
-                })
+                .map(|(k, c)| SortField::new_with_options(c.data_type().clone(), options(k)))
                 .collect();
             self.converter = Some(RowConverter::new(fields)?);
         }

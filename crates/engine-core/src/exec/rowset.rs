@@ -182,6 +182,13 @@ pub(crate) enum KeyMap {
 /// The most columns [`KeyMap::Ints`] takes (its NULL mask is a byte).
 const MAX_INT_COLUMNS: usize = 4;
 
+/// Whether distinct key `id` of a [`KeyMap::Ints`] (its `values`, one per
+/// column, and NULL `nulls`) is `key` with NULL mask `mask`.
+fn tuple_is(values: &[i64], nulls: &[u8], id: u32, key: &[i64], mask: u8) -> bool {
+    let (id, w) = (id as usize, key.len());
+    nulls[id] == mask && values[id * w..id * w + w] == *key
+}
+
 /// Each row of `columns` (integer columns cast to `i64`) as values and a
 /// NULL mask, handed to `f` in row order.
 fn int_tuples(columns: &[ArrayRef], mut f: impl FnMut(&[i64], u8)) -> Result<()> {
@@ -423,10 +430,7 @@ impl KeyMap {
                     let hash = hasher.hash_one((key, mask));
                     let entry = table.entry(
                         hash,
-                        |&id| {
-                            let id = id as usize;
-                            nulls[id] == mask && values[id * w..id * w + w] == *key
-                        },
+                        |&id| tuple_is(values, nulls, id, key, mask),
                         |&id| {
                             let id = id as usize;
                             hasher.hash_one((&values[id * w..id * w + w], nulls[id]))
@@ -473,21 +477,15 @@ impl KeyMap {
                 table,
                 values,
                 nulls,
-                types,
                 hasher,
+                ..
             } => {
-                let w = types.len();
                 let mut out = Vec::with_capacity(columns[0].len());
                 int_tuples(columns, |key, mask| {
                     let hash = hasher.hash_one((key, mask));
                     out.push(
                         (mask == 0)
-                            .then(|| {
-                                table.find(hash, |&id| {
-                                    let id = id as usize;
-                                    nulls[id] == 0 && values[id * w..id * w + w] == *key
-                                })
-                            })
+                            .then(|| table.find(hash, |&id| tuple_is(values, nulls, id, key, 0)))
                             .flatten()
                             .copied(),
                     );

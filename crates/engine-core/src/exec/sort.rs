@@ -166,10 +166,7 @@ pub(super) fn sorted(
         .map(|k| {
             Ok(SortColumn {
                 values: evaluate(&k.expr, &batch, ctx)?,
-                options: Some(SortOptions {
-                    descending: k.descending,
-                    nulls_first: k.nulls_first,
-                }),
+                options: Some(options(k)),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -177,4 +174,12 @@ pub(super) fn sorted(
     Ok(Some(arrow_select::take::take_record_batch(
         &batch, &indices,
     )?))
+}
+
+/// The order a sort key asks for.
+pub(super) fn options(k: &SortExpr) -> SortOptions {
+    SortOptions {
+        descending: k.descending,
+        nulls_first: k.nulls_first,
+    }
 }
