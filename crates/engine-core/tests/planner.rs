@@ -276,3 +276,42 @@ fn outer_joins_hash_the_smaller_side_and_filter_the_padded_side_early() {
         "SELECT c.ck, o.ok FROM c LEFT JOIN o ON c.ck = o.ck AND c.name <> 'ann' ORDER BY 1, 2";
     assert_eq!(rows(&e, sql), ["10|NULL", "20|3", "30|4", "40|NULL"]);
 }
+
+#[test]
+fn columns_keep_their_identity_through_rewrites() {
+    let e = engine();
+    // Two references to one CTE are one plan run once, but two sets of
+    // columns: joining it with itself compares its columns with each other.
+    let sql = "WITH s AS (SELECT ok, ck FROM o WHERE ck IS NOT NULL) \
+               SELECT a.ok, b.ok FROM s a JOIN s b ON a.ck = b.ck AND a.ok < b.ok ORDER BY 1, 2";
+    let plan = explain(&e, sql);
+    assert!(plan.contains("Shared #1 (as above)"), "{plan}");
+    assert!(
+        plan.contains("Inner Join on=[#1 = #1] filter=(#0 < #2)"),
+        "{plan}"
+    );
+    assert_eq!(rows(&e, sql), ["1|2"]);
+
+    // A condition on a derived table moves through its alias (new names and
+    // identities for the same rows) below the join that reordering put it in.
+    let sql = "SELECT d.k, c.name FROM c, (SELECT ck AS k, COUNT(*) AS n FROM o GROUP BY ck) AS d \
+               WHERE d.k = c.ck AND d.n > 1";
+    let plan = explain(&e, sql);
+    let at = |needle: &str| {
+        plan.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in\n{plan}"))
+    };
+    assert!(at("Rename") < at("Filter (#1 > 1)"), "{plan}");
+    assert_eq!(rows(&e, sql), ["10|ann"]);
+
+    // A subquery rewritten into a join keeps reading the columns it named,
+    // wherever reordering and pushdown leave them.
+    let sql = "SELECT c.name, o.ok FROM c, o \
+               WHERE c.ck = o.ck AND o.ok IN (SELECT l.ok FROM l WHERE l.qty > 4 AND l.supp = 100 + (o.ok - o.ok)) \
+               ORDER BY 1, 2";
+    assert_eq!(rows(&e, sql), ["ann|1"]);
+    let off = engine();
+    off.query("SET optimizer = false").unwrap();
+    assert_eq!(rows(&off, sql), ["ann|1"]);
+}

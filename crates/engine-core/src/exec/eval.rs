@@ -21,15 +21,23 @@ pub fn evaluate(expr: &Expr, batch: &RecordBatch, ctx: &ExecContext) -> Result<A
     crate::stack::check()?;
     let n = batch.num_rows();
     match expr {
-        Expr::Column(i) => Ok(Arc::clone(batch.column(*i))),
-        Expr::OuterColumn { depth, index, .. } => {
+        Expr::Column(c) => batch
+            .columns()
+            .get(c.index)
+            .cloned()
+            .ok_or_else(|| Error::exec(format!("no column #{} in the input", c.index))),
+        Expr::OuterColumn { depth, column, .. } => {
             let outer = ctx.outer.borrow();
             let (b, row) = outer
                 .len()
                 .checked_sub(*depth)
                 .and_then(|i| outer.get(i))
                 .ok_or_else(|| Error::exec("outer column referenced outside its query"))?;
-            repeat(&b.column(*index).slice(*row, 1), n)
+            let col = b
+                .columns()
+                .get(column.index)
+                .ok_or_else(|| Error::exec("outer column beyond its query's row"))?;
+            repeat(&col.slice(*row, 1), n)
         }
         Expr::Literal(v) => repeat(v.array(), n),
         Expr::Binary { op, left, right } => binary(*op, left, right, batch, ctx),

@@ -78,9 +78,9 @@ fn comparison(op: BinaryOp) -> Option<PredicateOp> {
 /// still bound it, and a constant that converts back exactly means the same).
 fn column(e: &Expr, schema: &Schema) -> Option<usize> {
     let (i, to) = match e {
-        Expr::Column(i) => (*i, None),
+        Expr::Column(c) => (c.index, None),
         Expr::Cast { expr, to, .. } => match expr.as_ref() {
-            Expr::Column(i) => (*i, Some(to)),
+            Expr::Column(c) => (c.index, Some(to)),
             _ => return None,
         },
         _ => return None,
@@ -169,15 +169,15 @@ mod tests {
             bin(
                 BinaryOp::Lt,
                 Expr::Literal(ScalarValue::int64(5)),
-                Expr::Column(0),
+                Expr::col(0),
             ),
             bin(
                 BinaryOp::And,
                 Expr::IsNull {
-                    expr: Box::new(Expr::Column(1)),
+                    expr: Box::new(Expr::col(1)),
                     negated: true,
                 },
-                bin(BinaryOp::Eq, Expr::Column(0), Expr::Column(0)),
+                bin(BinaryOp::Eq, Expr::col(0), Expr::col(0)),
             ),
         );
         let hints = column_predicates(&e, &schema());
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn only_order_preserving_casts_give_hints() {
         let cast = |i: usize, to: DataType| Expr::Cast {
-            expr: Box::new(Expr::Column(i)),
+            expr: Box::new(Expr::col(i)),
             to,
             safe: false,
         };
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(lt(cast(0, DataType::Int32)), 0);
         assert_eq!(lt(cast(0, DataType::Decimal128(18, 0))), 0);
         assert_eq!(lt(cast(0, DataType::Decimal128(38, 2))), 1);
-        assert_eq!(lt(Expr::Column(0)), 1);
+        assert_eq!(lt(Expr::col(0)), 1);
         assert!(order_preserving(&DataType::Int32, &DataType::Int64));
         assert!(order_preserving(&DataType::UInt32, &DataType::Int64));
         assert!(!order_preserving(&DataType::UInt64, &DataType::Int64));
@@ -231,12 +231,12 @@ mod tests {
             BinaryOp::Or,
             bin(
                 BinaryOp::Gt,
-                Expr::Column(0),
+                Expr::col(0),
                 Expr::Literal(ScalarValue::int64(1)),
             ),
             bin(
                 BinaryOp::Lt,
-                Expr::Column(0),
+                Expr::col(0),
                 Expr::Literal(ScalarValue::int64(0)),
             ),
         );

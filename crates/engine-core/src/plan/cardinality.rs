@@ -5,7 +5,7 @@
 //! 1/3, LIKE 1/4). Rough by design: they only have to rank join orders and
 //! pick hash-table sides.
 
-use super::{BinaryOp, Expr, JoinKind, LogicalPlan};
+use super::{BinaryOp, ColumnId, Expr, JoinKind, LogicalPlan};
 
 /// Rows `plan` is estimated to produce.
 pub fn estimate(plan: &LogicalPlan) -> f64 {
@@ -14,7 +14,7 @@ pub fn estimate(plan: &LogicalPlan) -> f64 {
         LogicalPlan::Values { rows, .. } => rows.len() as f64,
         LogicalPlan::Filter { input, predicate } => {
             // Bounds on one column count once: `d >= x AND d < y` is one range.
-            let mut ranged: Vec<usize> = Vec::new();
+            let mut ranged: Vec<ColumnId> = Vec::new();
             let s: f64 = predicate
                 .clone()
                 .split_conjunction()
@@ -71,18 +71,20 @@ pub fn estimate(plan: &LogicalPlan) -> f64 {
     }
 }
 
-/// About how many distinct values column `col` of `plan`'s output holds, when
-/// it can be traced to a table column with statistics.
-pub fn distinct(plan: &LogicalPlan, col: usize) -> Option<f64> {
+/// About how many distinct values the column with identity `col` of
+/// `plan`'s output holds, when it can be traced to a table column with
+/// statistics.
+pub fn distinct(plan: &LogicalPlan, col: ColumnId) -> Option<f64> {
+    let at = || plan.schema().index_of(col);
     match plan {
-        LogicalPlan::Scan { table, .. } => table.estimated_distinct(col).map(|d| d as f64),
+        LogicalPlan::Scan { table, .. } => table.estimated_distinct(at()?).map(|d| d as f64),
         LogicalPlan::Filter { input, .. } => distinct(input, col).map(|d| d.min(estimate(plan))),
-        LogicalPlan::Project { input, exprs, .. } => match exprs.get(col)? {
-            Expr::Column(j) => distinct(input, *j),
+        LogicalPlan::Project { input, exprs, .. } => match exprs.get(at()?)? {
+            Expr::Column(c) => distinct(input, c.id),
             _ => None,
         },
-        LogicalPlan::Rename { input, .. }
-        | LogicalPlan::Sort { input, .. }
+        LogicalPlan::Rename { input, .. } => distinct(input, input.schema().columns.get(at()?)?.id),
+        LogicalPlan::Sort { input, .. }
         | LogicalPlan::Limit { input, .. }
         | LogicalPlan::Distinct { input } => distinct(input, col),
         LogicalPlan::Shared(p) => {
@@ -96,18 +98,15 @@ pub fn distinct(plan: &LogicalPlan, col: usize) -> Option<f64> {
                 }
             }
         }
-        LogicalPlan::Aggregate { input, group, .. } => match group.get(col)? {
-            Expr::Column(j) => distinct(input, *j),
+        LogicalPlan::Aggregate { input, group, .. } => match group.get(at()?)? {
+            Expr::Column(c) => distinct(input, c.id),
             _ => None,
         },
-        LogicalPlan::Join {
-            left, right, kind, ..
-        } => {
-            let nl = left.schema().len();
-            if col < nl {
+        LogicalPlan::Join { left, right, .. } => {
+            if left.schema().contains(col) {
                 distinct(left, col)
-            } else if !kind.left_only() {
-                distinct(right, col - nl)
+            } else if right.schema().contains(col) {
+                distinct(right, col)
             } else {
                 None
             }
@@ -117,7 +116,7 @@ pub fn distinct(plan: &LogicalPlan, col: usize) -> Option<f64> {
 }
 
 /// The column a range conjunct (`col < constant`, either way round) bounds.
-fn range_column(e: &Expr) -> Option<usize> {
+fn range_column(e: &Expr) -> Option<ColumnId> {
     let Expr::Binary { op, left, right } = e else {
         return None;
     };
@@ -128,9 +127,9 @@ fn range_column(e: &Expr) -> Option<usize> {
         return None;
     }
     let column = |x: &Expr| match x {
-        Expr::Column(i) => Some(*i),
+        Expr::Column(c) => Some(c.id),
         Expr::Cast { expr, .. } => match expr.as_ref() {
-            Expr::Column(i) => Some(*i),
+            Expr::Column(c) => Some(c.id),
             _ => None,
         },
         _ => None,

@@ -1,13 +1,15 @@
-//! Bound expressions: names already resolved to column positions and types
-//! already reconciled (the binder inserts the casts), so the executor can run
-//! Arrow kernels without further checks.
+//! Bound expressions: names already resolved to columns and types already
+//! reconciled (the binder inserts the casts), so the executor can run Arrow
+//! kernels without further checks. A column is named by its identity
+//! ([`ColumnId`]); its position in the input is worked out after the
+//! optimizer's rules ([`resolve`](super::columns::resolve)).
 
 use std::fmt;
 use std::sync::Arc;
 
 use arrow_schema::DataType;
 
-use super::{LogicalPlan, PlanSchema, ScalarValue};
+use super::{ColumnId, LogicalPlan, PlanSchema, ScalarValue};
 use crate::functions::ScalarFunc;
 
 /// Binary operators. Operands have already been cast to a common type.
@@ -77,18 +79,63 @@ pub struct Subquery {
     pub correlated: bool,
 }
 
+/// A reference to an input column.
+///
+/// `id` is what the reference means; `index` is where the column sits in the
+/// input's batches. The binder names columns by position (`id` unset), right
+/// after binding [`identify`](super::columns::identify) sets the identities,
+/// the optimizer's rules move expressions about without touching positions,
+/// and [`resolve`](super::columns::resolve) sets every position anew before
+/// the plan runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnRef {
+    /// The column's identity.
+    pub id: ColumnId,
+    /// Its position in the input (valid after binding and after `resolve`).
+    pub index: usize,
+}
+
+impl ColumnRef {
+    /// The column with identity `id`, position unknown until `resolve`.
+    pub fn id(id: ColumnId) -> ColumnRef {
+        ColumnRef {
+            id,
+            index: usize::MAX,
+        }
+    }
+
+    /// The column at `index`, identity not set yet (the binder's references).
+    pub(crate) fn position(index: usize) -> ColumnRef {
+        ColumnRef {
+            id: ColumnId::UNSET,
+            index,
+        }
+    }
+
+    /// Whether both name the same column: the same identity, or before
+    /// identities are set, the same position.
+    fn same(&self, other: &ColumnRef) -> bool {
+        if self.id.is_set() || other.id.is_set() {
+            self.id == other.id
+        } else {
+            self.index == other.index
+        }
+    }
+}
+
 /// A bound scalar expression.
 #[derive(Debug, Clone)]
 pub enum Expr {
-    /// The input column at this position.
-    Column(usize),
+    /// An input column.
+    Column(ColumnRef),
     /// A column of an enclosing query's current row (correlated subqueries):
     /// `depth` 1 is the query directly around this one.
     OuterColumn {
         /// How many query levels up.
         depth: usize,
-        /// The column's position in that query's input.
-        index: usize,
+        /// The column, in the input of the node that evaluates the subquery
+        /// at that level.
+        column: ColumnRef,
         /// The column's type.
         data_type: DataType,
     },
@@ -190,19 +237,19 @@ impl PartialEq for Expr {
     fn eq(&self, other: &Self) -> bool {
         use Expr::*;
         match (self, other) {
-            (Column(a), Column(b)) => a == b,
+            (Column(a), Column(b)) => a.same(b),
             (
                 OuterColumn {
                     depth: d1,
-                    index: i1,
+                    column: c1,
                     ..
                 },
                 OuterColumn {
                     depth: d2,
-                    index: i2,
+                    column: c2,
                     ..
                 },
-            ) => d1 == d2 && i1 == i2,
+            ) => d1 == d2 && c1.same(c2),
             (Literal(a), Literal(b)) => a == b,
             (
                 Binary {
@@ -319,9 +366,28 @@ impl PartialEq for Expr {
 }
 
 impl Expr {
-    /// A column reference.
+    /// The input column at `index`, by position only: what the binder
+    /// builds before [`identify`](super::columns::identify) runs.
     pub fn col(index: usize) -> Expr {
-        Expr::Column(index)
+        Expr::Column(ColumnRef::position(index))
+    }
+
+    /// The column at `index` of `schema`: its identity and position.
+    pub fn column(schema: &PlanSchema, index: usize) -> Expr {
+        Expr::Column(ColumnRef {
+            id: schema.columns[index].id,
+            index,
+        })
+    }
+
+    /// The column with identity `id` (position set by `resolve`).
+    pub fn column_id(id: ColumnId) -> Expr {
+        Expr::Column(ColumnRef::id(id))
+    }
+
+    /// References to every column of `schema`, in order.
+    pub fn columns_of(schema: &PlanSchema) -> Vec<Expr> {
+        (0..schema.len()).map(|i| Expr::column(schema, i)).collect()
     }
 
     /// `self op other`.
@@ -336,11 +402,14 @@ impl Expr {
     /// The expression's result type over an input with `schema`.
     pub fn data_type(&self, schema: &PlanSchema) -> DataType {
         match self {
-            Expr::Column(i) => schema
-                .columns
-                .get(*i)
-                .map(|c| c.data_type.clone())
-                .unwrap_or(DataType::Null),
+            Expr::Column(c) => {
+                let at = match schema.columns.get(c.index) {
+                    Some(col) if col.id == c.id || !c.id.is_set() => Some(c.index),
+                    _ => schema.index_of(c.id),
+                };
+                at.map(|i| schema.columns[i].data_type.clone())
+                    .unwrap_or(DataType::Null)
+            }
             Expr::OuterColumn { data_type, .. } => data_type.clone(),
             Expr::Literal(v) => v.data_type().clone(),
             Expr::Binary { op, left, right } => {
@@ -387,6 +456,48 @@ impl Expr {
                 .first()
                 .map(|c| c.data_type.clone())
                 .unwrap_or(DataType::Null),
+        }
+    }
+
+    /// Calls `f` on this expression and then on every expression inside it,
+    /// in place (not entering subqueries' plans): for rewrites that change
+    /// nodes without changing the tree's shape, at no allocation.
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        f(self);
+        match self {
+            Expr::Column(_)
+            | Expr::OuterColumn { .. }
+            | Expr::Literal(_)
+            | Expr::ScalarSubquery(_)
+            | Expr::Exists { .. } => {}
+            Expr::Binary { left, right, .. } => {
+                left.visit_mut(f);
+                right.visit_mut(f);
+            }
+            Expr::Not(e)
+            | Expr::Negative(e)
+            | Expr::IsNull { expr: e, .. }
+            | Expr::IsBool { expr: e, .. }
+            | Expr::Cast { expr: e, .. }
+            | Expr::InSubquery { expr: e, .. } => e.visit_mut(f),
+            Expr::Like { expr, pattern, .. } => {
+                expr.visit_mut(f);
+                pattern.visit_mut(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.visit_mut(f);
+                list.iter_mut().for_each(|e| e.visit_mut(f));
+            }
+            Expr::Case { whens, else_expr } => {
+                for (c, v) in whens {
+                    c.visit_mut(f);
+                    v.visit_mut(f);
+                }
+                if let Some(e) = else_expr {
+                    e.visit_mut(f);
+                }
+            }
+            Expr::Function { args, .. } => args.iter_mut().for_each(|e| e.visit_mut(f)),
         }
     }
 
@@ -511,11 +622,23 @@ impl Expr {
     }
 
     /// The input columns this expression reads (not counting outer columns).
-    pub fn columns(&self) -> Vec<usize> {
+    pub fn columns(&self) -> Vec<ColumnId> {
         let mut out = Vec::new();
         self.visit(&mut |e| {
-            if let Expr::Column(i) = e {
-                out.push(*i);
+            if let Expr::Column(c) = e {
+                out.push(c.id);
+            }
+        });
+        out
+    }
+
+    /// The positions of the input columns this expression reads: for the
+    /// binder, which works by position before identities are set.
+    pub(crate) fn column_positions(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Column(c) = e {
+                out.push(c.index);
             }
         });
         out
@@ -607,8 +730,8 @@ impl Expr {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Expr::Column(i) => write!(f, "#{i}"),
-            Expr::OuterColumn { depth, index, .. } => write!(f, "outer{depth}.#{index}"),
+            Expr::Column(c) => write!(f, "#{}", c.index),
+            Expr::OuterColumn { depth, column, .. } => write!(f, "outer{depth}.#{}", column.index),
             Expr::Literal(v) => write!(f, "{v}"),
             Expr::Binary { op, left, right } => write!(f, "({left} {} {right})", op.symbol()),
             Expr::Not(e) => write!(f, "NOT {e}"),

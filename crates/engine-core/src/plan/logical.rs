@@ -173,7 +173,7 @@ pub struct SharedPlan {
     /// Its estimated row count ([`super::cardinality::estimate`]).
     pub(crate) rows: OnceLock<f64>,
     /// Estimated distinct values per column ([`super::cardinality::distinct`]).
-    pub(crate) distinct: Mutex<HashMap<usize, Option<f64>>>,
+    pub(crate) distinct: Mutex<HashMap<super::ColumnId, Option<f64>>>,
     /// How many query levels up it reads ([`LogicalPlan::outer_reach`]).
     pub(crate) reach: OnceLock<usize>,
 }

@@ -1,20 +1,23 @@
 //! The logical plan: what a query computes, independent of how.
 //!
 //! The binder (`sql/`) builds a [`LogicalPlan`] whose expressions ([`Expr`]) refer
-//! to their input's columns by position; the optimizer (`optimizer`) rewrites it
-//! with small rules; the executor (`exec/`) turns it into batch iterators.
+//! to their input's columns by position; [`columns::identify`] gives each
+//! reference its column's identity; the optimizer (`optimizer`) rewrites the
+//! plan with small rules that work with identities; [`columns::resolve`] sets
+//! positions again; the executor (`exec/`) turns the plan into batch iterators.
 
 pub mod cardinality;
+pub mod columns;
 mod expr;
 mod logical;
 pub mod optimizer;
 pub mod rules;
 mod scalar;
-mod schema;
+pub(crate) mod schema;
 mod tree;
 
-pub use expr::{AggFunc, AggregateExpr, BinaryOp, Expr, Subquery};
+pub use expr::{AggFunc, AggregateExpr, BinaryOp, ColumnRef, Expr, Subquery};
 pub use logical::{JoinKind, LogicalPlan, SetOpKind, SharedPlan, SortExpr};
 pub use rules::prune_columns;
 pub use scalar::ScalarValue;
-pub use schema::{PlanColumn, PlanSchema};
+pub use schema::{ColumnId, PlanColumn, PlanSchema};

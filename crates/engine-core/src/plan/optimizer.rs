@@ -1,5 +1,8 @@
 //! The optimizer: runs the rules of [`rules`](super::rules) over a plan and
-//! over every plan inside it (subqueries, CTE bodies), in this order:
+//! over every plan inside it (subqueries, CTE bodies). The rules work with
+//! column identities: [`identify`] gives the bound plan's references theirs
+//! first, and [`resolve`] sets their positions in the rewritten plan last.
+//! The rules, in order:
 //!
 //! 0. [`inline_ctes`]: a CTE used once becomes part of the plan that uses
 //!    it (so the rules below reach into it); one used more stays shared and
@@ -26,6 +29,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::columns::{identify, resolve};
 use super::rules::{
     decorrelate, fold_constants, inline_ctes, merge_projections, prune_columns, push_down_filters,
     push_down_semi_joins, reorder_joins,
@@ -35,7 +39,8 @@ use crate::error::Result;
 
 /// Runs every rule over `plan` and the plans inside it.
 pub fn optimize(plan: LogicalPlan) -> Result<LogicalPlan> {
-    Ok(Optimizer::default().run(inline_ctes(plan)))
+    let plan = identify(plan)?;
+    resolve(Optimizer::default().run(inline_ctes(plan)))
 }
 
 /// The rules, applied to a plan and to every subquery and shared CTE plan

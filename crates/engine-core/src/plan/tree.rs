@@ -17,7 +17,15 @@ impl LogicalPlan {
     /// The node with `f` applied to each direct input (a shared CTE plan is a
     /// leaf here; rules that enter it do so on purpose).
     pub fn map_inputs(self, f: &mut dyn FnMut(LogicalPlan) -> LogicalPlan) -> LogicalPlan {
-        let mut b = |p: Box<LogicalPlan>| Box::new(f(*p));
+        // Each input is rewritten in its box: no allocation per node per rule.
+        let mut b = |mut p: Box<LogicalPlan>| {
+            let placeholder = LogicalPlan::Values {
+                rows: Vec::new(),
+                schema: super::PlanSchema::default(),
+            };
+            *p = f(std::mem::replace(&mut *p, placeholder));
+            p
+        };
         use LogicalPlan as P;
         match self {
             P::Scan { .. } | P::Values { .. } | P::Shared(_) => self,
@@ -232,15 +240,6 @@ impl LogicalPlan {
 }
 
 impl Expr {
-    /// The expression with each column reference `#i` replaced by `f(i)`
-    /// (renumbering after a rule moves columns).
-    pub fn map_columns(&self, f: &dyn Fn(usize) -> Expr) -> Expr {
-        self.transform(&mut |x| match x {
-            Expr::Column(i) => Some(f(*i)),
-            _ => None,
-        })
-    }
-
     /// The expression with `f` applied to the plan of each subquery in it
     /// (outermost subqueries only; `f` decides whether to go deeper).
     pub fn map_subqueries(&self, f: &mut dyn FnMut(&LogicalPlan) -> LogicalPlan) -> Expr {

@@ -7,7 +7,6 @@ mod depth;
 mod dialect;
 mod parser;
 
-pub(crate) use binder::{shift as shift_columns, split_equi_keys as split_join_condition};
 pub use binder::{Binder, Statement};
 pub use dialect::TernDialect;
 pub use parser::{parse, MAX_SQL_BYTES};

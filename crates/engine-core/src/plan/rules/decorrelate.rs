@@ -32,14 +32,18 @@
 //!               Scan lineitem
 //! ```
 //!
-//! A semi or anti join outputs its left side's columns, so the filter above
-//! reads the same positions; mark and grouped joins add columns, and a
-//! projection then restores the filter's input columns.
+//! Columns keep their identities through all of this: a correlation
+//! predicate moved into a join reads the subquery's columns and the outer
+//! query's (its outer references become plain references) with nothing
+//! renumbered. A semi or anti join outputs its left side's columns; mark and
+//! grouped joins add columns, and a projection then restores the filter's
+//! input columns.
 
+use super::split_join_condition;
+use crate::plan::columns::{projection_map, rename_map};
 use crate::plan::{
     AggFunc, BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, Subquery,
 };
-use crate::sql::split_join_condition;
 
 /// Rewrites the subqueries of `plan` (and of the plans inside its subqueries)
 /// into joins where it can.
@@ -104,8 +108,9 @@ fn rewrite_filter(input: LogicalPlan, predicate: Expr) -> LogicalPlan {
                 subquery,
                 negated: true,
             } if !subquery.correlated && !expr.contains_subquery() => {
-                let mark = plan.schema().len();
-                Ok((mark_join(plan, subquery, expr.as_ref().clone()), Some(mark)))
+                let join = mark_join(plan, subquery, expr.as_ref().clone());
+                let mark = join.schema().columns.last().map(|c| c.id);
+                Ok((join, mark))
             }
             _ => Err(plan),
         };
@@ -113,7 +118,7 @@ fn rewrite_filter(input: LogicalPlan, predicate: Expr) -> LogicalPlan {
             Ok((p, mark)) => {
                 plan = p;
                 if let Some(m) = mark {
-                    kept.push(Expr::Not(Box::new(Expr::Column(m))));
+                    kept.push(Expr::Not(Box::new(Expr::column_id(m))));
                 }
             }
             Err(p) => {
@@ -126,27 +131,42 @@ fn rewrite_filter(input: LogicalPlan, predicate: Expr) -> LogicalPlan {
     restore_columns(plan.filtered(kept), input_schema)
 }
 
-/// `plan` cut back to the first `schema.len()` columns, when it has more.
+/// `plan` cut back to `schema`'s columns, when it has more.
 fn restore_columns(plan: LogicalPlan, schema: PlanSchema) -> LogicalPlan {
     if plan.schema().len() == schema.len() {
         return plan;
     }
     LogicalPlan::Project {
         input: Box::new(plan),
-        exprs: (0..schema.len()).map(Expr::Column).collect(),
+        exprs: Expr::columns_of(&schema),
         schema,
     }
 }
 
-/// A correlation predicate moved into the join above: the subquery's own
-/// columns shift past the outer query's `nl` columns, and outer references
-/// become the outer query's columns.
-fn to_join_space(e: &Expr, nl: usize) -> Expr {
+/// A correlation predicate moved into the join above: its references to the
+/// enclosing query's row become references to those columns, which the join
+/// has on its left.
+fn to_join_space(e: &Expr) -> Expr {
     e.transform(&mut |x| match x {
-        Expr::Column(i) => Some(Expr::Column(nl + i)),
-        Expr::OuterColumn { index, .. } => Some(Expr::Column(*index)),
+        Expr::OuterColumn { column, .. } => Some(Expr::column_id(column.id)),
         _ => None,
     })
+}
+
+/// The expression a column of `plan`'s output stands for below the
+/// projections and renames at its top, and the node below them.
+fn compose(value: Expr, plan: &LogicalPlan) -> Expr {
+    match plan {
+        LogicalPlan::Project { exprs, schema, .. } => {
+            let m = projection_map(exprs, schema);
+            value.substitute(&|id| m.get(&id).cloned())
+        }
+        LogicalPlan::Rename { input, schema } => {
+            let m = rename_map(input.schema(), schema);
+            value.substitute(&|id| m.get(&id).cloned())
+        }
+        _ => value,
+    }
 }
 
 /// Whether `e` can move into a join: no subquery, and outer references only
@@ -167,7 +187,7 @@ struct Peeled {
 /// BY, which do not change whether a row exists) down to the filter holding
 /// the correlation predicates.
 fn peel(plan: &LogicalPlan, set_semantics: bool) -> Option<Peeled> {
-    let mut value = Expr::Column(0);
+    let mut value = first_column(plan)?;
     let mut p = plan;
     loop {
         match p {
@@ -175,10 +195,13 @@ fn peel(plan: &LogicalPlan, set_semantics: bool) -> Option<Peeled> {
                 if exprs.iter().any(Expr::contains_subquery) {
                     return None;
                 }
-                value = value.map_columns(&|i| exprs.get(i).cloned().unwrap_or(Expr::Column(i)));
+                value = compose(value, p);
                 p = input;
             }
-            LogicalPlan::Rename { input, .. } => p = input,
+            LogicalPlan::Rename { input, .. } => {
+                value = compose(value, p);
+                p = input
+            }
             LogicalPlan::Distinct { input } | LogicalPlan::Sort { input, .. } if set_semantics => {
                 p = input
             }
@@ -214,35 +237,30 @@ fn semi_join(
     key: Option<Expr>,
     kind: JoinKind,
 ) -> Result<LogicalPlan, LogicalPlan> {
-    let nl = left.schema().len();
     let (right, mut conjuncts) = if sub.correlated {
         let Some(peeled) = peel(&sub.plan, true) else {
             return Err(left);
         };
-        let mut conjuncts: Vec<Expr> = peeled
-            .correlated
-            .iter()
-            .map(|c| to_join_space(c, nl))
-            .collect();
+        let mut conjuncts: Vec<Expr> = peeled.correlated.iter().map(to_join_space).collect();
         if let Some(k) = &key {
-            let v = peeled.value.map_columns(&|i| Expr::Column(nl + i));
-            conjuncts.push(k.clone().binary(BinaryOp::Eq, v));
+            conjuncts.push(k.clone().binary(BinaryOp::Eq, peeled.value));
         }
         (peeled.rest, conjuncts)
     } else {
         if sub.plan.references_outer(1) {
             return Err(left);
         }
-        let conjuncts = match &key {
-            Some(k) => vec![k.clone().binary(BinaryOp::Eq, Expr::Column(nl))],
-            None => vec![],
+        let conjuncts = match (&key, first_column(&sub.plan)) {
+            (Some(k), Some(v)) => vec![k.clone().binary(BinaryOp::Eq, v)],
+            (Some(_), None) => return Err(left),
+            (None, _) => vec![],
         };
         (sub.plan.clone(), conjuncts)
     };
     let Some(cond) = Expr::conjunction(std::mem::take(&mut conjuncts)) else {
         return Err(left);
     };
-    let (on, rest) = split_join_condition(cond, nl);
+    let (on, rest) = split_join_condition(cond, left.schema(), right.schema());
     let schema = left.schema().clone();
     Ok(LogicalPlan::Join {
         left: Box::new(left),
@@ -267,10 +285,15 @@ fn mark_join(left: LogicalPlan, sub: &Subquery, key: Expr) -> LogicalPlan {
         left: Box::new(left),
         right: Box::new(sub.plan.clone()),
         kind: JoinKind::Mark,
-        on: vec![(key, Expr::Column(0))],
+        on: vec![(key, Expr::column(sub.plan.schema(), 0))],
         filter: None,
         schema,
     }
+}
+
+/// The first output column of `plan` (a subquery's value).
+fn first_column(plan: &LogicalPlan) -> Option<Expr> {
+    (!plan.schema().is_empty()).then(|| Expr::column(plan.schema(), 0))
 }
 
 /// Replaces correlated scalar subqueries in `exprs` (over `plan`) by columns
@@ -291,7 +314,7 @@ fn scalar_joins(plan: LogicalPlan, exprs: Vec<Expr>) -> (LogicalPlan, Vec<Expr>)
                 match grouped_join(plan, sub) {
                     Ok((p, column)) => {
                         current = Some(p);
-                        Some(Expr::Column(column))
+                        Some(Expr::column_id(column))
                     }
                     Err(p) => {
                         current = Some(p);
@@ -305,16 +328,19 @@ fn scalar_joins(plan: LogicalPlan, exprs: Vec<Expr>) -> (LogicalPlan, Vec<Expr>)
 }
 
 /// `left` left-joined with the scalar subquery grouped by its correlation
-/// columns; the position of the subquery's value among the join's columns.
-fn grouped_join(left: LogicalPlan, sub: &Subquery) -> Result<(LogicalPlan, usize), LogicalPlan> {
+/// columns; the identity of the subquery's value among the join's columns.
+fn grouped_join(
+    left: LogicalPlan,
+    sub: &Subquery,
+) -> Result<(LogicalPlan, crate::plan::ColumnId), LogicalPlan> {
     let Some((right, outer_keys)) = grouped_subquery(sub) else {
         return Err(left);
     };
-    let nl = left.schema().len();
+    let value = right.schema().columns[0].id;
     let on = outer_keys
         .into_iter()
         .enumerate()
-        .map(|(i, k)| (k, Expr::Column(1 + i)))
+        .map(|(i, k)| (k, Expr::column(right.schema(), 1 + i)))
         .collect();
     let schema = left.schema().join(right.schema());
     Ok((
@@ -326,7 +352,7 @@ fn grouped_join(left: LogicalPlan, sub: &Subquery) -> Result<(LogicalPlan, usize
             filter: None,
             schema,
         },
-        nl,
+        value,
     ))
 }
 
@@ -334,7 +360,7 @@ fn grouped_join(left: LogicalPlan, sub: &Subquery) -> Result<(LogicalPlan, usize
 /// the outer expressions each key must equal, when it has that shape.
 fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
     // Down to the aggregate, composing the projections above it.
-    let mut value = Expr::Column(0);
+    let mut value = first_column(&sub.plan)?;
     let mut p = &sub.plan;
     let (agg_input, aggs, agg_schema) = loop {
         match p {
@@ -344,10 +370,13 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
                 {
                     return None;
                 }
-                value = value.map_columns(&|i| exprs.get(i).cloned().unwrap_or(Expr::Column(i)));
+                value = compose(value, p);
                 p = input;
             }
-            LogicalPlan::Rename { input, .. } => p = input,
+            LogicalPlan::Rename { input, .. } => {
+                value = compose(value, p);
+                p = input
+            }
             LogicalPlan::Aggregate {
                 input,
                 group,
@@ -396,7 +425,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
             return None;
         };
         inner_keys.push(inner.as_ref().clone());
-        outer_keys.push(to_join_space(outer, 0));
+        outer_keys.push(to_join_space(outer));
     }
     let rest = input.as_ref().clone().filtered(own);
     if rest.references_outer(1) {
@@ -418,7 +447,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
         aggs: aggs.clone(),
         schema: PlanSchema::shared(columns.clone()),
     };
-    let value = value.map_columns(&|i| Expr::Column(i + k));
+    // The value reads the aggregates, which keep their identities.
     let mut out = vec![std::sync::Arc::new(PlanColumn::new(
         None,
         "__value",
@@ -426,7 +455,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
     ))];
     out.extend(columns[..k].iter().cloned());
     let mut exprs = vec![value];
-    exprs.extend((0..k).map(Expr::Column));
+    exprs.extend((0..k).map(|i| Expr::column(aggregate.schema(), i)));
     Some((
         LogicalPlan::Project {
             input: Box::new(aggregate),

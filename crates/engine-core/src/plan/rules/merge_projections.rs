@@ -8,6 +8,7 @@
 //!             Inner Join on=[#1 = #0]                ...
 //! ```
 
+use crate::plan::columns::projection_map;
 use crate::plan::{Expr, LogicalPlan};
 
 /// Merges every projection into a column-picking projection below it.
@@ -25,15 +26,16 @@ pub fn merge_projections(plan: LogicalPlan) -> LogicalPlan {
             LogicalPlan::Project {
                 input: inner,
                 exprs: picks,
-                ..
+                schema: picked,
             } if picks
                 .iter()
                 .all(|e| matches!(e, Expr::Column(_) | Expr::Literal(_)))
                 && !exprs.iter().any(Expr::contains_subquery) =>
             {
+                let picks = projection_map(&picks, &picked);
                 let exprs = exprs
                     .iter()
-                    .map(|e| e.map_columns(&|i| picks.get(i).cloned().unwrap_or(Expr::Column(i))))
+                    .map(|e| e.substitute(&|id| picks.get(&id).cloned()))
                     .collect();
                 LogicalPlan::Project {
                     input: inner,

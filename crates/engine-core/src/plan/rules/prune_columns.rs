@@ -10,58 +10,61 @@
 
 use arrow_schema::DataType;
 
-use crate::plan::{Expr, LogicalPlan};
+use crate::plan::schema::IdSet;
+use crate::plan::{Expr, LogicalPlan, PlanSchema};
 
 /// Sets scan projections to the columns the plan needs.
 pub fn prune_columns(mut plan: LogicalPlan) -> LogicalPlan {
-    let all = vec![true; plan.schema().len()];
+    let all = ids(plan.schema());
     visit(&mut plan, &all);
     plan
 }
 
-/// Marks the input columns `e` reads (all of them if it holds a subquery).
-fn mark(e: &Expr, needed: &mut [bool]) {
-    if e.contains_subquery() {
-        needed.iter_mut().for_each(|n| *n = true);
-        return;
-    }
-    for c in e.columns() {
-        if let Some(n) = needed.get_mut(c) {
-            *n = true;
-        }
-    }
+fn ids(schema: &PlanSchema) -> IdSet {
+    schema.columns.iter().map(|c| c.id).collect()
 }
 
-/// `required[i]`: whether output column `i` of `plan` is needed above it.
-fn visit(plan: &mut LogicalPlan, required: &[bool]) {
+/// Adds the input columns `e` reads to `needed` (all of `input`'s if it
+/// holds a subquery).
+fn mark(e: &Expr, input: &PlanSchema, needed: &mut IdSet) {
+    if e.contains_subquery() {
+        needed.extend(input.columns.iter().map(|c| c.id));
+        return;
+    }
+    needed.extend(e.columns());
+}
+
+/// `required`: the columns of `plan`'s output needed above it (it may name
+/// other columns too, which `plan` ignores).
+fn visit(plan: &mut LogicalPlan, required: &IdSet) {
     match plan {
         LogicalPlan::Scan {
             projection, schema, ..
         } => {
-            if required.iter().all(|r| *r) || schema.is_empty() {
+            let read: Vec<usize> = (0..schema.len())
+                .filter(|&i| required.contains(&schema.columns[i].id))
+                .collect();
+            if read.len() == schema.len() || schema.is_empty() {
                 *projection = None;
             } else {
-                *projection = Some(
-                    required
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| **r)
-                        .map(|(i, _)| i)
-                        .collect(),
-                );
+                *projection = Some(read);
             }
         }
         LogicalPlan::Values { .. } | LogicalPlan::Shared(_) => {}
         LogicalPlan::Filter { input, predicate } => {
-            let mut needed = required.to_vec();
-            mark(predicate, &mut needed);
+            let mut needed = required.clone();
+            mark(predicate, input.schema(), &mut needed);
             visit(input, &needed);
         }
-        LogicalPlan::Project { input, exprs, .. } => {
-            let mut needed = vec![false; input.schema().len()];
-            for (i, e) in exprs.iter_mut().enumerate() {
-                if required.get(i).copied().unwrap_or(true) {
-                    mark(e, &mut needed);
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => {
+            let mut needed = IdSet::default();
+            for (c, e) in schema.columns.iter().zip(exprs.iter_mut()) {
+                if required.contains(&c.id) {
+                    mark(e, input.schema(), &mut needed);
                 } else {
                     // Nobody reads this output: an untyped NULL keeps the
                     // positions without reading the expression's columns or
@@ -74,34 +77,45 @@ fn visit(plan: &mut LogicalPlan, required: &[bool]) {
         LogicalPlan::Aggregate {
             input, group, aggs, ..
         } => {
-            let mut needed = vec![false; input.schema().len()];
-            group.iter().for_each(|e| mark(e, &mut needed));
+            let mut needed = IdSet::default();
+            group
+                .iter()
+                .for_each(|e| mark(e, input.schema(), &mut needed));
             for a in aggs.iter() {
-                a.args.iter().for_each(|e| mark(e, &mut needed));
+                a.args
+                    .iter()
+                    .for_each(|e| mark(e, input.schema(), &mut needed));
                 if let Some(f) = &a.filter {
-                    mark(f, &mut needed);
+                    mark(f, input.schema(), &mut needed);
                 }
             }
             visit(input, &needed);
         }
         LogicalPlan::Sort { input, keys, .. } => {
-            let mut needed = required.to_vec();
-            keys.iter().for_each(|k| mark(&k.expr, &mut needed));
+            let mut needed = required.clone();
+            keys.iter()
+                .for_each(|k| mark(&k.expr, input.schema(), &mut needed));
             visit(input, &needed);
         }
-        LogicalPlan::Limit { input, .. } | LogicalPlan::Rename { input, .. } => {
-            visit(input, required)
+        LogicalPlan::Limit { input, .. } => visit(input, required),
+        LogicalPlan::Rename { input, schema } => {
+            // The same columns under new identities.
+            let needed = schema
+                .columns
+                .iter()
+                .zip(&input.schema().columns)
+                .filter(|(out, _)| required.contains(&out.id))
+                .map(|(_, i)| i.id)
+                .collect();
+            visit(input, &needed);
         }
         LogicalPlan::Distinct { input } => {
             // Every column is part of a row's identity.
-            let all = vec![true; input.schema().len()];
+            let all = ids(input.schema());
             visit(input, &all);
         }
         LogicalPlan::SetOp { left, right, .. } => {
-            let (l, r) = (
-                vec![true; left.schema().len()],
-                vec![true; right.schema().len()],
-            );
+            let (l, r) = (ids(left.schema()), ids(right.schema()));
             visit(left, &l);
             visit(right, &r);
         }
@@ -110,25 +124,22 @@ fn visit(plan: &mut LogicalPlan, required: &[bool]) {
             right,
             on,
             filter,
-            kind,
             ..
         } => {
-            let nl = left.schema().len();
-            // Semi, anti and mark joins output left's columns (and a mark):
-            // the right side is needed only for the join condition.
-            let mut needed = vec![false; nl + right.schema().len()];
-            let passed = if kind.left_only() { nl } else { needed.len() };
-            needed[..passed].copy_from_slice(&required[..passed]);
+            // A semi, anti or mark join outputs left's columns (and a mark),
+            // so nothing above requires the right side's: it is needed only
+            // for the join condition.
+            let mut needed = required.clone();
             if let Some(f) = filter {
-                mark(f, &mut needed);
+                let both = left.schema().join(right.schema());
+                mark(f, &both, &mut needed);
             }
-            let (mut l, mut r) = (needed[..nl].to_vec(), needed[nl..].to_vec());
             for (le, re) in on.iter() {
-                mark(le, &mut l);
-                mark(re, &mut r);
+                mark(le, left.schema(), &mut needed);
+                mark(re, right.schema(), &mut needed);
             }
-            visit(left, &l);
-            visit(right, &r);
+            visit(left, &needed);
+            visit(right, &needed);
         }
     }
 }

@@ -13,8 +13,9 @@
 //!             Scan b [z]                                Scan b [z]
 //! ```
 
+use super::split_join_condition;
+use crate::plan::columns::{projection_map, rename_map};
 use crate::plan::{BinaryOp, Expr, JoinKind, LogicalPlan};
-use crate::sql::{shift_columns, split_join_condition};
 
 /// Moves filter conjuncts into the inner and cross joins below them.
 pub fn push_down_filters(plan: LogicalPlan) -> LogicalPlan {
@@ -53,15 +54,14 @@ pub fn push_down_filters(plan: LogicalPlan) -> LogicalPlan {
             // An ON condition over only the NULL-padded side of an outer join
             // filters that side before the join (its rows that fail it
             // would find no partner anyway).
-            let nl = left.schema().len();
             let (mut to_left, mut to_right, mut here) = (Vec::new(), Vec::new(), Vec::new());
             for c in f.split_conjunction() {
                 let cols = c.columns();
                 if c.contains_subquery() || cols.is_empty() {
                     here.push(c);
-                } else if kind == JoinKind::Left && cols.iter().all(|&i| i >= nl) {
-                    to_right.push(shift_columns(&c, nl));
-                } else if kind == JoinKind::Right && cols.iter().all(|&i| i < nl) {
+                } else if kind == JoinKind::Left && right.schema().contains_all(&cols) {
+                    to_right.push(c);
+                } else if kind == JoinKind::Right && left.schema().contains_all(&cols) {
                     to_left.push(c);
                 } else {
                     here.push(c);
@@ -143,7 +143,7 @@ fn implied_by_every_branch(branches: &[Expr]) -> Vec<Expr> {
         return vec![];
     }
     let mut out: Vec<Expr> = Vec::new();
-    let mut seen_sets: Vec<Vec<usize>> = Vec::new();
+    let mut seen_sets: Vec<Vec<crate::plan::ColumnId>> = Vec::new();
     for c in &split[0] {
         let mut cols = c.columns();
         cols.sort_unstable();
@@ -210,19 +210,19 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
             filter,
             schema,
         } => {
-            let nl = left.schema().len();
             let (mut to_left, mut to_right, mut here) = (Vec::new(), Vec::new(), Vec::new());
             for c in conjuncts {
-                // Subqueries may read this level's columns by position: keep them here.
+                // A subquery reads the row it is evaluated on as its outer
+                // row, which only this level has whole: keep it here.
                 if c.contains_subquery() {
                     here.push(c);
                     continue;
                 }
                 let cols = c.columns();
-                if !cols.is_empty() && cols.iter().all(|&i| i < nl) {
+                if !cols.is_empty() && left.schema().contains_all(&cols) {
                     to_left.push(c);
-                } else if !cols.is_empty() && cols.iter().all(|&i| i >= nl) {
-                    to_right.push(shift_columns(&c, nl));
+                } else if !cols.is_empty() && right.schema().contains_all(&cols) {
+                    to_right.push(c);
                 } else {
                     here.push(c);
                 }
@@ -231,7 +231,7 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
             let right = Box::new(push_into(*right, to_right));
             let mut rest = filter.map(|f| f.split_conjunction()).unwrap_or_default();
             if let Some(cond) = Expr::conjunction(here) {
-                let (keys, others) = split_join_condition(cond, nl);
+                let (keys, others) = split_join_condition(cond, left.schema(), right.schema());
                 on.extend(keys);
                 rest.extend(others);
             }
@@ -267,19 +267,17 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
             // side (the other side's rows may be NULL-padded, so those stay);
             // a semi, anti or mark join outputs its left side's columns (a
             // condition on the mark stays above).
-            let nl = left.schema().len();
             let on_left = kind != JoinKind::Right;
-            let preserved = |c: &Expr| {
-                !c.contains_subquery()
-                    && c.columns()
-                        .iter()
-                        .all(|&i| if on_left { i < nl } else { i >= nl })
+            let side = if on_left {
+                left.schema()
+            } else {
+                right.schema()
             };
+            let preserved = |c: &Expr| !c.contains_subquery() && side.contains_all(&c.columns());
             let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(preserved);
             let (left, right) = if on_left {
                 (Box::new(push_into(*left, down)), right)
             } else {
-                let down = down.iter().map(|c| shift_columns(c, nl)).collect();
                 (left, Box::new(push_into(*right, down)))
             };
             LogicalPlan::Join {
@@ -299,18 +297,19 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
         } => {
             // Through a projection by substituting its expressions, unless a
             // conjunct would then compute a subquery or a volatile call below.
+            let computed = projection_map(&exprs, &schema);
             let inlinable = |c: &Expr| {
                 !c.contains_subquery()
-                    && c.columns().iter().all(|&i| {
-                        exprs
-                            .get(i)
+                    && c.columns().iter().all(|id| {
+                        computed
+                            .get(id)
                             .is_some_and(|e| !e.contains_subquery() && e.is_deterministic())
                     })
             };
             let (down, here): (Vec<Expr>, Vec<Expr>) = conjuncts.into_iter().partition(inlinable);
             let down: Vec<Expr> = down
                 .iter()
-                .map(|c| c.map_columns(&|i| exprs[i].clone()))
+                .map(|c| c.substitute(&|id| computed.get(&id).cloned()))
                 .collect();
             let project = LogicalPlan::Project {
                 input: Box::new(push_into(*input, down)),
@@ -336,8 +335,14 @@ fn push_into(plan: LogicalPlan, conjuncts: Vec<Expr>) -> LogicalPlan {
         LogicalPlan::Rename { input, schema } => {
             let pushable = !conjuncts.iter().any(Expr::contains_subquery);
             if pushable {
+                // The rename's columns are its input's under new identities.
+                let renamed = rename_map(input.schema(), &schema);
+                let down = conjuncts
+                    .iter()
+                    .map(|c| c.substitute(&|id| renamed.get(&id).cloned()))
+                    .collect();
                 LogicalPlan::Rename {
-                    input: Box::new(push_into(*input, conjuncts)),
+                    input: Box::new(push_into(*input, down)),
                     schema,
                 }
             } else {

@@ -15,7 +15,6 @@
 
 use crate::plan::cardinality::estimate;
 use crate::plan::{Expr, JoinKind, LogicalPlan};
-use crate::sql::shift_columns;
 
 /// Moves every semi and anti join in `plan` as far down as it pays.
 pub fn push_down_semi_joins(plan: LogicalPlan) -> LogicalPlan {
@@ -57,15 +56,18 @@ fn sink_semi_join(plan: LogicalPlan) -> LogicalPlan {
     else {
         return rebuild(left, right, on, filter);
     };
-    let na = a.schema().len();
-    let nl = na + b.schema().len();
     let subquery = on
         .iter()
         .any(|(l, r)| l.contains_subquery() || r.contains_subquery())
         || filter.as_ref().is_some_and(Expr::contains_subquery);
-    let mut used: Vec<usize> = on.iter().flat_map(|(l, _)| l.columns()).collect();
+    // The left side's columns the condition reads.
+    let mut used: Vec<_> = on.iter().flat_map(|(l, _)| l.columns()).collect();
     if let Some(f) = &filter {
-        used.extend(f.columns().into_iter().filter(|&c| c < nl));
+        used.extend(
+            f.columns()
+                .into_iter()
+                .filter(|&c| !right.schema().contains(c)),
+        );
     }
     let inner_join = |a: Box<LogicalPlan>, b: Box<LogicalPlan>| LogicalPlan::Join {
         left: a,
@@ -78,16 +80,13 @@ fn sink_semi_join(plan: LogicalPlan) -> LogicalPlan {
     // Worth it only when the semi join is cheap next to the input it filters
     // (its right side smaller): a costly semi join (TPC-H q21's EXISTS over
     // all of lineitem) is better left above joins that shrink its input first.
-    let target = if used.iter().all(|&c| c < na) { &a } else { &b };
+    let on_a = a.schema().contains_all(&used);
+    let target = if on_a { &a } else { &b };
     let cheap = estimate(&right) < estimate(target);
     if !subquery && !cheap {
         return rebuild(Box::new(inner_join(a, b)), right, on, filter);
     }
-    if !subquery && !used.is_empty() && used.iter().all(|&c| c < na) {
-        // Onto `a`: the right side's columns in the residual now follow a's.
-        let nb = nl - na;
-        let filter =
-            filter.map(|f| f.map_columns(&|c| Expr::Column(if c >= nl { c - nb } else { c })));
+    if !subquery && !used.is_empty() && on_a {
         let semi = LogicalPlan::Join {
             schema: a.schema().clone(),
             left: a,
@@ -97,13 +96,7 @@ fn sink_semi_join(plan: LogicalPlan) -> LogicalPlan {
             filter,
         };
         inner_join(Box::new(sink_semi_join(semi)), b)
-    } else if !subquery && !used.is_empty() && used.iter().all(|&c| c >= na && c < nl) {
-        // Onto `b`: every column of the condition moves down by a's width.
-        let on = on
-            .iter()
-            .map(|(l, r)| (shift_columns(l, na), r.clone()))
-            .collect();
-        let filter = filter.map(|f| shift_columns(&f, na));
+    } else if !subquery && !used.is_empty() && b.schema().contains_all(&used) {
         let semi = LogicalPlan::Join {
             schema: b.schema().clone(),
             left: b,

@@ -29,9 +29,10 @@
 //!                                                     Scan b [x]
 //! ```
 
+use super::split_join_condition;
 use crate::plan::cardinality::{distinct, estimate};
+use crate::plan::schema::IdMap;
 use crate::plan::{BinaryOp, Expr, JoinKind, LogicalPlan, PlanSchema};
-use crate::sql::split_join_condition;
 
 /// Reorders every inner-join tree in `plan`.
 pub fn reorder_joins(plan: LogicalPlan) -> LogicalPlan {
@@ -43,7 +44,7 @@ pub fn reorder_joins(plan: LogicalPlan) -> LogicalPlan {
             let schema = plan.schema().clone();
             let mut leaves = Vec::new();
             let mut conds = Vec::new();
-            flatten(plan, 0, &mut leaves, &mut conds);
+            flatten(plan, &mut leaves, &mut conds);
             let leaves: Vec<LogicalPlan> = leaves.into_iter().map(reorder_joins).collect();
             build(leaves, conds, schema)
         }
@@ -84,14 +85,11 @@ fn swap_outer_join(plan: LogicalPlan) -> LogicalPlan {
             schema,
         };
     }
-    let (nl, nr) = (left.schema().len(), right.schema().len());
     let kind = if kind == JoinKind::Left {
         JoinKind::Right
     } else {
         JoinKind::Left
     };
-    let filter =
-        filter.map(|f| f.map_columns(&|i| Expr::Column(if i < nl { i + nr } else { i - nl })));
     let swapped_schema = right.schema().join(left.schema());
     let join = LogicalPlan::Join {
         left: right,
@@ -103,14 +101,13 @@ fn swap_outer_join(plan: LogicalPlan) -> LogicalPlan {
     };
     LogicalPlan::Project {
         input: Box::new(join),
-        exprs: (nr..nr + nl).chain(0..nr).map(Expr::Column).collect(),
+        exprs: Expr::columns_of(&schema),
         schema,
     }
 }
 
-/// Collects the inputs of an inner-join tree and its conditions, with columns
-/// numbered across all inputs in their original order.
-fn flatten(plan: LogicalPlan, offset: usize, leaves: &mut Vec<LogicalPlan>, conds: &mut Vec<Expr>) {
+/// Collects the inputs of an inner-join tree and its conditions.
+fn flatten(plan: LogicalPlan, leaves: &mut Vec<LogicalPlan>, conds: &mut Vec<Expr>) {
     match plan {
         LogicalPlan::Join {
             left,
@@ -120,37 +117,36 @@ fn flatten(plan: LogicalPlan, offset: usize, leaves: &mut Vec<LogicalPlan>, cond
             filter,
             ..
         } => {
-            let nl = left.schema().len();
-            let shift = |e: &Expr, by: usize| e.map_columns(&|i| Expr::Column(i + by));
-            for (l, r) in &on {
-                conds.push(shift(l, offset).binary(BinaryOp::Eq, shift(r, offset + nl)));
+            for (l, r) in on {
+                conds.push(l.binary(BinaryOp::Eq, r));
             }
-            if let Some(f) = &filter {
-                conds.extend(shift(f, offset).split_conjunction());
+            if let Some(f) = filter {
+                conds.extend(f.split_conjunction());
             }
-            flatten(*left, offset, leaves, conds);
-            flatten(*right, offset + nl, leaves, conds);
+            flatten(*left, leaves, conds);
+            flatten(*right, leaves, conds);
         }
         other => leaves.push(other),
     }
 }
 
-/// The input (by index) each column belongs to, the columns numbered across
-/// all inputs.
-fn owners(widths: &[usize]) -> Vec<usize> {
-    widths
-        .iter()
-        .enumerate()
-        .flat_map(|(i, &w)| std::iter::repeat_n(i, w))
-        .collect()
+/// The input (by index) each column belongs to.
+fn owners(leaves: &[LogicalPlan]) -> IdMap<usize> {
+    let mut owner = IdMap::default();
+    for (i, leaf) in leaves.iter().enumerate() {
+        for c in &leaf.schema().columns {
+            owner.insert(c.id, i);
+        }
+    }
+    owner
 }
 
 /// The inputs (by index) whose columns `e` reads, sorted, each once.
-fn inputs_of(e: &Expr, owner: &[usize]) -> Vec<usize> {
+fn inputs_of(e: &Expr, owner: &IdMap<usize>) -> Vec<usize> {
     let mut set: Vec<usize> = e
         .columns()
         .into_iter()
-        .filter_map(|c| owner.get(c).copied())
+        .filter_map(|c| owner.get(&c).copied())
         .collect();
     set.sort_unstable();
     set.dedup();
@@ -169,21 +165,12 @@ struct KeyEdge {
 /// original column order (`schema`).
 fn build(leaves: Vec<LogicalPlan>, conds: Vec<Expr>, schema: PlanSchema) -> LogicalPlan {
     let n = leaves.len();
-    let widths: Vec<usize> = leaves.iter().map(|l| l.schema().len()).collect();
-    let offsets: Vec<usize> = widths
-        .iter()
-        .scan(0, |acc, w| {
-            let o = *acc;
-            *acc += w;
-            Some(o)
-        })
-        .collect();
-    let owner = owners(&widths);
-    // Conditions holding subqueries read columns by position in ways not all
-    // visible here: keep such a tree as it is.
+    let owner = owners(&leaves);
+    // A condition holding a subquery reads the whole joined row as its outer
+    // row: keep such a tree in its order.
     if conds.iter().any(Expr::contains_subquery) {
         let order: Vec<usize> = (0..n).collect();
-        return assemble(leaves, conds, &order, &offsets, &widths, schema);
+        return assemble(leaves, conds, &order, &owner, schema);
     }
     let sizes: Vec<f64> = leaves.iter().map(estimate).collect();
     // Distinct values of one side of a join key (a column traced to its table).
@@ -193,10 +180,8 @@ fn build(leaves: Vec<LogicalPlan>, conds: Vec<Expr>, schema: PlanSchema) -> Logi
             e = expr;
         }
         match e {
-            Expr::Column(c) => match owner.get(*c) {
-                Some(&i) => distinct(&leaves[i], c - offsets[i])
-                    .unwrap_or(sizes[i])
-                    .max(1.0),
+            Expr::Column(c) => match owner.get(&c.id) {
+                Some(&i) => distinct(&leaves[i], c.id).unwrap_or(sizes[i]).max(1.0),
                 None => 1.0,
             },
             other => inputs_of(other, &owner)
@@ -294,7 +279,7 @@ fn build(leaves: Vec<LogicalPlan>, conds: Vec<Expr>, schema: PlanSchema) -> Logi
         order.push(pick);
         current = size;
     }
-    assemble(leaves, conds, &order, &offsets, &widths, schema)
+    assemble(leaves, conds, &order, &owner, schema)
 }
 
 /// Joins `leaves` left-deep in `order`; each condition goes to the first join
@@ -303,33 +288,10 @@ fn assemble(
     leaves: Vec<LogicalPlan>,
     conds: Vec<Expr>,
     order: &[usize],
-    offsets: &[usize],
-    widths: &[usize],
+    owner: &IdMap<usize>,
     schema: PlanSchema,
 ) -> LogicalPlan {
-    // New position of every original column.
-    let mut new_pos = vec![
-        0usize;
-        offsets
-            .iter()
-            .zip(widths)
-            .map(|(o, w)| o + w)
-            .max()
-            .unwrap_or(0)
-    ];
-    let mut next = 0;
-    for &i in order {
-        for j in 0..widths[i] {
-            new_pos[offsets[i] + j] = next + j;
-        }
-        next += widths[i];
-    }
-    let owner = owners(widths);
-    let sets: Vec<Vec<usize>> = conds.iter().map(|c| inputs_of(c, &owner)).collect();
-    let conds: Vec<Expr> = conds
-        .iter()
-        .map(|c| c.map_columns(&|i| Expr::Column(new_pos[i])))
-        .collect();
+    let sets: Vec<Vec<usize>> = conds.iter().map(|c| inputs_of(c, owner)).collect();
     let mut placed = vec![false; conds.len()];
     let mut slots: Vec<Option<LogicalPlan>> = leaves.into_iter().map(Some).collect();
     let mut joined = vec![false; order.len()];
@@ -338,12 +300,10 @@ fn assemble(
     for &i in &order[1..] {
         let right = slots[i].take().expect("each input once");
         joined[i] = true;
-        let nl = plan.schema().len();
         let mut here = Vec::new();
         for (k, c) in conds.iter().enumerate() {
-            // A subquery's correlated columns are numbered in the whole
-            // row, which only the top of the tree has: such a condition
-            // stays above the joins.
+            // A subquery reads the whole joined row as its outer row, which
+            // only the top of the tree has: such a condition stays above.
             if c.contains_subquery() {
                 continue;
             }
@@ -353,7 +313,7 @@ fn assemble(
             }
         }
         let (on, rest) = match Expr::conjunction(here) {
-            Some(cond) => split_join_condition(cond, nl),
+            Some(cond) => split_join_condition(cond, plan.schema(), right.schema()),
             None => (vec![], vec![]),
         };
         let filter = Expr::conjunction(rest);
@@ -380,12 +340,13 @@ fn assemble(
         .map(|(_, c)| c)
         .collect();
     let plan = plan.filtered(rest);
-    if new_pos.iter().enumerate().all(|(i, &p)| i == p) {
+    if order.iter().enumerate().all(|(k, &i)| k == i) {
         return plan;
     }
+    // The original column order, for the nodes above.
     LogicalPlan::Project {
         input: Box::new(plan),
-        exprs: new_pos.into_iter().map(Expr::Column).collect(),
+        exprs: Expr::columns_of(&schema),
         schema,
     }
 }

@@ -363,7 +363,7 @@ impl Binder<'_> {
                         a.aggs.len() - 1
                     }
                 };
-                Ok(Some(Expr::Column(a.group.len() + idx)))
+                Ok(Some(Expr::col(a.group.len() + idx)))
             }
             A::Value(_)
             | A::Subquery(_)
@@ -382,7 +382,7 @@ impl Binder<'_> {
                 Ok(bound
                     .ok()
                     .and_then(|b| agg.borrow().group.iter().position(|g| *g == b))
-                    .map(Expr::Column))
+                    .map(Expr::col))
             }
         }
     }
@@ -392,15 +392,15 @@ impl Binder<'_> {
         if let Some(agg) = ctx.agg {
             let a = agg.borrow();
             if let Some(i) = resolve(&a.input, qualifier, name)? {
-                return match a.group.iter().position(|g| *g == Expr::Column(i)) {
-                    Some(k) => Ok(Expr::Column(k)),
+                return match a.group.iter().position(|g| *g == Expr::col(i)) {
+                    Some(k) => Ok(Expr::col(k)),
                     None => Err(Error::plan(format!(
                         "column '{name}' must appear in the GROUP BY clause or be used in an aggregate function"
                     ))),
                 };
             }
         } else if let Some(i) = resolve(ctx.schema, qualifier, name)? {
-            return Ok(Expr::Column(i));
+            return Ok(Expr::col(i));
         }
         // A column of an enclosing query: this subquery is correlated.
         for depth in 1..=self.outer.len() {
@@ -413,7 +413,7 @@ impl Binder<'_> {
                 }
                 return Ok(Expr::OuterColumn {
                     depth,
-                    index,
+                    column: crate::plan::ColumnRef::position(index),
                     data_type,
                 });
             }
@@ -898,7 +898,7 @@ fn cast_subquery(sub: Arc<Subquery>, to: &DataType) -> Result<Subquery> {
     let sub = Arc::try_unwrap(sub).map_err(|_| Error::plan("subquery is shared"))?;
     let schema = sub.plan.schema().clone();
     let from = schema.columns[0].data_type.clone();
-    let expr = cast(Expr::Column(0), &from, to)?;
+    let expr = cast(Expr::col(0), &from, to)?;
     let mut col = crate::plan::PlanColumn::clone(&schema.columns[0]);
     col.data_type = to.clone();
     Ok(Subquery {

@@ -18,8 +18,6 @@ use crate::error::{Error, Result};
 use crate::plan::{LogicalPlan, PlanSchema, ScalarValue};
 use crate::types::sql_to_arrow;
 
-pub(crate) use query::{shift, split_equi_keys};
-
 /// A statement ready to run.
 #[derive(Debug)]
 pub enum Statement {

@@ -313,7 +313,7 @@ impl Binder<'_> {
                         }
                         self.bind_expr(a, Ctx::plain(&input_schema))?
                     }
-                    Err(index) => Expr::Column(index),
+                    Err(index) => Expr::col(index),
                 };
                 if !group.contains(&bound) {
                     group.push(bound);
@@ -350,7 +350,7 @@ impl Binder<'_> {
                 Item::Ast { expr, name } => {
                     let b = self.bind_expr(expr, ctx)?;
                     let qualifier = match (&b, &agg_ctx) {
-                        (Expr::Column(i), None) => input_schema.columns[*i].qualifier.clone(),
+                        (Expr::Column(c), None) => input_schema.columns[c.index].qualifier.clone(),
                         _ => None,
                     };
                     columns.push(PlanColumn::new(qualifier, name.clone(), DataType::Null));
@@ -363,15 +363,15 @@ impl Binder<'_> {
                                 .borrow()
                                 .group
                                 .iter()
-                                .position(|g| *g == Expr::Column(*index));
-                            Expr::Column(pos.ok_or_else(|| {
+                                .position(|g| *g == Expr::col(*index));
+                            Expr::col(pos.ok_or_else(|| {
                                 Error::plan(format!(
                                     "column '{}' must appear in the GROUP BY clause or be used in an aggregate function",
                                     input_schema.columns[*index].name
                                 ))
                             })?)
                         }
-                        None => Expr::Column(*index),
+                        None => Expr::col(*index),
                     };
                     let c = &input_schema.columns[*index];
                     columns.push(PlanColumn::new(
@@ -426,7 +426,7 @@ impl Binder<'_> {
                 }
             };
             keys.push(SortExpr {
-                expr: Expr::Column(index),
+                expr: Expr::col(index),
                 descending,
                 nulls_first,
             });
@@ -478,7 +478,7 @@ impl Binder<'_> {
             let schema = PlanSchema::shared(projected.columns[..visible].to_vec());
             plan = LogicalPlan::Project {
                 input: Box::new(plan),
-                exprs: (0..visible).map(Expr::Column).collect(),
+                exprs: (0..visible).map(Expr::col).collect(),
                 schema,
             };
         }
@@ -558,7 +558,7 @@ impl Binder<'_> {
         for o in order_by {
             let (descending, nulls_first) = sort_options(o)?;
             let expr = match self.output_position(&o.expr, &schema.columns)? {
-                Some(i) => Expr::Column(i),
+                Some(i) => Expr::col(i),
                 None => self.bind_expr(&o.expr, Ctx::plain(&schema))?,
             };
             keys.push(SortExpr {
@@ -825,7 +825,7 @@ impl Binder<'_> {
             })?;
             let lt = left.schema().columns[li].data_type.clone();
             let rt = right.schema().columns[ri].data_type.clone();
-            let key = compare(Expr::Column(li), &lt, BinaryOp::Eq, Expr::Column(ri), &rt)?;
+            let key = compare(Expr::col(li), &lt, BinaryOp::Eq, Expr::col(ri), &rt)?;
             if let Expr::Binary {
                 left: l, right: r, ..
             } = key
@@ -879,7 +879,7 @@ impl Binder<'_> {
 
 /// Splits a join condition over `left ++ right` columns into equi-join key pairs
 /// (left expression, right expression re-based to the right input) and the rest.
-pub(crate) fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<Expr>) {
+fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<Expr>) {
     let mut keys = Vec::new();
     let mut rest = Vec::new();
     for c in cond.split_conjunction() {
@@ -890,7 +890,7 @@ pub(crate) fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<
         } = &c
         {
             let side = |e: &Expr| -> Option<bool> {
-                let cols = e.columns();
+                let cols = e.column_positions();
                 if cols.is_empty() || has_subquery_or_outer(e) {
                     None
                 } else if cols.iter().all(|&i| i < nl) {
@@ -927,9 +927,9 @@ fn has_subquery_or_outer(e: &Expr) -> bool {
 }
 
 /// Re-bases column references by `-by` (right-side expressions of a join).
-pub(crate) fn shift(e: &Expr, by: usize) -> Expr {
+fn shift(e: &Expr, by: usize) -> Expr {
     e.transform(&mut |x| match x {
-        Expr::Column(i) => Some(Expr::Column(i - by)),
+        Expr::Column(c) => Some(Expr::col(c.index - by)),
         _ => None,
     })
 }
@@ -1065,7 +1065,7 @@ pub(super) fn agg_output_schema(a: &AggCtx, input: &PlanSchema) -> PlanSchema {
         .group
         .iter()
         .map(|g| match g {
-            Expr::Column(i) => input.columns[*i].clone(),
+            Expr::Column(c) => input.columns[c.index].clone(),
             other => Arc::new(PlanColumn::new(
                 None,
                 other.to_string(),
@@ -1145,7 +1145,7 @@ fn set_operation(l: LogicalPlan, r: LogicalPlan, op: SetOpKind, all: bool) -> Re
             .iter()
             .zip(&types)
             .enumerate()
-            .map(|(i, (c, t))| cast(Expr::Column(i), &c.data_type, t))
+            .map(|(i, (c, t))| cast(Expr::col(i), &c.data_type, t))
             .collect::<Result<Vec<_>>>()?;
         let schema = PlanSchema::new(
             s.columns
