@@ -315,3 +315,28 @@ fn columns_keep_their_identity_through_rewrites() {
     off.query("SET optimizer = false").unwrap();
     assert_eq!(rows(&off, sql), ["ann|1"]);
 }
+
+#[test]
+fn small_rules_show_in_the_plan() {
+    let e = engine();
+    // fold_constants: computed once, at plan time.
+    let plan = explain(&e, "SELECT ok FROM o WHERE ok > 1 + 2");
+    assert!(plan.contains("Filter (#0 > 3)"), "{plan}");
+    // prune_columns: the scan reads the one column used.
+    assert!(plan.contains("Scan o [ok]"), "{plan}");
+    // merge_projections: the order-restoring projection of a reordered join
+    // and the select list's are one.
+    let sql = "SELECT c.name, l.qty FROM l, o, c WHERE l.ok = o.ok AND o.ck = c.ck";
+    let plan = explain(&e, sql);
+    assert_eq!(plan.matches("Project").count(), 1, "{plan}");
+    // push_down_semi_joins: an IN filtering one input of a join moves onto it.
+    let sql = "SELECT l.qty FROM l, o WHERE l.ok = o.ok AND o.ok IN (SELECT ok FROM o WHERE status = 'O')";
+    let plan = explain(&e, sql);
+    let semi = plan.find("Semi Join").expect("a semi join");
+    let inner = plan.find("Inner Join").expect("an inner join");
+    assert!(
+        inner < semi,
+        "the semi join sits below the inner join:\n{plan}"
+    );
+    assert_eq!(sorted(rows(&e, sql)), ["1"]);
+}
