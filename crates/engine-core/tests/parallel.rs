@@ -97,6 +97,10 @@ const QUERIES: &[&str] = &[
     "SELECT k * 2 AS kk, UPPER(s) FROM big WHERE s = 's042' AND k > 250000",
     // Sorts, DISTINCT and set operations gather the parts.
     "SELECT k, v FROM big WHERE g = 3 ORDER BY v DESC LIMIT 5",
+    // Sorted in each worker, then merged: several keys, NULLs, both ways.
+    "SELECT k, x, s FROM big ORDER BY x DESC NULLS FIRST, s, k",
+    "SELECT k, g, v FROM big WHERE k % 3 = 1 ORDER BY g, v DESC LIMIT 1000 OFFSET 5",
+    "SELECT s, k FROM big ORDER BY s DESC, k LIMIT 7",
     "SELECT DISTINCT x FROM big ORDER BY x NULLS LAST",
     "SELECT g FROM big WHERE k < 20 UNION SELECT g + 100 FROM big WHERE k > 299990 ORDER BY 1",
     "SELECT x FROM big WHERE k < 1000 INTERSECT SELECT x FROM big WHERE k > 299000 ORDER BY 1",

@@ -1,13 +1,14 @@
-//! The k-way merge behind a sort that spilled: each run's current batch
-//! with its sort keys as `arrow-row` rows, and a heap of each run's next row.
-//! Output batches are built with `interleave`, [`MERGE_ROWS`] rows at a time,
-//! so a merge holds one batch per run.
+//! The k-way merge behind a sort that spilled or ran in parallel: each run's
+//! current batch with its sort keys as `arrow-row` rows, and a heap of the
+//! runs ordered by their next row (run numbers compared through the rows, so
+//! nothing is allocated per row). Output batches are built with
+//! `interleave`, [`MERGE_ROWS`] rows at a time, so a merge holds one batch
+//! per run beyond what the runs themselves hold.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
 
 use arrow_array::RecordBatch;
-use arrow_row::{OwnedRow, RowConverter, Rows, SortField};
+use arrow_row::{RowConverter, Rows, SortField};
 
 use super::eval::evaluate;
 use super::sort::{options, sorted, Runs};
@@ -29,13 +30,18 @@ pub(super) fn merge<'a>(
     let mut sources: Vec<Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>> = Vec::new();
     let mut held = Vec::new();
     for r in parts {
-        if let Some(batch) = sorted(&r.pending, keys, None, ctx)? {
+        let run = match r.presorted {
+            true => r.pending.first().cloned(),
+            false => sorted(&r.pending, keys, None, ctx)?,
+        };
+        if let Some(batch) = run {
             let slices: Vec<RecordBatch> = (0..batch.num_rows())
                 .step_by(MERGE_ROWS)
                 .map(|s| batch.slice(s, MERGE_ROWS.min(batch.num_rows() - s)))
                 .collect();
             sources.push(Box::new(slices.into_iter().map(Ok)));
         }
+        #[cfg(feature = "ipc")]
         for file in r.spilled {
             // Read a batch at a time; the file lives as long as its reader.
             let batches = file.read()?;
@@ -67,9 +73,11 @@ pub(super) fn merge<'a>(
 /// The runs being merged.
 struct Merger<'a> {
     sources: Vec<Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>>,
-    /// Each run's current batch and its sort keys as rows.
-    current: Vec<Option<(RecordBatch, Rows)>>,
-    heap: BinaryHeap<Reverse<(OwnedRow, usize, usize)>>,
+    /// Each run's current batch, its sort keys as rows, and its next row.
+    current: Vec<Option<(RecordBatch, Rows, usize)>>,
+    /// The runs with rows left, a binary min-heap by their next row (ties
+    /// by run number, so equal keys come out in run order).
+    heap: Vec<usize>,
     converter: Option<RowConverter>,
     keys: &'a [SortExpr],
     ctx: &'a ExecContext,
@@ -85,26 +93,30 @@ impl<'a> Merger<'a> {
         let mut m = Merger {
             sources,
             current: (0..n).map(|_| None).collect(),
-            heap: BinaryHeap::new(),
+            heap: Vec::with_capacity(n),
             converter: None,
             keys,
             ctx,
         };
         for run in 0..n {
-            m.advance(run)?;
+            if m.load(run)? {
+                m.heap.push(run);
+                m.sift_up(m.heap.len() - 1);
+            }
         }
         Ok(m)
     }
 
-    /// Loads run `run`'s next batch and pushes its first row.
-    fn advance(&mut self, run: usize) -> Result<()> {
+    /// Loads run `run`'s next non-empty batch; false when the run is done.
+    fn load(&mut self, run: usize) -> Result<bool> {
         self.current[run] = None;
-        let Some(batch) = self.sources[run].next().transpose()? else {
-            return Ok(());
+        let batch = loop {
+            match self.sources[run].next().transpose()? {
+                None => return Ok(false),
+                Some(b) if b.num_rows() == 0 => continue,
+                Some(b) => break b,
+            }
         };
-        if batch.num_rows() == 0 {
-            return self.advance(run);
-        }
         let columns = self
             .keys
             .iter()
@@ -121,37 +133,85 @@ impl<'a> Merger<'a> {
         }
         let converter = self.converter.as_ref().expect("set above");
         let rows = converter.convert_columns(&columns)?;
-        self.heap.push(Reverse((rows.row(0).owned(), run, 0)));
-        self.current[run] = Some((batch, rows));
-        Ok(())
+        self.current[run] = Some((batch, rows, 0));
+        Ok(true)
+    }
+
+    /// Whether run `a`'s next row comes before run `b`'s.
+    fn before(&self, a: usize, b: usize) -> bool {
+        let next = |r: usize| {
+            let (_, rows, at) = self.current[r]
+                .as_ref()
+                .expect("a run in the heap is loaded");
+            rows.row(*at)
+        };
+        match next(a).cmp(&next(b)) {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            Ordering::Equal => a < b,
+        }
+    }
+
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if !self.before(self.heap[i], self.heap[parent]) {
+                break;
+            }
+            self.heap.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut first = i;
+            if l < self.heap.len() && self.before(self.heap[l], self.heap[first]) {
+                first = l;
+            }
+            if r < self.heap.len() && self.before(self.heap[r], self.heap[first]) {
+                first = r;
+            }
+            if first == i {
+                return;
+            }
+            self.heap.swap(i, first);
+            i = first;
+        }
     }
 
     /// Up to `max` rows, the smallest left; `None` when all runs are done.
     fn next_batch(&mut self, max: usize) -> Result<Option<RecordBatch>> {
-        // (run, row) of each output row; batches by run, kept until built.
+        // (batch slot, row) of each output row; batches kept until built.
         let mut picks: Vec<(usize, usize)> = Vec::with_capacity(max);
         let mut batches: Vec<RecordBatch> = Vec::new();
         let mut slot: Vec<Option<usize>> = vec![None; self.current.len()];
         while picks.len() < max {
-            let Some(Reverse((_, run, row))) = self.heap.pop() else {
+            let Some(&run) = self.heap.first() else {
                 break;
             };
-            let (batch, rows) = self.current[run]
-                .as_ref()
+            let (batch, _, at) = self.current[run]
+                .as_mut()
                 .expect("a run in the heap is loaded");
             let s = *slot[run].get_or_insert_with(|| {
                 batches.push(batch.clone());
                 batches.len() - 1
             });
-            picks.push((s, row));
-            if row + 1 < batch.num_rows() {
-                let next = rows.row(row + 1).owned();
-                self.heap.push(Reverse((next, run, row + 1)));
-            } else {
+            picks.push((s, *at));
+            *at += 1;
+            if *at == batch.num_rows() {
                 // The batch is done: the next one gets a slot of its own.
                 slot[run] = None;
-                self.advance(run)?;
+                if !self.load(run)? {
+                    let last = self.heap.pop().expect("not empty");
+                    if self.heap.is_empty() {
+                        continue;
+                    }
+                    self.heap[0] = last;
+                }
             }
+            self.sift_down(0);
         }
         if picks.is_empty() {
             return Ok(None);

@@ -13,7 +13,6 @@ mod eval;
 mod interrupt;
 mod join;
 mod memory;
-#[cfg(feature = "ipc")]
 mod merge;
 mod parallel;
 mod profile;
@@ -295,7 +294,9 @@ fn sort_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'
     };
     let share = ctx.memory.limit() / p.parts();
     let parts = parallel::run(input, &p, ctx, |stream, c| {
-        sort::gather(stream, keys, *fetch, Some(share), c)
+        let mut runs = sort::gather(stream, keys, *fetch, Some(share), c)?;
+        runs.sort(keys, *fetch, c)?;
+        Ok(runs)
     })?;
     sort::finish(parts, keys, *fetch, ctx)
 }
