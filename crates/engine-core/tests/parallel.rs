@@ -372,3 +372,69 @@ fn explain_analyze_shows_what_each_node_did() {
         .to_string();
     assert!(err.contains("s000"), "{err}");
 }
+
+#[test]
+fn text_files_split_at_line_starts() {
+    use std::fmt::Write as _;
+    let dir = std::env::temp_dir().join(format!("tern-parallel-text-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // About 36 MB of each: four or five 8 MiB units, lines of varying length.
+    let n = 400_000u64;
+    let (mut csv, mut jsonl) = (String::from("k,g,s\n"), String::new());
+    for k in 0..n {
+        let s = "x".repeat((k % 50) as usize);
+        let pad = "p".repeat(40);
+        writeln!(csv, "{k},{},{s}{pad}", k % 7).unwrap();
+        writeln!(jsonl, r#"{{"k":{k},"g":{},"s":"{s}{pad}"}}"#, k % 7).unwrap();
+    }
+    std::fs::write(dir.join("t.csv"), &csv).unwrap();
+    std::fs::write(dir.join("t.jsonl"), &jsonl).unwrap();
+    // The same rows, one field quoted (holding a line break): read by one worker.
+    let pad = "p".repeat(40);
+    let quoted = csv.replacen(&format!("0,0,{pad}\n"), &format!("0,0,\"{pad}\nx\"\n"), 1);
+    std::fs::write(dir.join("q.csv"), &quoted).unwrap();
+    let e = Engine::new();
+    let sum = n * (n - 1) / 2;
+    let squares: u64 = (0..n).map(|k| k * k).sum();
+    for (file, split) in [("t.csv", true), ("t.jsonl", true), ("q.csv", false)] {
+        let path = dir.join(file);
+        let t = format!("'{}'", path.display());
+        for threads in [1, 2, 3] {
+            e.query(&format!("SET threads = {threads}")).unwrap();
+            let r = e
+                .query(&format!(
+                    "SELECT COUNT(*), SUM(k), SUM(k * k), MIN(k), MAX(k) FROM {t}"
+                ))
+                .unwrap();
+            assert_eq!(
+                result_rows(&r),
+                [format!("{n}|{sum}|{squares}|0|{}", n - 1)],
+                "{file} on {threads} threads: every row once"
+            );
+            let expected = if split { threads } else { 1 };
+            assert_eq!(r.stats().threads, expected, "{file} on {threads} threads");
+            let r = e
+                .query(&format!(
+                    "SELECT k, g, LENGTH(s) FROM {t} WHERE k % 99991 = 0"
+                ))
+                .unwrap();
+            let expected: Vec<String> = (0..n)
+                .filter(|k| k % 99991 == 0)
+                .map(|k| {
+                    let len = if file == "q.csv" && k == 0 {
+                        42
+                    } else {
+                        k % 50 + 40
+                    };
+                    format!("{k}|{}|{len}", k % 7)
+                })
+                .collect();
+            assert_eq!(
+                result_rows(&r),
+                expected,
+                "{file} on {threads} threads: rows in file order"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

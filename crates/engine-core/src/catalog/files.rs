@@ -8,7 +8,7 @@
 //! A scan opens the files one after another and streams their batches.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
@@ -16,7 +16,10 @@ use arrow_schema::{Field, Schema, SchemaRef};
 use super::{BatchIter, ScanRequest, TableProvider};
 use crate::cache::ReadCache;
 use crate::error::{Error, Result};
-use crate::io::{inspect, read, Blob, BlobMeta, BlobStore, FileFormat, LocalStore};
+use crate::io::{
+    inspect, line_splits, read, unit_bytes, Blob, BlobMeta, BlobStore, FileFormat, FilePart,
+    LocalStore, SPLIT_BYTES,
+};
 use crate::types::common_type;
 
 /// A table backed by files of one format.
@@ -32,11 +35,47 @@ pub struct FileTable {
     /// file records one.
     ranges: Vec<Option<(i64, i64)>>,
     /// Per file, the units a parallel scan splits it into: its row groups
-    /// (Parquet), else the whole file.
+    /// (Parquet), else the whole file; see `splits` for text files.
     units: Vec<usize>,
+    /// Per text file of at least two [`SPLIT_BYTES`], the line starts it
+    /// splits at ([`line_splits`]): found when a parallel scan first asks,
+    /// since a CSV file is read through to find them.
+    splits: OnceLock<Vec<Option<Vec<u64>>>>,
 }
 
 impl FileTable {
+    /// Per file, where a split text file begins its units (see `splits`).
+    fn splits(&self) -> &[Option<Vec<u64>>] {
+        self.splits.get_or_init(|| {
+            let text = matches!(
+                self.format,
+                FileFormat::Csv | FileFormat::Tsv | FileFormat::Jsonl
+            );
+            self.files
+                .iter()
+                .map(|(blob, _)| {
+                    if !text || blob.size() < 2 * SPLIT_BYTES {
+                        return None;
+                    }
+                    // A file that cannot be read here is read whole, and its
+                    // error reported by the scan.
+                    let bounds = line_splits(blob, self.format).ok()?;
+                    (bounds.len() > 2).then_some(bounds)
+                })
+                .collect()
+        })
+    }
+
+    /// Per file, the units a parallel scan splits it into.
+    fn unit_counts(&self) -> Vec<usize> {
+        let splits = self.splits();
+        self.units
+            .iter()
+            .zip(splits)
+            .map(|(&n, s)| s.as_ref().map_or(n, |b| b.len() - 1))
+            .collect()
+    }
+
     /// The locations of the files read, in order.
     pub fn locations(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|(b, _)| b.location())
@@ -125,6 +164,7 @@ impl FileTable {
         Ok(FileTable {
             ranges,
             units,
+            splits: OnceLock::new(),
             files,
             format,
             schema,
@@ -297,7 +337,7 @@ impl TableProvider for FileTable {
     }
 
     fn partitions(&self) -> usize {
-        self.units.iter().sum()
+        self.unit_counts().iter().sum()
     }
 
     fn scan_with(&self, req: &ScanRequest) -> Result<BatchIter> {
@@ -316,12 +356,13 @@ impl TableProvider for FileTable {
         let format = self.format;
         let table_schema = Arc::clone(&self.schema);
         // Per file, the units to read: all, or the part's share of them.
+        let counts = self.unit_counts();
         let shares: Vec<Option<std::ops::Range<usize>>> = match req.partition {
             None => vec![None; files.len()],
             Some(p) => {
-                let wanted = p.units(self.units.iter().sum());
+                let wanted = p.units(counts.iter().sum());
                 let mut start = 0;
-                self.units
+                counts
                     .iter()
                     .map(|&n| {
                         let file = start..start + n;
@@ -333,6 +374,10 @@ impl TableProvider for FileTable {
                     })
                     .collect()
             }
+        };
+        let splits: Vec<Option<Vec<u64>>> = match req.partition {
+            Some(_) => self.splits().to_vec(),
+            None => Vec::new(),
         };
         let mut next_file = 0;
         let mut current: Option<(BatchIter, Vec<Option<usize>>)> = None;
@@ -349,6 +394,7 @@ impl TableProvider for FileTable {
             }
             let (blob, file_schema) = files.get(next_file)?;
             let share = shares[next_file].clone();
+            let bounds = splits.get(next_file).cloned().flatten();
             next_file += 1;
             if share.as_ref().is_some_and(|r| r.is_empty()) {
                 continue; // another part's file
@@ -366,15 +412,20 @@ impl TableProvider for FileTable {
                 })
                 .collect();
             req.counters.add_file();
-            // A file read whole is one unit: no row groups to narrow to.
-            let row_groups = share.filter(|_| format == FileFormat::Parquet);
+            // Row groups of a Parquet file, line-aligned bytes of a split
+            // text file; a file read whole is one unit.
+            let part = match (share, &bounds) {
+                (Some(r), _) if format == FileFormat::Parquet => Some(FilePart::RowGroups(r)),
+                (Some(r), Some(b)) => Some(FilePart::Bytes(unit_bytes(b, r))),
+                _ => None,
+            };
             match read(
                 blob,
                 format,
                 file_schema,
                 Some(&file_projection),
                 &req,
-                row_groups,
+                part,
             ) {
                 Ok(it) => current = Some((it, slots)),
                 Err(e) => return Some(Err(e)),

@@ -101,15 +101,21 @@ pub(super) fn pipeline<'p>(
             _ => return Ok(None),
         }
     };
-    let units = table.partitions();
-    if units < 2 || table.estimated_rows().unwrap_or(0) < ctx.parallelism.min_rows {
+    // Small tables and one thread first: asking a text file for its parts
+    // reads it.
+    if table.estimated_rows().unwrap_or(0) < ctx.parallelism.min_rows {
+        return Ok(None);
+    }
+    let threads = threads(ctx)?;
+    if threads < 2 {
         return Ok(None);
     }
     // Asked only of a big pipeline: it estimates both sides of each join.
     if !joins.iter().all(|j| probes_left(j)) {
         return Ok(None);
     }
-    let parts = threads(ctx)?.min(units);
+    let units = table.partitions();
+    let parts = threads.min(units);
     Ok((parts > 1).then_some(Pipeline {
         scan: node,
         joins,

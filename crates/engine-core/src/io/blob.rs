@@ -243,6 +243,11 @@ impl Blob {
     pub fn reader(self: &Arc<Self>) -> BlobReader {
         BlobReader::new(Arc::clone(self), 0)
     }
+
+    /// A reader from byte `start` of the file.
+    pub fn reader_at(self: &Arc<Self>, start: u64) -> BlobReader {
+        BlobReader::new(Arc::clone(self), start.min(self.size()))
+    }
 }
 
 /// Bytes fetched per read of a [`BlobReader`]: large enough that a remote file

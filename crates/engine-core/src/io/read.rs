@@ -270,20 +270,31 @@ fn ipc_reader(blob: &Arc<Blob>, projection: Option<Vec<usize>>) -> Result<(Schem
     }
 }
 
+/// The part of a file one worker of a parallel scan reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilePart {
+    /// These row groups of a Parquet file.
+    RowGroups(std::ops::Range<usize>),
+    /// These bytes of a text file, from a line start to a line start
+    /// ([`line_splits`](super::line_splits)); only the part at byte 0 has
+    /// the CSV header.
+    Bytes(std::ops::Range<u64>),
+}
+
 /// Batches of a file, holding the columns `projection` names (indices into the
 /// file's `schema`), or all of them. `req`'s hints may let the reader skip data (see
-/// [`ScanRequest`]); rows it returns still need filtering. `row_groups`
-/// narrows a Parquet file to those row groups (a parallel scan's part).
+/// [`ScanRequest`]); rows it returns still need filtering. `part` narrows
+/// the read to a parallel scan's part of the file.
 pub fn read(
     blob: &Arc<Blob>,
     format: FileFormat,
     schema: &SchemaRef,
     projection: Option<&[usize]>,
     req: &ScanRequest,
-    row_groups: Option<std::ops::Range<usize>>,
+    part: Option<FilePart>,
 ) -> Result<BatchIter> {
     let inner = guarded(blob, || {
-        read_unguarded(blob, format, schema, projection, req, row_groups)
+        read_unguarded(blob, format, schema, projection, req, part)
     })?;
     Ok(Box::new(Guarded {
         inner,
@@ -308,8 +319,19 @@ fn read_unguarded(
     schema: &SchemaRef,
     projection: Option<&[usize]>,
     req: &ScanRequest,
-    row_groups: Option<std::ops::Range<usize>>,
+    part: Option<FilePart>,
 ) -> Result<BatchIter> {
+    let (row_groups, bytes) = match part {
+        Some(FilePart::RowGroups(r)) => (Some(r), None),
+        Some(FilePart::Bytes(r)) => (None, Some(r)),
+        None => (None, None),
+    };
+    // A text reader over the whole file or the part's bytes.
+    let text = || -> std::io::Take<super::BlobReader> {
+        use std::io::Read;
+        let r = bytes.clone().unwrap_or(0..blob.size());
+        blob.reader_at(r.start).take(r.end - r.start)
+    };
     let b = Arc::clone(blob);
     let wrap =
         move |r: std::result::Result<RecordBatch, ArrowError>| r.map_err(|e| data_error(&b, e));
@@ -317,13 +339,15 @@ fn read_unguarded(
         FileFormat::Csv | FileFormat::Tsv => {
             #[cfg(feature = "csv")]
             {
+                // Only the part that starts the file has the header.
+                let header = bytes.as_ref().is_none_or(|r| r.start == 0);
                 let mut b = arrow_csv::ReaderBuilder::new(Arc::clone(schema))
-                    .with_format(csv_format(format))
+                    .with_format(csv_format(format).with_header(header))
                     .with_batch_size(text_batch_rows(schema.fields().len()));
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());
                 }
-                let r = b.build(blob.reader()).map_err(|e| data_error(blob, e))?;
+                let r = b.build_buffered(text()).map_err(|e| data_error(blob, e))?;
                 Ok(Box::new(r.map(wrap)))
             }
             #[cfg(not(feature = "csv"))]
@@ -336,7 +360,7 @@ fn read_unguarded(
             {
                 let r = arrow_json::ReaderBuilder::new(Arc::clone(schema))
                     .with_batch_size(text_batch_rows(schema.fields().len()))
-                    .build(blob.reader())
+                    .build(text())
                     .map_err(|e| data_error(blob, e))?;
                 let projection = projection.map(|p| p.to_vec());
                 Ok(Box::new(r.map(move |b| {
