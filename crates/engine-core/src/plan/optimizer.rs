@@ -19,8 +19,10 @@
 //!    estimates, so no cross product forms where predicates connect tables and
 //!    hash tables are built on the smaller side.
 //! 5. [`fold_constants`]: constant expressions are computed once.
-//! 6. [`prune_columns`]: each scan reads only the columns the plan uses.
-//! 7. [`merge_projections`]: a projection over a column-picking projection
+//! 6. [`common_subexpressions`]: an expression an aggregate's keys and
+//!    arguments compute more than once is computed once, below it.
+//! 7. [`prune_columns`]: each scan reads only the columns the plan uses.
+//! 8. [`merge_projections`]: a projection over a column-picking projection
 //!    becomes one.
 //!
 //! A new rule is a file in `plan/rules/` with a doc comment showing a plan
@@ -31,8 +33,8 @@ use std::sync::Arc;
 
 use super::columns::{identify, resolve};
 use super::rules::{
-    decorrelate, fold_constants, inline_ctes, merge_projections, prune_columns, push_down_filters,
-    push_down_semi_joins, reorder_joins,
+    common_subexpressions, decorrelate, fold_constants, inline_ctes, merge_projections,
+    prune_columns, push_down_filters, push_down_semi_joins, reorder_joins,
 };
 use super::{LogicalPlan, SharedPlan};
 use crate::error::Result;
@@ -58,6 +60,7 @@ impl Optimizer {
         let plan = push_down_semi_joins(plan);
         let plan = reorder_joins(plan);
         let plan = fold_constants(plan);
+        let plan = common_subexpressions(plan);
         merge_projections(prune_columns(plan))
     }
 

@@ -47,9 +47,10 @@ impl ScalarValue {
     pub fn data_type(&self) -> &DataType {
         self.0.data_type()
     }
-    /// Whether the value is NULL.
+    /// Whether the value is NULL (an untyped NULL too, whose array has no
+    /// validity buffer to say so).
     pub fn is_null(&self) -> bool {
-        self.0.is_null(0)
+        self.0.is_null(0) || self.0.data_type() == &DataType::Null
     }
     /// The value as an i64, if it is a non-null integer.
     pub fn as_i64(&self) -> Option<i64> {

@@ -1,6 +1,7 @@
 //! The optimizer's rules, one per file, each a function from plan to plan
 //! with one job. [`optimize`](super::optimizer::optimize) runs them in order.
 
+mod common_subexpressions;
 mod decorrelate;
 mod fold_constants;
 mod inline_ctes;
@@ -10,6 +11,7 @@ mod push_down_filters;
 mod push_down_semi_joins;
 mod reorder_joins;
 
+pub use common_subexpressions::common_subexpressions;
 pub use decorrelate::decorrelate;
 pub use fold_constants::fold_constants;
 pub use inline_ctes::inline_ctes;
