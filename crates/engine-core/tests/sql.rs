@@ -163,6 +163,12 @@ fn ordering_limit_distinct() {
         rows(&e, "SELECT id FROM t ORDER BY id LIMIT 2 OFFSET 1"),
         ["2", "3"]
     );
+    // LIMIT NULL is no limit (as in DuckDB and PostgreSQL).
+    assert_eq!(
+        rows(&e, "SELECT id FROM t ORDER BY id LIMIT NULL OFFSET 2"),
+        rows(&e, "SELECT id FROM t ORDER BY id OFFSET 2")
+    );
+    assert!(!rows(&e, "SELECT id FROM t ORDER BY id OFFSET 2").is_empty());
     assert_eq!(
         rows(&e, "SELECT name AS n FROM t ORDER BY n LIMIT 1"),
         ["ann"]
