@@ -29,10 +29,11 @@ pub(super) fn merge<'a>(
 ) -> Result<Stream<'a>> {
     let mut sources: Vec<Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>> = Vec::new();
     let mut held = Vec::new();
-    for r in parts {
+    for mut r in parts {
+        let pending = std::mem::take(&mut r.pending);
         let run = match r.presorted {
-            true => r.pending.first().cloned(),
-            false => sorted(&r.pending, keys, None, ctx)?,
+            true => pending.into_iter().next(),
+            false => sorted(pending, keys, None, ctx)?,
         };
         if let Some(batch) = run {
             let slices: Vec<RecordBatch> = (0..batch.num_rows())

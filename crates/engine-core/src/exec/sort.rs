@@ -71,7 +71,7 @@ impl Runs {
         fetch: Option<usize>,
         ctx: &ExecContext,
     ) -> Result<()> {
-        let batch = sorted(&self.pending, keys, fetch, ctx)?;
+        let batch = sorted(std::mem::take(&mut self.pending), keys, fetch, ctx)?;
         self.pending = batch.into_iter().collect();
         self.presorted = true;
         self.held.resize(2 * batches_size(&self.pending))
@@ -130,7 +130,7 @@ pub(super) fn gather(
         runs.pending.push(b);
         if let Some(k) = fetch {
             if rows >= (2 * k).max(COMPACT_ROWS) {
-                let best = sorted(&runs.pending, keys, Some(k), ctx)?;
+                let best = sorted(std::mem::take(&mut runs.pending), keys, Some(k), ctx)?;
                 rows = best.as_ref().map_or(0, RecordBatch::num_rows);
                 runs.pending = best.into_iter().collect();
                 runs.held.resize(2 * batches_size(&runs.pending))?;
@@ -144,7 +144,7 @@ pub(super) fn gather(
 /// `why` (the limit's error) is the answer when nothing can be spilled.
 fn spill(runs: &mut Runs, keys: &[SortExpr], ctx: &ExecContext, why: Error) -> Result<()> {
     #[cfg(feature = "ipc")]
-    if let Some(batch) = sorted(&runs.pending, keys, None, ctx)? {
+    if let Some(batch) = sorted(std::mem::take(&mut runs.pending), keys, None, ctx)? {
         runs.spilled.push(super::spill::SpillFile::write(&batch)?);
         runs.pending.clear();
         runs.held.resize(0)?;
@@ -168,12 +168,13 @@ pub(super) fn finish<'a>(
         .map(|r| r.spilled() + usize::from(r.rows() > 0))
         .sum();
     if runs <= 1 && parts.iter().all(|r| r.spilled() == 0) {
-        let Some(part) = parts.pop() else {
+        let Some(mut part) = parts.pop() else {
             return Ok(Box::new(std::iter::empty()));
         };
+        let pending = std::mem::take(&mut part.pending);
         let out = match part.presorted {
-            true => part.pending.first().cloned(),
-            false => sorted(&part.pending, keys, fetch, ctx)?,
+            true => pending.into_iter().next(),
+            false => sorted(pending, keys, fetch, ctx)?,
         };
         drop(part);
         return Ok(Box::new(out.into_iter().map(Ok)));
@@ -182,9 +183,10 @@ pub(super) fn finish<'a>(
 }
 
 /// `batches` as one batch sorted by `keys`, its first `fetch` rows only when
-/// given; `None` when there are no rows.
+/// given; `None` when there are no rows. The batches are let go once copied
+/// into one, so the input is not held twice while it sorts.
 pub(super) fn sorted(
-    batches: &[RecordBatch],
+    batches: Vec<RecordBatch>,
     keys: &[SortExpr],
     fetch: Option<usize>,
     ctx: &ExecContext,
@@ -192,7 +194,8 @@ pub(super) fn sorted(
     if batches.is_empty() {
         return Ok(None);
     }
-    let batch = super::concat(batches)?;
+    let batch = super::concat(&batches)?;
+    drop(batches);
     if batch.num_rows() == 0 {
         return Ok(None);
     }
