@@ -11,7 +11,7 @@ use arrow_array::RecordBatch;
 use arrow_row::{RowConverter, Rows, SortField};
 
 use super::eval::evaluate;
-use super::sort::{options, sorted, Runs};
+use super::sort::{options, Runs};
 use super::{ExecContext, Stream};
 use crate::error::Result;
 use crate::plan::SortExpr;
@@ -30,12 +30,7 @@ pub(super) fn merge<'a>(
     let mut sources: Vec<Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>> = Vec::new();
     let mut held = Vec::new();
     for mut r in parts {
-        let pending = std::mem::take(&mut r.pending);
-        let run = match r.presorted {
-            true => pending.into_iter().next(),
-            false => sorted(pending, keys, None, ctx)?,
-        };
-        if let Some(batch) = run {
+        if let Some(batch) = r.take_sorted(keys, None, ctx)? {
             let slices: Vec<RecordBatch> = (0..batch.num_rows())
                 .step_by(MERGE_ROWS)
                 .map(|s| batch.slice(s, MERGE_ROWS.min(batch.num_rows() - s)))

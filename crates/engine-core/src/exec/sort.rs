@@ -77,6 +77,21 @@ impl Runs {
         self.held.resize(2 * batches_size(&self.pending))
     }
 
+    /// The rows held in memory as one sorted batch (the first `fetch` when
+    /// given and not sorted yet); `None` when there are none.
+    pub(super) fn take_sorted(
+        &mut self,
+        keys: &[SortExpr],
+        fetch: Option<usize>,
+        ctx: &ExecContext,
+    ) -> Result<Option<RecordBatch>> {
+        let pending = std::mem::take(&mut self.pending);
+        match self.presorted {
+            true => Ok(pending.into_iter().next()),
+            false => sorted(pending, keys, fetch, ctx),
+        }
+    }
+
     fn rows(&self) -> usize {
         self.pending.iter().map(RecordBatch::num_rows).sum()
     }
@@ -146,7 +161,6 @@ fn spill(runs: &mut Runs, keys: &[SortExpr], ctx: &ExecContext, why: Error) -> R
     #[cfg(feature = "ipc")]
     if let Some(batch) = sorted(std::mem::take(&mut runs.pending), keys, None, ctx)? {
         runs.spilled.push(super::spill::SpillFile::write(&batch)?);
-        runs.pending.clear();
         runs.held.resize(0)?;
         return Ok(());
     }
@@ -171,11 +185,7 @@ pub(super) fn finish<'a>(
         let Some(mut part) = parts.pop() else {
             return Ok(Box::new(std::iter::empty()));
         };
-        let pending = std::mem::take(&mut part.pending);
-        let out = match part.presorted {
-            true => pending.into_iter().next(),
-            false => sorted(pending, keys, fetch, ctx)?,
-        };
+        let out = part.take_sorted(keys, fetch, ctx)?;
         drop(part);
         return Ok(Box::new(out.into_iter().map(Ok)));
     }
@@ -185,7 +195,7 @@ pub(super) fn finish<'a>(
 /// `batches` as one batch sorted by `keys`, its first `fetch` rows only when
 /// given; `None` when there are no rows. The batches are let go once copied
 /// into one, so the input is not held twice while it sorts.
-pub(super) fn sorted(
+fn sorted(
     batches: Vec<RecordBatch>,
     keys: &[SortExpr],
     fetch: Option<usize>,
@@ -215,7 +225,7 @@ pub(super) fn sorted(
 }
 
 /// The order of the rows of `columns` (sort keys over one batch), the first
-/// `fetch` only when given. Ties keep their input order.
+/// `fetch` only when given. Sorted as rows, ties keep their input order.
 fn sort_indices(
     columns: &[SortColumn],
     fetch: Option<usize>,
