@@ -18,7 +18,7 @@ use crate::cache::ReadCache;
 use crate::error::{Error, Result};
 use crate::io::{
     inspect, line_splits, read, unit_bytes, Blob, BlobMeta, BlobStore, FileFormat, FilePart,
-    LocalStore, SPLIT_BYTES,
+    LocalStore,
 };
 use crate::types::common_type;
 
@@ -37,7 +37,7 @@ pub struct FileTable {
     /// Per file, the units a parallel scan splits it into: its row groups
     /// (Parquet), else the whole file; see `splits` for text files.
     units: Vec<usize>,
-    /// Per text file of at least two [`SPLIT_BYTES`], the line starts it
+    /// Per text file of at least two [`crate::io::SPLIT_BYTES`], the line starts it
     /// splits at ([`line_splits`]): found when a parallel scan first asks,
     /// since a CSV file is read through to find them.
     splits: OnceLock<Vec<Option<Vec<u64>>>>,
@@ -47,18 +47,12 @@ impl FileTable {
     /// Per file, where a split text file begins its units (see `splits`).
     fn splits(&self) -> &[Option<Vec<u64>>] {
         self.splits.get_or_init(|| {
-            let text = matches!(
-                self.format,
-                FileFormat::Csv | FileFormat::Tsv | FileFormat::Jsonl
-            );
             self.files
                 .iter()
                 .map(|(blob, _)| {
-                    if !text || blob.size() < 2 * SPLIT_BYTES {
-                        return None;
-                    }
-                    // A file that cannot be read here is read whole, and its
-                    // error reported by the scan.
+                    // Small and binary files answer without a read. A file
+                    // that cannot be read here is read whole, and its error
+                    // reported by the scan.
                     let bounds = line_splits(blob, self.format).ok()?;
                     (bounds.len() > 2).then_some(bounds)
                 })
@@ -356,10 +350,12 @@ impl TableProvider for FileTable {
         let format = self.format;
         let table_schema = Arc::clone(&self.schema);
         // Per file, the units to read: all, or the part's share of them.
-        let counts = self.unit_counts();
+        // Only a parallel scan's part asks for the splits: a whole scan of a
+        // CSV must not read it through once more to find them.
         let shares: Vec<Option<std::ops::Range<usize>>> = match req.partition {
             None => vec![None; files.len()],
             Some(p) => {
+                let counts = self.unit_counts();
                 let wanted = p.units(counts.iter().sum());
                 let mut start = 0;
                 counts
