@@ -10,6 +10,7 @@ use crate::cache::{BlobCache, CacheConfig, CacheReport};
 use crate::catalog::{Catalog, DatasetProvider, MemTable, TableProvider};
 use crate::error::{Error, Result};
 use crate::exec::{collect, ExecContext, Interrupt};
+use crate::physical::{compile, PhysicalPlan};
 use crate::plan::{optimizer, ScalarValue};
 use crate::sql::{parse, Binder, Statement};
 
@@ -84,6 +85,16 @@ impl Default for Settings {
             memory_limit: None,
             threads: None,
             parallel_min_rows: crate::exec::MIN_ROWS,
+        }
+    }
+}
+
+impl Settings {
+    /// How a run with these settings splits its big scans.
+    fn parallelism(&self) -> crate::exec::Parallelism {
+        crate::exec::Parallelism {
+            threads: self.threads,
+            min_rows: self.parallel_min_rows,
         }
     }
 }
@@ -335,6 +346,50 @@ impl Engine {
         self.query_inner(sql, Some(handle))
     }
 
+    /// The physical plan `sql` (one query) would run with now: every choice
+    /// the engine makes before running it — which filter conditions reach
+    /// the scans, which side of each join is hashed, which pipelines run in
+    /// parallel on how many threads. Nothing is run; EXPLAIN prints the same
+    /// plan as text.
+    ///
+    /// ```
+    /// use engine_core::physical::PhysicalPlan;
+    /// let e = engine_core::Engine::new();
+    /// e.query("CREATE TABLE t (id INTEGER)").unwrap();
+    /// let plan = e.physical_plan("SELECT id FROM t ORDER BY id LIMIT 3").unwrap();
+    /// assert!(matches!(plan, PhysicalPlan::Limit { fetch: Some(3), .. }));
+    /// assert_eq!(
+    ///     plan.explain_lines(),
+    ///     ["Limit skip=0 fetch=3", "  TopK 3 [#0]", "    Projection #0", "      TableScan t"]
+    /// );
+    /// assert!(e.physical_plan("SET threads = 2").is_err());
+    /// ```
+    pub fn physical_plan(&self, sql: &str) -> Result<PhysicalPlan> {
+        let statements = parse(sql)?;
+        let [stmt] = statements.as_slice() else {
+            return Err(Error::plan(format!(
+                "physical_plan takes one query, got {} statements",
+                statements.len()
+            )));
+        };
+        let settings = self
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let Statement::Query(plan) = Binder::new(&self.catalog, &settings).bind_statement(stmt)?
+        else {
+            return Err(Error::plan(
+                "physical_plan takes a query (SELECT, VALUES, WITH)",
+            ));
+        };
+        let plan = match settings.optimizer {
+            true => optimizer::optimize(plan)?,
+            false => plan,
+        };
+        compile(plan, settings.parallelism())
+    }
+
     fn query_inner(&self, sql: &str, handle: Option<&crate::QueryHandle>) -> Result<QueryResult> {
         let t0 = Instant::now();
         let statements = parse(sql)?;
@@ -407,14 +462,12 @@ impl Engine {
         interrupt: Interrupt,
         settings: &Settings,
     ) -> Result<QueryResult> {
-        let parallelism = crate::exec::Parallelism {
-            threads: settings.threads,
-            min_rows: settings.parallel_min_rows,
-        };
+        let parallelism = settings.parallelism();
         let context = || ExecContext::new(interrupt, settings.memory_limit, parallelism);
         match stmt {
             Statement::Query(plan) => {
                 let ctx = context()?;
+                let plan = compile(plan, parallelism)?;
                 let batches = collect(&plan, &ctx)?;
                 let schema = batches
                     .first()
@@ -429,6 +482,7 @@ impl Engine {
             Statement::ExplainAnalyze(plan) => {
                 let ctx = context()?.profiled();
                 let start = Instant::now();
+                let plan = compile(plan, parallelism)?;
                 let rows: usize = collect(&plan, &ctx)?.iter().map(|b| b.num_rows()).sum();
                 let elapsed = start.elapsed();
                 let mut lines = match ctx.profile() {
@@ -449,7 +503,16 @@ impl Engine {
                 Ok(QueryResult::new(batch.schema(), vec![batch]))
             }
             Statement::Explain(plan) => {
-                let lines = plan.explain_lines();
+                let mut lines = vec!["Logical plan:".to_string()];
+                lines.extend(plan.explain_lines().into_iter().map(|l| format!("  {l}")));
+                lines.push("Physical plan:".into());
+                let physical = compile(plan, parallelism)?;
+                lines.extend(
+                    physical
+                        .explain_lines()
+                        .into_iter()
+                        .map(|l| format!("  {l}")),
+                );
                 let batch = RecordBatch::try_from_iter([(
                     "plan",
                     Arc::new(StringArray::from(lines)) as ArrayRef,
@@ -540,7 +603,7 @@ impl Engine {
                 let table = Arc::new(MemTable::try_new(Arc::clone(&schema), vec![])?);
                 if let Some(plan) = source {
                     let ctx = context()?;
-                    for b in collect(&plan, &ctx)? {
+                    for b in collect(&compile(plan, parallelism)?, &ctx)? {
                         let mapping: Vec<Option<usize>> =
                             (0..schema.fields().len()).map(Some).collect();
                         table.insert(conform(&b, &schema, &mapping)?)?;
@@ -557,7 +620,7 @@ impl Engine {
                 let schema = table.schema();
                 let ctx = context()?;
                 let mut count = 0i64;
-                for b in collect(&source, &ctx)? {
+                for b in collect(&compile(source, parallelism)?, &ctx)? {
                     count += b.num_rows() as i64;
                     table.insert(conform(&b, &schema, &mapping)?)?;
                 }

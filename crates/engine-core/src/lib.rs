@@ -32,6 +32,7 @@ pub mod exec;
 pub mod functions;
 pub mod io;
 mod os_memory;
+pub mod physical;
 pub mod plan;
 pub mod sql;
 mod stack;

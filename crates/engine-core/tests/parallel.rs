@@ -355,10 +355,16 @@ fn explain_analyze_shows_what_each_node_did() {
             .unwrap_or_else(|| panic!("no {starts} line in {lines:#?}"))
             .clone()
     };
-    // Rows out of each node, summed over the two workers.
-    assert!(line("Scan big").contains("[rows=300000 "), "{lines:#?}");
+    // Rows out of each operator of the physical plan, summed over the two
+    // workers.
+    let scan = line("TableScan big");
+    assert!(scan.contains("partitions=2  [rows=300000 "), "{lines:#?}");
     assert!(line("Filter").contains("[rows=150000 "), "{lines:#?}");
-    let agg = line("Aggregate");
+    assert!(
+        line("Parallel workers=2").contains("[rows=150000 "),
+        "{lines:#?}"
+    );
+    let agg = line("HashAggregate (partial per worker, then merged)");
     assert!(agg.contains("[rows=7 "), "{agg}");
     assert!(agg.contains(" memory="), "{agg}");
     assert!(line("Sort").contains("[rows=7 "), "{lines:#?}");

@@ -7,8 +7,16 @@ mod common;
 use common::{rows, sorted};
 use engine_core::Engine;
 
+/// EXPLAIN's logical plan (the rules' work), without its heading and indent.
 fn explain(e: &Engine, sql: &str) -> String {
-    rows(e, &format!("EXPLAIN {sql}")).join("\n")
+    let lines = rows(e, &format!("EXPLAIN {sql}"));
+    assert_eq!(lines[0], "Logical plan:");
+    lines[1..]
+        .iter()
+        .take_while(|l| *l != "Physical plan:")
+        .map(|l| &l[2..])
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn engine() -> Engine {

@@ -47,7 +47,7 @@ pub(super) fn aggregate<'a>(
 
 /// Whether an aggregation can run as partial aggregations merged at the
 /// end: every aggregate but DISTINCT ones, whose seen-values sets do not merge.
-pub(super) fn mergeable(aggs: &[AggregateExpr]) -> bool {
+pub(crate) fn mergeable(aggs: &[AggregateExpr]) -> bool {
     aggs.iter()
         .all(|a| !a.distinct || a.func == AggFunc::CountStar)
 }
@@ -672,7 +672,8 @@ impl Accumulator for Distinct {
         self.seen.memory_size() + self.inner.memory_size()
     }
     fn merge(&mut self, _: Box<dyn Accumulator>, _: &[u32], _: usize) -> Result<()> {
-        // `mergeable` keeps DISTINCT aggregates out of parallel steps.
+        // `mergeable` keeps DISTINCT aggregates out of partial aggregation
+        // (see `physical::compile`).
         Err(Error::exec(
             "internal: DISTINCT aggregates do not merge partial states",
         ))

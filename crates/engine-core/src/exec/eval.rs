@@ -14,6 +14,7 @@ use arrow_schema::DataType;
 use super::rowset::{canonical_floats, RowSet};
 use super::{execute, ExecContext};
 use crate::error::{Error, Result};
+use crate::physical::{compile_streamed, PhysicalPlan};
 use crate::plan::{BinaryOp, Expr, Subquery};
 
 /// Evaluates `expr` over every row of `batch`.
@@ -396,6 +397,25 @@ fn subquery_value(sub: &Arc<Subquery>, ctx: &ExecContext) -> Result<Arc<Subquery
     ))
 }
 
+/// The subquery's physical plan, compiled on its first run in the query run
+/// and kept for the others (a correlated one runs once per outer row). One
+/// that runs per outer row, or first runs in a worker, starts no threads.
+fn subquery_plan(sub: &Subquery, ctx: &ExecContext) -> Result<Arc<PhysicalPlan>> {
+    let key = sub as *const Subquery as usize;
+    if let Some(p) = super::lock(&ctx.subplans).get(&key) {
+        return Ok(Arc::clone(p));
+    }
+    let parallel = !sub.correlated && ctx.partition.is_none();
+    let plan = Arc::new(compile_streamed(
+        sub.plan.clone(),
+        ctx.parallelism,
+        parallel,
+    )?);
+    Ok(Arc::clone(
+        super::lock(&ctx.subplans).entry(key).or_insert(plan),
+    ))
+}
+
 fn run_subquery(sub: &Subquery, ctx: &ExecContext) -> Result<SubqueryValue> {
     let data_type = sub
         .plan
@@ -406,7 +426,8 @@ fn run_subquery(sub: &Subquery, ctx: &ExecContext) -> Result<SubqueryValue> {
         .unwrap_or(DataType::Null);
     let mut parts = Vec::new();
     let mut rows = 0;
-    for b in execute(&sub.plan, ctx)? {
+    let plan = subquery_plan(sub, ctx)?;
+    for b in execute(&plan, ctx)? {
         let b = b?;
         rows += b.num_rows();
         if b.num_columns() > 0 && b.num_rows() > 0 {
@@ -427,7 +448,8 @@ fn run_subquery(sub: &Subquery, ctx: &ExecContext) -> Result<SubqueryValue> {
 }
 
 fn exists(sub: &Subquery, ctx: &ExecContext) -> Result<bool> {
-    for b in execute(&sub.plan, ctx)? {
+    let plan = subquery_plan(sub, ctx)?;
+    for b in execute(&plan, ctx)? {
         if b?.num_rows() > 0 {
             return Ok(true);
         }

@@ -1,6 +1,7 @@
-//! Execution: a [`LogicalPlan`] becomes a tree of pull-based batch iterators.
+//! Execution: a [`PhysicalPlan`] becomes a tree of pull-based batch iterators.
 //!
-//! [`execute`] builds the operator for a plan node over its inputs' streams;
+//! [`execute`] builds the operator for a plan node over its inputs' streams,
+//! as the node says (its choices were made by [`crate::physical::compile`]);
 //! pulling from the root pulls batches up the tree. Streaming operators (scan,
 //! filter, project, limit, union, the probe side of a join) hold one batch at a
 //! time; blocking ones (aggregate, sort, the build side of a join) gather their
@@ -16,7 +17,6 @@ mod memory;
 mod merge;
 mod parallel;
 mod profile;
-mod pushdown;
 mod rowset;
 mod setop;
 mod sort;
@@ -33,8 +33,10 @@ use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::catalog::{Partition, ScanCounters, ScanRequest};
 use crate::error::Result;
-use crate::plan::{Expr, LogicalPlan, PlanSchema, ScalarValue, SharedPlan};
+use crate::physical::{BuildSide, PhysicalPlan, ScanNode, SharedNode};
+use crate::plan::{Expr, PlanSchema, ScalarValue};
 
+pub(crate) use aggregate::mergeable;
 pub use eval::evaluate;
 pub(crate) use interrupt::Interrupt;
 pub use interrupt::QueryHandle;
@@ -58,6 +60,8 @@ pub struct ExecContext {
     outer: RefCell<Vec<(RecordBatch, usize)>>,
     /// Results of uncorrelated subqueries, computed once per run.
     subqueries: Arc<Mutex<HashMap<usize, Arc<eval::SubqueryValue>>>>,
+    /// Subqueries' plans, compiled when first run, by the subquery's address.
+    subplans: Arc<Mutex<HashMap<usize, Arc<PhysicalPlan>>>>,
     /// What the scans read.
     scan: Arc<ScanCounters>,
     /// The rows of each shared plan already run, by the plan's address.
@@ -108,7 +112,7 @@ impl ExecContext {
     /// `failed` is set, and starts no threads of its own.
     fn fork(
         &self,
-        scan: &LogicalPlan,
+        scan: &PhysicalPlan,
         partition: Partition,
         prebuilt: &Arc<HashMap<usize, Arc<join::BuildSide>>>,
         failed: &Arc<AtomicBool>,
@@ -116,6 +120,7 @@ impl ExecContext {
         ExecContext {
             outer: RefCell::default(),
             subqueries: Arc::clone(&self.subqueries),
+            subplans: Arc::clone(&self.subplans),
             scan: Arc::clone(&self.scan),
             shared: Arc::clone(&self.shared),
             interrupt: self.interrupt.with_siblings(failed),
@@ -165,20 +170,21 @@ impl ExecContext {
 
 /// Builds the operator tree for `plan`. Each operator's stream checks, as it
 /// hands on a batch, whether the run was cancelled or timed out.
-pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+pub fn execute<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     crate::stack::check()?;
     ctx.interrupt.check()?;
     let stream = match ctx.profile.as_deref() {
-        None => operator(plan, ctx)?,
-        Some(p) => {
+        // A parallel step's rows and time are its workers' (`parallel::run`).
+        Some(p) if !matches!(plan, PhysicalPlan::Parallel { .. }) => {
             let node = node_address(plan);
             let stream = p.enter(node, || operator(plan, ctx))?;
             match plan {
                 // A scan's stream is counted where it is made (`scan`).
-                LogicalPlan::Scan { .. } => stream,
+                PhysicalPlan::Scan(_) => stream,
                 _ => p.wrap(node, stream),
             }
         }
+        _ => operator(plan, ctx)?,
     };
     Ok(Box::new(stream.map(move |b| {
         ctx.interrupt.check()?;
@@ -187,94 +193,93 @@ pub fn execute<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream
 }
 
 /// The operator for `plan` over its inputs' streams.
-fn operator<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+fn operator<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     Ok(match plan {
-        LogicalPlan::Scan { .. } => scan(plan, ScanRequest::default(), ctx)?,
-        LogicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
-        LogicalPlan::Filter { input, predicate } => {
-            let input = match input.as_ref() {
-                // The filter's conditions go to the scan as hints to skip data.
-                LogicalPlan::Scan { table, .. } => {
-                    let request = ScanRequest {
-                        filters: pushdown::column_predicates(predicate, &table.schema()),
-                        ..ScanRequest::default()
-                    };
-                    scan(input, request, ctx)?
-                }
-                _ => execute(input, ctx)?,
-            };
-            basic::filter(input, predicate, ctx)
+        PhysicalPlan::Scan(node) => scan(plan, node, ctx)?,
+        PhysicalPlan::Values { rows, schema } => basic::values(rows, schema, ctx)?,
+        PhysicalPlan::Filter { input, predicate } => {
+            basic::filter(execute(input, ctx)?, predicate, ctx)
         }
-        LogicalPlan::Project {
+        PhysicalPlan::Project {
             input,
             exprs,
             schema,
         } => basic::project(execute(input, ctx)?, exprs, schema, ctx),
-        LogicalPlan::Rename { input, schema } => basic::rename(execute(input, ctx)?, schema),
-        LogicalPlan::Limit { input, skip, fetch } => {
-            let input = match fetch {
-                Some(n) => limited(input, skip.saturating_add(*n), ctx)?,
-                None => execute(input, ctx)?,
-            };
-            basic::limit(input, *skip, *fetch)
+        PhysicalPlan::Rename { input, schema } => basic::rename(execute(input, ctx)?, schema),
+        PhysicalPlan::Limit { input, skip, fetch } => {
+            basic::limit(execute(input, ctx)?, *skip, *fetch)
         }
-        LogicalPlan::Aggregate { .. } => aggregate_node(plan, ctx)?,
-        LogicalPlan::Sort { .. } => sort_node(plan, ctx)?,
-        LogicalPlan::Distinct { input } => {
-            setop::distinct(gathered(input, ctx)?, input.schema(), ctx)
+        PhysicalPlan::Aggregate { .. } => aggregate_node(plan, ctx)?,
+        PhysicalPlan::Sort { .. } => sort_node(plan, ctx)?,
+        PhysicalPlan::Distinct { input } => {
+            setop::distinct(execute(input, ctx)?, input.schema(), ctx)
         }
-        LogicalPlan::SetOp {
+        PhysicalPlan::SetOp {
             left,
             right,
             op,
             all,
             schema,
         } => setop::set_operation(
-            gathered(left, ctx)?,
-            gathered(right, ctx)?,
+            execute(left, ctx)?,
+            execute(right, ctx)?,
             *op,
             *all,
             schema,
             ctx,
         )?,
-        LogicalPlan::Join { .. } => join_node(plan, ctx)?,
-        LogicalPlan::Shared(p) => shared(p, ctx)?,
+        PhysicalPlan::Join { .. } => join_node(plan, ctx)?,
+        PhysicalPlan::Shared(s) => shared(s, ctx)?,
+        PhysicalPlan::Parallel { input, .. } => match ctx.partition {
+            None => parallel::gather(plan, ctx)?,
+            // Within a worker (a shared plan first read there), serially.
+            Some(_) => execute(input, ctx)?,
+        },
     })
 }
 
 // The blocking operators' nodes are built in functions of their own, so that
 // `operator`, which recurses once per plan level, keeps a small stack frame.
 
-/// An aggregate: over a big pipeline, each worker aggregates its part and
-/// the parts' groups merge.
-fn aggregate_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    let LogicalPlan::Aggregate {
+/// `input` and its workers when it is a [`PhysicalPlan::Parallel`] node this
+/// run can start threads for (not in a worker).
+fn parallel_input<'p>(
+    input: &'p PhysicalPlan,
+    ctx: &ExecContext,
+) -> Option<(&'p PhysicalPlan, usize)> {
+    match input {
+        PhysicalPlan::Parallel { workers, .. } if ctx.partition.is_none() => {
+            Some((input, *workers))
+        }
+        _ => None,
+    }
+}
+
+/// An aggregate: over a parallel pipeline, each worker aggregates its part
+/// and the parts' groups merge.
+fn aggregate_node<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    let PhysicalPlan::Aggregate {
         input,
         group,
         aggs,
         schema,
+        partial,
     } = plan
     else {
         unreachable!("aggregate_node of an aggregate")
     };
-    let Some(p) = parallel::pipeline(input, ctx)?.filter(|_| aggregate::mergeable(aggs)) else {
-        return aggregate::aggregate(
-            execute(input, ctx)?,
-            input.schema(),
-            group,
-            aggs,
-            schema,
-            ctx,
-        );
+    let input_schema = input.schema();
+    let Some((parallel, _)) = parallel_input(input, ctx).filter(|_| *partial) else {
+        return aggregate::aggregate(execute(input, ctx)?, input_schema, group, aggs, schema, ctx);
     };
-    let parts = parallel::run(input, &p, ctx, |stream, c| {
-        let mut agg = aggregate::Aggregator::new(input.schema(), group, aggs, c)?;
+    let parts = parallel::run(parallel, ctx, |stream, c| {
+        let mut agg = aggregate::Aggregator::new(input_schema, group, aggs, c)?;
         for b in stream {
             agg.fold(&b?, c)?;
         }
         Ok(agg)
     })?;
-    let mut whole = aggregate::Aggregator::new(input.schema(), group, aggs, ctx)?;
+    let mut whole = aggregate::Aggregator::new(input_schema, group, aggs, ctx)?;
     for part in parts {
         whole.merge(part)?;
     }
@@ -282,18 +287,17 @@ fn aggregate_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Str
     Ok(Box::new(std::iter::once(Ok(batch))))
 }
 
-/// A sort: over a big pipeline, each worker gathers (and, past its share of
-/// the memory limit, spills) its part; the parts are sorted together or
-/// merged.
-fn sort_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    let LogicalPlan::Sort { input, keys, fetch } = plan else {
+/// A sort: over a parallel pipeline, each worker gathers (and, past its
+/// share of the memory limit, spills) and sorts its part; the parts merge.
+fn sort_node<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    let PhysicalPlan::Sort { input, keys, fetch } = plan else {
         unreachable!("sort_node of a sort")
     };
-    let Some(p) = parallel::pipeline(input, ctx)? else {
+    let Some((parallel, workers)) = parallel_input(input, ctx) else {
         return sort::sort(execute(input, ctx)?, keys, *fetch, ctx);
     };
-    let share = ctx.memory.limit() / p.parts();
-    let parts = parallel::run(input, &p, ctx, |stream, c| {
+    let share = ctx.memory.limit() / workers;
+    let parts = parallel::run(parallel, ctx, |stream, c| {
         let mut runs = sort::gather(stream, keys, *fetch, Some(share), c)?;
         runs.sort(keys, *fetch, c)?;
         Ok(runs)
@@ -302,46 +306,50 @@ fn sort_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'
 }
 
 /// A join: probing a shared build in a worker, or building then probing.
-fn join_node<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    let LogicalPlan::Join { left, right, .. } = plan else {
+fn join_node<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    let PhysicalPlan::Join {
+        left, right, build, ..
+    } = plan
+    else {
         unreachable!("join_node of a join")
     };
     let spec = join_spec(plan);
-    if let Some(build) = ctx.prebuilt.get(&node_address(plan)) {
+    if let Some(built) = ctx.prebuilt.get(&node_address(plan)) {
         // A worker's part of a parallel probe: the build is shared.
-        return join::probe(execute(left, ctx)?, Arc::clone(build), spec, ctx);
+        return join::probe(execute(left, ctx)?, Arc::clone(built), spec, ctx);
     }
-    if parallel::probes_left(plan) {
-        return join::join(execute(left, ctx)?, gathered(right, ctx)?, spec, ctx);
+    if *build == BuildSide::Right {
+        return join::join(execute(left, ctx)?, execute(right, ctx)?, spec, ctx);
     }
     // The left side is the smaller: hash the left rows and stream the right
     // past them, marking which left rows found a partner.
-    let Some(p) = parallel::pipeline(right, ctx)? else {
-        return join::semi_join_build_left(gathered(left, ctx)?, execute(right, ctx)?, spec, ctx);
+    let Some((parallel, _)) = parallel_input(right, ctx) else {
+        return join::semi_join_build_left(execute(left, ctx)?, execute(right, ctx)?, spec, ctx);
     };
     // The right side's parts stream past the one hash at once.
-    let Some(build) = join::LeftHash::build(gathered(left, ctx)?, &spec, ctx)? else {
+    let Some(hash) = join::LeftHash::build(execute(left, ctx)?, &spec, ctx)? else {
         return Ok(Box::new(std::iter::empty()));
     };
-    let marks = parallel::run(right, &p, ctx, |stream, c| build.mark(stream, &spec, c))?;
+    let marks = parallel::run(parallel, ctx, |stream, c| hash.mark(stream, &spec, c))?;
     let mut matched = vec![false; marks.first().map_or(0, Vec::len)];
     for m in &marks {
         matched.iter_mut().zip(m).for_each(|(a, b)| *a |= *b);
     }
-    let out = build.finish(&matched, &spec)?;
+    let out = hash.finish(&matched, &spec)?;
     Ok(Box::new(std::iter::once(Ok(out))))
 }
 
 /// A join node's description for the join operators.
-fn join_spec(plan: &LogicalPlan) -> join::JoinSpec<'_> {
+fn join_spec(plan: &PhysicalPlan) -> join::JoinSpec<'_> {
     match plan {
-        LogicalPlan::Join {
+        PhysicalPlan::Join {
             left,
             right,
             kind,
             on,
             filter,
             schema,
+            ..
         } => join::JoinSpec {
             kind: *kind,
             on,
@@ -354,27 +362,20 @@ fn join_spec(plan: &LogicalPlan) -> join::JoinSpec<'_> {
     }
 }
 
-/// `plan`'s stream for an operator that gathers all of it (a sort, a hash
-/// table, the result): run in parallel when `plan` is a big enough pipeline.
-fn gathered<'a>(plan: &'a LogicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    match parallel::pipeline(plan, ctx)? {
-        Some(p) => parallel::gather(plan, &p, ctx),
-        None => execute(plan, ctx),
-    }
-}
-
 /// A shared plan's rows: run on first use, replayed after. One that reads an
 /// enclosing query's columns runs at each use, as its rows differ per outer row.
-fn shared<'a>(p: &'a Arc<SharedPlan>, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    if *p.reach.get_or_init(|| p.plan.outer_reach()) > 0 {
-        return execute(&p.plan, ctx);
+fn shared<'a>(s: &'a SharedNode, ctx: &'a ExecContext) -> Result<Stream<'a>> {
+    if s.correlated {
+        return execute(&s.plan, ctx);
     }
-    let key = Arc::as_ptr(p) as usize;
+    // Named by the logical plan: a subquery's compilation of the same CTE
+    // finds the rows the query's made.
+    let key = Arc::as_ptr(&s.source) as usize;
     let known = lock(&ctx.shared).get(&key).cloned();
     let batches = match known {
         Some(b) => b,
         None => {
-            let b = coalesce(execute(&p.plan, ctx)?)?;
+            let b = coalesce(execute(&s.plan, ctx)?)?;
             // Kept for the rest of the run, so never given back.
             ctx.memory
                 .grow(batches_size(&b), "a CTE used more than once")?;
@@ -395,8 +396,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// A plan node's identity for the run: its address (plans do not move
 /// while they run).
-fn node_address(plan: &LogicalPlan) -> usize {
-    plan as *const LogicalPlan as usize
+fn node_address(plan: &PhysicalPlan) -> usize {
+    plan as *const PhysicalPlan as usize
 }
 
 /// `batches` (at least one) as one batch. A column the plan never reads is an
@@ -490,67 +491,41 @@ fn coalesce(stream: Stream<'_>) -> Result<Vec<RecordBatch>> {
 /// Rows a coalesced batch grows to.
 const COALESCE_ROWS: usize = 8192;
 
-/// `plan`'s stream when only its first `limit` rows are wanted: a scan reached
-/// through nodes that keep every row (projections, renames) is told so, and
-/// can stop reading early.
-fn limited<'a>(plan: &'a LogicalPlan, limit: usize, ctx: &'a ExecContext) -> Result<Stream<'a>> {
-    Ok(match plan {
-        LogicalPlan::Scan { .. } => {
-            let request = ScanRequest {
-                limit: Some(limit),
-                ..ScanRequest::default()
-            };
-            scan(plan, request, ctx)?
-        }
-        LogicalPlan::Project {
-            input,
-            exprs,
-            schema,
-        } => basic::project(limited(input, limit, ctx)?, exprs, schema, ctx),
-        LogicalPlan::Rename { input, schema } => basic::rename(limited(input, limit, ctx)?, schema),
-        _ => execute(plan, ctx)?,
-    })
-}
-
-/// The stream of scan node `node` for `request` (its projection, counters
-/// and, in a worker reading part of it, partition filled in here): the
-/// table's batches widened to the scan's columns.
+/// The stream of scan node `plan` (`node`): the table read as the node
+/// says (in a worker, the worker's part of it), its batches widened to the
+/// scan's columns.
 fn scan<'a>(
-    node: &'a LogicalPlan,
-    mut request: ScanRequest,
+    plan: &'a PhysicalPlan,
+    node: &'a ScanNode,
     ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
-    let LogicalPlan::Scan {
-        table,
-        projection,
-        schema,
-        ..
-    } = node
-    else {
-        unreachable!("scan of a scan node")
+    let request = ScanRequest {
+        projection: node.projection.clone(),
+        filters: node.filters.clone(),
+        limit: node.limit,
+        counters: Arc::clone(&ctx.scan),
+        partition: ctx
+            .partition
+            .filter(|(scan, _)| *scan == node_address(plan))
+            .map(|(_, p)| p),
     };
-    request.projection = projection.clone();
-    request.counters = Arc::clone(&ctx.scan);
-    request.partition = ctx
-        .partition
-        .filter(|(scan, _)| *scan == node_address(node))
-        .map(|(_, p)| p);
-    let batches = table.scan_with(&request)?;
-    let stream = match projection {
+    let batches = node.table.scan_with(&request)?;
+    let stream = match &node.projection {
         None => batches,
-        Some(p) => basic::projected_scan(batches, p, schema.len()),
+        Some(p) => basic::projected_scan(batches, p, node.schema.len()),
     };
     Ok(match ctx.profile.as_deref() {
-        Some(p) => p.wrap(node_address(node), stream),
+        Some(p) => p.wrap(node_address(plan), stream),
         None => stream,
     })
 }
 
-/// Runs `plan` to completion. The batches count against the run's memory
-/// limit while they are gathered.
-pub fn collect(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
+/// Runs `plan` (compiled by [`compile`](crate::physical::compile)) to
+/// completion. The batches count against the run's memory limit while they
+/// are gathered.
+pub fn collect(plan: &PhysicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
     let mut held = ctx.memory.reserve("the query's result");
-    memory::gather(gathered(plan, ctx)?, &mut held)
+    memory::gather(execute(plan, ctx)?, &mut held)
 }
 
 /// Memory a constant computed outside a query run may take: the planner

@@ -2,7 +2,8 @@
 //! it — filters, projections, renames and the probe side of joins — up to the
 //! first operator that gathers its input (an aggregate, a sort, a join's build
 //! side, the query's result). When the scan is big and its table can be split
-//! ([`TableProvider::partitions`]), the pipeline runs on several threads:
+//! ([`crate::catalog::TableProvider::partitions`]), the compiler puts the pipeline under a
+//! [`PhysicalPlan::Parallel`] node, and it runs on several threads:
 //! each worker reads its own contiguous part of the table
 //! ([`Partition`]) and runs the pipeline's operators over it, the joins it
 //! probes having been built once beforehand and shared. What the workers
@@ -12,7 +13,8 @@
 //! a serial one does.
 //!
 //! A query whose scans are small never starts a thread: the size is judged
-//! from the table's row count before anything runs.
+//! from the table's row count when the plan is compiled, before anything
+//! runs (`crate::physical::compile`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -25,7 +27,7 @@ use super::memory::gather as gather_held;
 use super::{batch_size, batches_size, execute, node_address, ExecContext, Stream};
 use crate::catalog::Partition;
 use crate::error::{Error, Result};
-use crate::plan::{JoinKind, LogicalPlan};
+use crate::physical::PhysicalPlan;
 
 /// The environment variable giving the default number of threads.
 pub const ENV_THREADS: &str = "TERN_THREADS";
@@ -63,99 +65,27 @@ impl Default for Parallelism {
 /// what the caller's thread would (the main thread has 8 MiB).
 const WORKER_STACK: usize = 8 << 20;
 
-/// A pipeline worth running in parallel.
-pub(super) struct Pipeline<'p> {
-    /// The pipeline's scan node.
-    scan: &'p LogicalPlan,
-    /// The joins whose left input is in the pipeline, top first.
-    joins: Vec<&'p LogicalPlan>,
-    /// How many workers.
-    parts: usize,
-}
-
-/// The pipeline ending at `plan`, when it is big enough to run in parallel
-/// and `ctx` may start threads.
-pub(super) fn pipeline<'p>(
-    plan: &'p LogicalPlan,
-    ctx: &ExecContext,
-) -> Result<Option<Pipeline<'p>>> {
-    // A worker starts no threads; a correlated subquery's plan runs per
-    // outer row, each run too small to split.
-    if ctx.partition.is_some() || !ctx.outer.borrow().is_empty() {
-        return Ok(None);
-    }
+/// The scan node of the pipeline `plan` (the input of a
+/// [`PhysicalPlan::Parallel`] node), and the joins it probes, top first.
+fn pipeline(plan: &PhysicalPlan) -> Result<(&PhysicalPlan, Vec<&PhysicalPlan>)> {
     let mut node = plan;
     let mut joins = Vec::new();
-    let table = loop {
-        match node {
-            LogicalPlan::Filter { input, .. }
-            | LogicalPlan::Project { input, .. }
-            | LogicalPlan::Rename { input, .. } => node = input,
-            LogicalPlan::Join { left, kind, .. }
-                if !matches!(kind, JoinKind::Right | JoinKind::Full) =>
-            {
+    loop {
+        node = match node {
+            PhysicalPlan::Filter { input, .. }
+            | PhysicalPlan::Project { input, .. }
+            | PhysicalPlan::Rename { input, .. } => input,
+            PhysicalPlan::Join { left, .. } => {
                 joins.push(node);
-                node = left;
+                left
             }
-            LogicalPlan::Scan { table, .. } => break table,
-            _ => return Ok(None),
-        }
-    };
-    // Small tables and one thread first: asking a text file for its parts
-    // reads it.
-    if table.estimated_rows().unwrap_or(0) < ctx.parallelism.min_rows {
-        return Ok(None);
-    }
-    let threads = threads(ctx)?;
-    if threads < 2 {
-        return Ok(None);
-    }
-    // Asked only of a big pipeline: it estimates both sides of each join.
-    if !joins.iter().all(|j| probes_left(j)) {
-        return Ok(None);
-    }
-    let units = table.partitions();
-    let parts = threads.min(units);
-    Ok((parts > 1).then_some(Pipeline {
-        scan: node,
-        joins,
-        parts,
-    }))
-}
-
-impl Pipeline<'_> {
-    /// How many workers run it.
-    pub(super) fn parts(&self) -> usize {
-        self.parts
-    }
-}
-
-/// Whether a join node streams its left input past a hash of its right (the
-/// usual way; a semi or anti join whose left side is the smaller hashes the
-/// left instead, see `super::join_node`).
-pub(super) fn probes_left(plan: &LogicalPlan) -> bool {
-    match plan {
-        LogicalPlan::Join {
-            left,
-            right,
-            kind,
-            on,
-            ..
-        } => {
-            !(matches!(kind, JoinKind::Semi | JoinKind::Anti)
-                && !on.is_empty()
-                && crate::plan::cardinality::estimate(left)
-                    < crate::plan::cardinality::estimate(right))
-        }
-        _ => false,
-    }
-}
-
-/// The threads a parallel step of `ctx`'s run may use.
-fn threads(ctx: &ExecContext) -> Result<usize> {
-    match ctx.parallelism.threads {
-        Some(n) => Ok(n.max(1)),
-        None => default_threads(),
+            PhysicalPlan::Scan(_) => return Ok((node, joins)),
+            _ => {
+                return Err(Error::exec(
+                    "planner bug: a parallel step is not a pipeline",
+                ))
+            }
+        };
     }
 }
 
@@ -196,49 +126,53 @@ pub fn parse_threads(text: &str) -> std::result::Result<usize, String> {
     }
 }
 
-/// Runs the pipeline ending at `plan` on its workers, each handing its
-/// stream to `work` on its own thread (this thread is one of them); the
-/// results in part order. The first worker to fail stops the others, and
-/// its error is the step's.
+/// Runs the pipeline of `node`, a [`PhysicalPlan::Parallel`] node, on its
+/// workers, each handing its stream to `work` on its own thread (this
+/// thread is one of them); the results in part order. The first worker to
+/// fail stops the others, and its error is the step's.
 pub(super) fn run<T: Send>(
-    plan: &LogicalPlan,
-    pipeline: &Pipeline<'_>,
+    node: &PhysicalPlan,
     ctx: &ExecContext,
     work: impl Fn(Stream<'_>, &ExecContext) -> Result<T> + Sync,
 ) -> Result<Vec<T>> {
+    let PhysicalPlan::Parallel {
+        input: plan,
+        workers: count,
+    } = node
+    else {
+        return Err(Error::exec("planner bug: a parallel step without its node"));
+    };
+    let count = *count;
+    let (scan, joins) = pipeline(plan)?;
     // Each probed join's right side is built once, here, before the workers
     // start; a worker finds it by the join node's address.
     let mut prebuilt: HashMap<usize, Arc<BuildSide>> = HashMap::new();
-    for &node in &pipeline.joins {
-        if let LogicalPlan::Join { right, .. } = node {
+    for node in joins {
+        if let PhysicalPlan::Join { right, .. } = node {
             let spec = super::join_spec(node);
-            let build = join::build_side(super::gathered(right, ctx)?, &spec, ctx)?;
+            let build = join::build_side(execute(right, ctx)?, &spec, ctx)?;
             prebuilt.insert(node_address(node), Arc::new(build));
         }
     }
     let prebuilt = Arc::new(prebuilt);
-    ctx.workers.fetch_max(pipeline.parts, Ordering::Relaxed);
+    ctx.workers.fetch_max(count, Ordering::Relaxed);
     let failed = Arc::new(AtomicBool::new(false));
     // The first worker to fail, whose error is the step's (the others then
     // stop with a "another worker failed" cancellation).
     let first_failure = AtomicUsize::new(usize::MAX);
-    let count = pipeline.parts;
     let one = |index: usize, c: ExecContext| -> Result<T> {
-        let out = execute(plan, &c).and_then(|s| work(s, &c));
+        let out = execute(plan, &c).and_then(|s| match c.profile.as_deref() {
+            // What the pipeline hands on, summed over the workers.
+            Some(p) => work(p.wrap(node_address(node), s), &c),
+            None => work(s, &c),
+        });
         if out.is_err() && !failed.swap(true, Ordering::AcqRel) {
             first_failure.store(index, Ordering::Release);
         }
         out
     };
     let mut contexts: Vec<ExecContext> = (0..count)
-        .map(|index| {
-            ctx.fork(
-                pipeline.scan,
-                Partition { index, count },
-                &prebuilt,
-                &failed,
-            )
-        })
+        .map(|index| ctx.fork(scan, Partition { index, count }, &prebuilt, &failed))
         .collect();
     let here = contexts.remove(0);
     let results: Vec<Result<T>> = std::thread::scope(|s| {
@@ -283,16 +217,12 @@ pub(super) fn run<T: Send>(
     Ok(out)
 }
 
-/// The pipeline ending at `plan` run in parallel, its batches gathered per
-/// part and handed on in part order. They count against the memory limit
-/// until handed on.
-pub(super) fn gather<'a>(
-    plan: &'a LogicalPlan,
-    pipeline: &Pipeline<'_>,
-    ctx: &'a ExecContext,
-) -> Result<Stream<'a>> {
+/// The pipeline of `node`, a [`PhysicalPlan::Parallel`] node, run by its
+/// workers, its batches gathered per part and handed on in part order. They
+/// count against the memory limit until handed on.
+pub(super) fn gather<'a>(node: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'a>> {
     const WHAT: &str = "a parallel scan's rows";
-    let parts = run(plan, pipeline, ctx, |stream, c| {
+    let parts = run(node, ctx, |stream, c| {
         gather_held(stream, &mut c.memory.reserve(WHAT))
     })?;
     let batches: Vec<RecordBatch> = parts.into_iter().flatten().collect();

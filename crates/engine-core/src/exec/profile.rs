@@ -1,4 +1,4 @@
-//! EXPLAIN ANALYZE: what each plan node did in one run — rows out, time and
+//! EXPLAIN ANALYZE: what each physical operator did in one run — rows out, time and
 //! memory. Only a run made for EXPLAIN ANALYZE collects them; any other run
 //! pays one branch per operator built.
 //!
@@ -19,7 +19,7 @@ use arrow_array::RecordBatch;
 
 use super::Stream;
 use crate::error::Result;
-use crate::plan::LogicalPlan;
+use crate::physical::PhysicalPlan;
 
 /// What one node did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -60,7 +60,7 @@ impl Profile {
     }
 
     /// What `node` did (all zero if it never ran).
-    pub fn stats(&self, node: &LogicalPlan) -> NodeStats {
+    pub fn stats(&self, node: &PhysicalPlan) -> NodeStats {
         let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
         nodes
             .get(&super::node_address(node))
@@ -90,9 +90,10 @@ impl Profile {
         }))
     }
 
-    /// The plan's lines (as EXPLAIN prints them), each with what its node did.
-    pub fn annotate(&self, plan: &LogicalPlan) -> Vec<String> {
-        plan.explain_lines_with(&|node: &LogicalPlan| {
+    /// The physical plan's lines (as EXPLAIN prints them), each with what
+    /// its operator did.
+    pub fn annotate(&self, plan: &PhysicalPlan) -> Vec<String> {
+        plan.explain_lines_with(&|node: &PhysicalPlan| {
             let s = self.stats(node);
             let inputs: Duration = node.inputs().iter().map(|i| self.stats(i).time).sum();
             let own = s.time.saturating_sub(inputs);

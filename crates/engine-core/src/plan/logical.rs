@@ -311,39 +311,30 @@ impl LogicalPlan {
     }
 
     /// [`explain_lines`](Self::explain_lines), each node's line followed by
-    /// what `note` says of it (EXPLAIN ANALYZE's figures).
+    /// what `note` says of it.
     pub fn explain_lines_with(&self, note: &dyn Fn(&LogicalPlan) -> Option<String>) -> Vec<String> {
-        let mut out = Vec::new();
-        self.explain_into(0, &mut out, &mut HashMap::new(), note);
-        out
+        super::explain::lines(self, note)
+    }
+}
+
+impl super::explain::ExplainNode for LogicalPlan {
+    fn line(&self) -> String {
+        self.describe()
     }
 
-    /// A shared plan is printed in full once, then named by its number.
-    fn explain_into(
-        &self,
-        depth: usize,
-        out: &mut Vec<String>,
-        seen: &mut HashMap<usize, usize>,
-        note: &dyn Fn(&LogicalPlan) -> Option<String>,
-    ) {
-        let indent = "  ".repeat(depth);
-        if let LogicalPlan::Shared(p) = self {
-            let key = Arc::as_ptr(p) as usize;
-            if let Some(n) = seen.get(&key) {
-                out.push(format!("{indent}Shared #{n} (as above)"));
-                return;
-            }
-            let n = seen.len() + 1;
-            seen.insert(key, n);
-            out.push(format!("{indent}Shared #{n}"));
-            return p.plan.explain_into(depth + 1, out, seen, note);
-        }
-        match note(self) {
-            Some(n) => out.push(format!("{indent}{}  [{n}]", self.describe())),
-            None => out.push(format!("{indent}{}", self.describe())),
-        }
-        for i in self.inputs() {
-            i.explain_into(depth + 1, out, seen, note);
+    fn inputs(&self) -> Vec<&Self> {
+        LogicalPlan::inputs(self)
+    }
+
+    fn shared(&self) -> Option<super::explain::Shared<'_, Self>> {
+        match self {
+            LogicalPlan::Shared(p) => Some(super::explain::Shared {
+                key: Arc::as_ptr(p) as usize,
+                word: "Shared",
+                first: None,
+                plan: &p.plan,
+            }),
+            _ => None,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod cardinality;
 pub mod columns;
+pub(crate) mod explain;
 mod expr;
 mod logical;
 pub mod optimizer;

@@ -10,7 +10,7 @@ use crate::plan::{BinaryOp, Expr, ScalarValue};
 
 /// The hints in `predicate`, a filter over a scan of a table with `schema`
 /// (the filter's column `i` is the table's column `i`).
-pub(super) fn column_predicates(predicate: &Expr, schema: &Schema) -> Vec<ColumnPredicate> {
+pub(crate) fn column_predicates(predicate: &Expr, schema: &Schema) -> Vec<ColumnPredicate> {
     let mut out = Vec::new();
     collect(predicate, schema, &mut out);
     out
