@@ -312,6 +312,10 @@ fn run(
         if s.scan.row_groups_read + s.scan.row_groups_skipped > 0 {
             eprintln!("row_groups_read: {}", s.scan.row_groups_read);
             eprintln!("row_groups_skipped: {}", s.scan.row_groups_skipped);
+            eprintln!(
+                "row_groups_skipped_by_dictionary: {}",
+                s.scan.row_groups_skipped_by_dictionary
+            );
             eprintln!("pages_skipped: {}", s.scan.pages_skipped);
         }
         print_cache_stats(&s.cache);

@@ -294,3 +294,120 @@ fn string_equality_is_decided_while_decoding() {
         &arrow_schema::DataType::Utf8
     );
 }
+
+/// 4 row groups of 1,000 rows whose dictionaries hold: `city` {amsterdam,
+/// cairo}, {berlin, dublin, NULL}, {amsterdam, dublin}, {cairo}; `code`
+/// (BIGINT) and `small` (INTEGER) {10, 30}, {20, 40}, {10, 40}, {30}. In
+/// groups 0 and 2 the min/max statistics allow 'berlin' and 20; only the
+/// dictionaries rule them out.
+fn dictionary_batch() -> RecordBatch {
+    let sets: [(&[Option<&str>], &[i64]); 4] = [
+        (&[Some("amsterdam"), Some("cairo")], &[10, 30]),
+        (&[Some("berlin"), Some("dublin"), None], &[20, 40]),
+        (&[Some("amsterdam"), Some("dublin")], &[10, 40]),
+        (&[Some("cairo")], &[30]),
+    ];
+    let mut cities = Vec::new();
+    let mut codes = Vec::new();
+    for (names, values) in sets {
+        for i in 0..1000 {
+            cities.push(names[i % names.len()]);
+            codes.push(values[i % values.len()]);
+        }
+    }
+    let small: Vec<i32> = codes.iter().map(|&c| c as i32).collect();
+    RecordBatch::try_from_iter([
+        ("city", Arc::new(StringArray::from(cities)) as ArrayRef),
+        ("code", Arc::new(Int64Array::from(codes)) as ArrayRef),
+        (
+            "small",
+            Arc::new(arrow_array::Int32Array::from(small)) as ArrayRef,
+        ),
+    ])
+    .unwrap()
+}
+
+fn write_dictionary_file(path: &std::path::Path, dictionary: bool) {
+    let batch = dictionary_batch();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1000))
+        .set_dictionary_enabled(dictionary)
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// A row group whose every page is dictionary encoded holds only its
+/// dictionary's values: `column = constant` skips the groups whose
+/// dictionary lacks the constant, where the min/max statistics cannot tell.
+/// Every answer is the one the same rows give from memory.
+#[test]
+fn dictionaries_rule_out_row_groups_their_statistics_allow() {
+    let d = dir("dictionary");
+    let with = d.join("with.parquet");
+    let without = d.join("without.parquet");
+    write_dictionary_file(&with, true);
+    write_dictionary_file(&without, false);
+    let memory = Engine::new();
+    memory
+        .register_batches("t", vec![dictionary_batch()])
+        .unwrap();
+    let file = Engine::new();
+    file.register_file("t", with.to_str().unwrap()).unwrap();
+    file.register_file("plain", without.to_str().unwrap())
+        .unwrap();
+    // (query, row groups read, skipped, of which by dictionary)
+    for (sql, read, skipped, by_dictionary) in [
+        ("SELECT COUNT(*) FROM t WHERE city = 'berlin'", 1, 3, 2),
+        ("SELECT COUNT(*) FROM t WHERE code = 20", 1, 3, 2),
+        ("SELECT COUNT(*) FROM t WHERE small = 20", 1, 3, 2),
+        (
+            "SELECT COUNT(*), MIN(code) FROM t WHERE city = 'dublin'",
+            2,
+            2,
+            0,
+        ),
+        (
+            "SELECT COUNT(*) FROM t WHERE city = 'berlin' AND code = 40",
+            1,
+            3,
+            1,
+        ),
+        // In no dictionary, and between every group's bounds: all skipped.
+        ("SELECT COUNT(*) FROM t WHERE city = 'bremen'", 0, 4, 3),
+        // Not an exact integer: nothing can be ruled out, nothing matches.
+        ("SELECT COUNT(*) FROM t WHERE code = 20.5", 4, 0, 0),
+        // Other conditions than equality do not read dictionaries.
+        ("SELECT COUNT(*) FROM t WHERE city <> 'berlin'", 4, 0, 0),
+    ] {
+        let (rows, stats) = run(&file, sql);
+        assert_eq!(rows, common::rows(&memory, sql), "{sql}");
+        assert_eq!(
+            (
+                stats.row_groups_read,
+                stats.row_groups_skipped,
+                stats.row_groups_skipped_by_dictionary
+            ),
+            (read, skipped, by_dictionary),
+            "{sql}"
+        );
+    }
+    assert_eq!(
+        common::rows(&memory, "SELECT COUNT(*) FROM t WHERE city = 'berlin'"),
+        ["334"]
+    );
+    // Pages not dictionary encoded: only the statistics decide.
+    let (rows, stats) = run(&file, "SELECT COUNT(*) FROM plain WHERE city = 'berlin'");
+    assert_eq!(rows, ["334"]);
+    assert_eq!(
+        (
+            stats.row_groups_read,
+            stats.row_groups_skipped,
+            stats.row_groups_skipped_by_dictionary
+        ),
+        (3, 1, 0)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

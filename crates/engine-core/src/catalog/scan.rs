@@ -62,6 +62,7 @@ pub struct ScanCounters {
     files: AtomicU64,
     row_groups_read: AtomicU64,
     row_groups_skipped: AtomicU64,
+    dictionary_skipped: AtomicU64,
     pages_skipped: AtomicU64,
     rows_read: AtomicU64,
 }
@@ -73,8 +74,12 @@ pub struct ScanStats {
     pub files: u64,
     /// Parquet row groups decoded.
     pub row_groups_read: u64,
-    /// Parquet row groups skipped by their statistics or a limit.
+    /// Parquet row groups skipped by their statistics, their dictionaries
+    /// or a limit.
     pub row_groups_skipped: u64,
+    /// Of those, the row groups a `column = constant` condition ruled out
+    /// because the constant is not in the column's dictionary.
+    pub row_groups_skipped_by_dictionary: u64,
     /// Parquet data pages ruled out by the page index, counted per condition
     /// (two conditions on one column can each rule out the same page).
     pub pages_skipped: u64,
@@ -95,6 +100,12 @@ impl ScanCounters {
             .fetch_add(skipped, Ordering::Relaxed);
     }
 
+    /// Counts row groups ruled out by their dictionaries (also counted as
+    /// skipped by [`add_row_groups`](Self::add_row_groups)).
+    pub fn add_row_groups_skipped_by_dictionary(&self, n: u64) {
+        self.dictionary_skipped.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Counts pages skipped.
     pub fn add_pages_skipped(&self, n: u64) {
         self.pages_skipped.fetch_add(n, Ordering::Relaxed);
@@ -111,6 +122,7 @@ impl ScanCounters {
             files: self.files.load(Ordering::Relaxed),
             row_groups_read: self.row_groups_read.load(Ordering::Relaxed),
             row_groups_skipped: self.row_groups_skipped.load(Ordering::Relaxed),
+            row_groups_skipped_by_dictionary: self.dictionary_skipped.load(Ordering::Relaxed),
             pages_skipped: self.pages_skipped.load(Ordering::Relaxed),
             rows_read: self.rows_read.load(Ordering::Relaxed),
         }

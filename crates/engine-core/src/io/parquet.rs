@@ -1,6 +1,7 @@
 //! Reading Parquet with pushdown: only the wanted columns, only the row groups
 //! (and, with a page index, the pages) whose statistics allow a match for the
-//! scan's predicates, and no more row groups than a limit needs. A
+//! scan's predicates — and, for `column = constant`, whose dictionaries hold
+//! the constant — and no more row groups than a limit needs. A
 //! `column = 'text'` condition on a string column is also decided while
 //! decoding (a row filter): that column is read as `Utf8View` (views of the
 //! page's strings, no copy per row; turned back into `Utf8` for the rows that
@@ -25,8 +26,11 @@ use parquet::arrow::arrow_reader::{
     ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowFilter, RowSelection,
     RowSelector,
 };
-use parquet::arrow::ProjectionMask;
-use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::arrow::{parquet_column, ProjectionMask};
+use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::column::page::{Page, PageReader};
+use parquet::file::metadata::{ColumnChunkMetaData, PageIndexPolicy, ParquetMetaData};
+use parquet::file::serialized_reader::SerializedPageReader;
 use parquet::schema::types::SchemaDescriptor;
 
 use super::blob::{Blob, BlobChunks};
@@ -159,6 +163,16 @@ pub(super) fn reader(
         }
         b = b.with_limit(limit);
     }
+    let by_dictionary = dictionary_pruning(
+        blob,
+        &req.filters,
+        b.schema(),
+        b.parquet_schema(),
+        &meta,
+        &mut keep,
+    );
+    req.counters
+        .add_row_groups_skipped_by_dictionary(by_dictionary);
     let groups: Vec<usize> = (0..total).filter(|&i| keep[i]).collect();
     if !req.filters.is_empty() && !groups.is_empty() {
         if let Some((selection, skipped)) =
@@ -193,6 +207,137 @@ fn string_equalities(filters: &[ColumnPredicate], schema: &Schema) -> Vec<(usize
             Some((i, text.to_string()))
         })
         .collect()
+}
+
+/// Drops from `keep` the row groups whose dictionaries rule out a
+/// `column = constant` condition; returns how many it dropped.
+///
+/// A column chunk whose every data page is dictionary encoded holds only the
+/// values of its dictionary page, so a constant that is not among them
+/// matches no row of the group — even where the min/max statistics allow
+/// it (`'b'` lies between `'a'` and `'c'`). Checked for string and 32/64-bit
+/// integer columns, in the row groups the statistics kept; each check reads
+/// the chunk's dictionary page, which decoding the group would read anyway.
+/// A dictionary that cannot be read or decoded proves nothing.
+fn dictionary_pruning(
+    blob: &Arc<Blob>,
+    filters: &[ColumnPredicate],
+    schema: &Schema,
+    parquet_schema: &SchemaDescriptor,
+    meta: &ParquetMetaData,
+    keep: &mut [bool],
+) -> u64 {
+    let mut dropped = 0;
+    let mut input: Option<Arc<BlobChunks>> = None;
+    for p in filters.iter().filter(|p| p.op == PredicateOp::Eq) {
+        let Some((leaf, field)) = parquet_column(parquet_schema, schema, &p.column) else {
+            continue;
+        };
+        let physical = parquet_schema.column(leaf).physical_type();
+        let Some(wanted) = dictionary_value(p, field.data_type(), physical) else {
+            continue;
+        };
+        for (i, k) in keep.iter_mut().enumerate() {
+            let group = meta.row_group(i);
+            let chunk = group.column(leaf);
+            if !*k || !all_dictionary_encoded(chunk) {
+                continue;
+            }
+            let input = input.get_or_insert_with(|| Arc::new(BlobChunks::new(Arc::clone(blob))));
+            let rows = group.num_rows().max(0) as usize;
+            if dictionary_holds(input, chunk, rows, &wanted) == Some(false) {
+                *k = false;
+                dropped += 1;
+            }
+        }
+    }
+    dropped
+}
+
+/// A constant as a dictionary page stores it (PLAIN encoding).
+enum Plain {
+    /// A BYTE_ARRAY value: the bytes, stored after their length.
+    Bytes(Vec<u8>),
+    /// An INT32 or INT64 value, little-endian.
+    Fixed(Vec<u8>),
+}
+
+/// `p`'s constant as a column of `data_type` stored as `physical` holds it,
+/// for the columns whose dictionaries are checked: strings, and integers
+/// stored as themselves. `None` for others, or for a constant that does not
+/// convert exactly.
+fn dictionary_value(
+    p: &ColumnPredicate,
+    data_type: &DataType,
+    physical: PhysicalType,
+) -> Option<Plain> {
+    Some(match (data_type, physical) {
+        (DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View, PhysicalType::BYTE_ARRAY) => {
+            Plain::Bytes(p.value.as_str()?.as_bytes().to_vec())
+        }
+        (DataType::Int32, PhysicalType::INT32) => {
+            let v = exact_value(p, data_type)?;
+            let v = v.as_primitive::<arrow_array::types::Int32Type>().value(0);
+            Plain::Fixed(v.to_le_bytes().to_vec())
+        }
+        (DataType::Int64, PhysicalType::INT64) => {
+            let v = exact_value(p, data_type)?;
+            let v = v.as_primitive::<arrow_array::types::Int64Type>().value(0);
+            Plain::Fixed(v.to_le_bytes().to_vec())
+        }
+        _ => return None,
+    })
+}
+
+/// Whether every data page of `chunk` is dictionary encoded, by the page
+/// encoding statistics (a writer that left them out is not trusted).
+fn all_dictionary_encoded(chunk: &ColumnChunkMetaData) -> bool {
+    chunk.dictionary_page_offset().is_some()
+        && chunk.page_encoding_stats_mask().is_some_and(|mask| {
+            mask.is_only(Encoding::PLAIN_DICTIONARY) || mask.is_only(Encoding::RLE_DICTIONARY)
+        })
+}
+
+/// Whether `chunk`'s dictionary page holds `wanted`; `None` when the page
+/// cannot be read or is not what it should be.
+fn dictionary_holds(
+    input: &Arc<BlobChunks>,
+    chunk: &ColumnChunkMetaData,
+    rows: usize,
+    wanted: &Plain,
+) -> Option<bool> {
+    let mut pages = SerializedPageReader::new(Arc::clone(input), chunk, rows, None).ok()?;
+    let Page::DictionaryPage {
+        buf,
+        num_values,
+        encoding,
+        ..
+    } = pages.get_next_page().ok()??
+    else {
+        return None;
+    };
+    if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
+        return None;
+    }
+    let count = num_values as usize;
+    match wanted {
+        Plain::Bytes(w) => {
+            let mut rest = &buf[..];
+            for _ in 0..count {
+                let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+                let value = rest.get(4..4 + len)?;
+                if value == w.as_slice() {
+                    return Some(true);
+                }
+                rest = &rest[4 + len..];
+            }
+            Some(false)
+        }
+        Plain::Fixed(w) => {
+            let values = buf.get(..count.checked_mul(w.len())?)?;
+            Some(values.chunks_exact(w.len()).any(|v| v == w.as_slice()))
+        }
+    }
 }
 
 /// The statistics of one column, one entry per row group or per page.
