@@ -1,7 +1,9 @@
 //! Join reordering: a tree of inner and cross joins (a comma join of many
 //! tables, after [`push_down_filters`](super::push_down_filters) turned its
-//! WHERE into join keys) is rebuilt as a left-deep tree in an order chosen
-//! from cardinality estimates:
+//! WHERE into join keys) is rebuilt in an order chosen from cardinality
+//! estimates. Up to 10 inputs connected by equalities, the cheapest tree,
+//! bushy or left-deep, is found by dynamic programming ([`enumerate`]).
+//! Otherwise the tree is left-deep, in a greedy order:
 //!
 //! - the input estimated largest goes first: it streams through every join
 //!   as the probe side and is never hashed;
@@ -28,6 +30,10 @@
 //!           Scan c [w]                                  Scan c [w]
 //!                                                     Scan b [x]
 //! ```
+
+mod enumerate;
+
+use enumerate::Tree;
 
 use super::split_join_condition;
 use crate::plan::cardinality::{distinct, estimate};
@@ -170,7 +176,7 @@ fn build(leaves: Vec<LogicalPlan>, conds: Vec<Expr>, schema: PlanSchema) -> Logi
     // row: keep such a tree in its order.
     if conds.iter().any(Expr::contains_subquery) {
         let order: Vec<usize> = (0..n).collect();
-        return assemble(leaves, conds, &order, &owner, schema);
+        return assemble(leaves, conds, &Tree::left_deep(&order), &owner, schema);
     }
     let sizes: Vec<f64> = leaves.iter().map(estimate).collect();
     // Distinct values of one side of a join key (a column traced to its table).
@@ -207,6 +213,17 @@ fn build(leaves: Vec<LogicalPlan>, conds: Vec<Expr>, schema: PlanSchema) -> Logi
             _ => None,
         })
         .collect();
+    let tree = match enumerate::best_tree(&sizes, &edges) {
+        Some(tree) => tree,
+        None => Tree::left_deep(&greedy_order(&sizes, &edges)),
+    };
+    assemble(leaves, conds, &tree, &owner, schema)
+}
+
+/// A left-deep order for inputs of estimated `sizes` joined by `edges`: the
+/// largest first, then each time the input whose join gives the fewest rows.
+fn greedy_order(sizes: &[f64], edges: &[KeyEdge]) -> Vec<usize> {
+    let n = sizes.len();
     let mut edges_of: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (k, e) in edges.iter().enumerate() {
         for &i in e.sides[0].iter().chain(&e.sides[1]) {
@@ -279,36 +296,96 @@ fn build(leaves: Vec<LogicalPlan>, conds: Vec<Expr>, schema: PlanSchema) -> Logi
         order.push(pick);
         current = size;
     }
-    assemble(leaves, conds, &order, &owner, schema)
+    order
 }
 
-/// Joins `leaves` left-deep in `order`; each condition goes to the first join
+/// Joins `leaves` as `tree` says; each condition goes to the lowest join
 /// that has all its columns.
 fn assemble(
     leaves: Vec<LogicalPlan>,
     conds: Vec<Expr>,
-    order: &[usize],
+    tree: &Tree,
     owner: &IdMap<usize>,
     schema: PlanSchema,
 ) -> LogicalPlan {
     let sets: Vec<Vec<usize>> = conds.iter().map(|c| inputs_of(c, owner)).collect();
     let mut placed = vec![false; conds.len()];
     let mut slots: Vec<Option<LogicalPlan>> = leaves.into_iter().map(Some).collect();
-    let mut joined = vec![false; order.len()];
-    let mut plan = slots[order[0]].take().expect("each input once");
-    joined[order[0]] = true;
-    for &i in &order[1..] {
-        let right = slots[i].take().expect("each input once");
-        joined[i] = true;
+    let mut joins = Joins {
+        conds: &conds,
+        sets: &sets,
+        placed: &mut placed,
+        slots: &mut slots,
+    };
+    let (plan, _) = joins.join(tree);
+    // Conditions over no column (or a single input, left by earlier rules) on top.
+    let rest: Vec<Expr> = conds
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| !placed[*k])
+        .map(|(_, c)| c)
+        .collect();
+    let plan = plan.filtered(rest);
+    if tree.leaves().iter().enumerate().all(|(k, &i)| k == i) {
+        return plan;
+    }
+    // The original column order, for the nodes above.
+    LogicalPlan::Project {
+        input: Box::new(plan),
+        exprs: Expr::columns_of(&schema),
+        schema,
+    }
+}
+
+/// What [`assemble`] builds a tree's joins from.
+struct Joins<'a> {
+    conds: &'a [Expr],
+    /// The inputs each condition reads.
+    sets: &'a [Vec<usize>],
+    placed: &'a mut [bool],
+    slots: &'a mut [Option<LogicalPlan>],
+}
+
+impl Joins<'_> {
+    /// The plan of `tree`, and which inputs it joins. The left spine is
+    /// walked in a loop and only right inputs recurse: a left-deep tree of
+    /// a thousand inputs does not nest a thousand calls.
+    fn join(&mut self, tree: &Tree) -> (LogicalPlan, Vec<bool>) {
+        let mut rights = Vec::new();
+        let mut first = tree;
+        while let Tree::Join(l, r) = first {
+            rights.push(r);
+            first = l;
+        }
+        let mut joined = vec![false; self.slots.len()];
+        let mut plan = match first {
+            Tree::Leaf(i) => {
+                joined[*i] = true;
+                self.slots[*i].take().expect("each input once")
+            }
+            Tree::Join(..) => unreachable!("the end of the left spine is a leaf"),
+        };
+        for r in rights.into_iter().rev() {
+            let (right, on_right) = self.join(r);
+            joined.iter_mut().zip(&on_right).for_each(|(a, b)| *a |= *b);
+            plan = self.joined(plan, right, &joined);
+        }
+        (plan, joined)
+    }
+
+    /// `plan` joined to `right` on the conditions not placed yet whose
+    /// inputs are all `joined`.
+    fn joined(&mut self, plan: LogicalPlan, right: LogicalPlan, joined: &[bool]) -> LogicalPlan {
         let mut here = Vec::new();
-        for (k, c) in conds.iter().enumerate() {
+        for (k, c) in self.conds.iter().enumerate() {
             // A subquery reads the whole joined row as its outer row, which
             // only the top of the tree has: such a condition stays above.
             if c.contains_subquery() {
                 continue;
             }
-            if !placed[k] && !sets[k].is_empty() && sets[k].iter().all(|&s| joined[s]) {
-                placed[k] = true;
+            let set = &self.sets[k];
+            if !self.placed[k] && !set.is_empty() && set.iter().all(|&s| joined[s]) {
+                self.placed[k] = true;
                 here.push(c.clone());
             }
         }
@@ -323,30 +400,13 @@ fn assemble(
             JoinKind::Inner
         };
         let join_schema = plan.schema().join(right.schema());
-        plan = LogicalPlan::Join {
+        LogicalPlan::Join {
             left: Box::new(plan),
             right: Box::new(right),
             kind,
             on,
             filter,
             schema: join_schema,
-        };
-    }
-    // Conditions over no column (or a single input, left by earlier rules) on top.
-    let rest: Vec<Expr> = conds
-        .into_iter()
-        .enumerate()
-        .filter(|(k, _)| !placed[*k])
-        .map(|(_, c)| c)
-        .collect();
-    let plan = plan.filtered(rest);
-    if order.iter().enumerate().all(|(k, &i)| k == i) {
-        return plan;
-    }
-    // The original column order, for the nodes above.
-    LogicalPlan::Project {
-        input: Box::new(plan),
-        exprs: Expr::columns_of(&schema),
-        schema,
+        }
     }
 }
