@@ -251,6 +251,57 @@ fn a_filtered_key_table_is_joined_before_it_is_hashed() {
 }
 
 #[test]
+fn an_aggregate_joined_to_a_few_keys_aggregates_only_their_rows() {
+    // TPC-H q20's shape: a correlated sum over `big` per (k, j) pair of
+    // `few`, decorrelated into an aggregate of all of `big` by (k, j) joined
+    // to `few`. Only the rows of the pairs `few` holds need aggregating.
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE n AS WITH d(x) AS (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) \
+             SELECT a.x * 100 + b.x * 10 + c.x AS n FROM d a, d b, d c;
+         CREATE TABLE big AS SELECT n % 50 AS k, n % 3 AS j, n AS v FROM n;
+         CREATE TABLE few AS SELECT n AS k, n % 3 AS j, n * 10 AS need FROM n WHERE n < 8",
+    )
+    .unwrap();
+    let sql = "SELECT k, need FROM few \
+               WHERE need < (SELECT SUM(v) FROM big WHERE big.k = few.k AND big.j = few.j) \
+               ORDER BY k";
+    let plan = explain(&e, sql);
+    let aggregate = plan.find("Aggregate").expect("an aggregate");
+    let below = &plan[aggregate..];
+    assert!(below.contains("Semi Join"), "{plan}");
+    assert_eq!(plan.matches("Shared #1").count(), 2, "{plan}");
+    let off = Engine::new();
+    off.query("SET optimizer = false").unwrap();
+    for t in ["big", "few"] {
+        let batches = e.query(&format!("SELECT * FROM {t}")).unwrap();
+        off.register_batches(t, batches.batches().to_vec()).unwrap();
+    }
+    assert_eq!(rows(&e, sql), rows(&off, sql));
+    // DuckDB gives the same 8 rows.
+    assert_eq!(
+        rows(&e, sql),
+        ["0|0", "1|10", "2|20", "3|30", "4|40", "5|50", "6|60", "7|70"]
+    );
+    // A plain join of an aggregate to a few keys, either side.
+    let sql =
+        "SELECT few.k, t.total FROM few JOIN (SELECT k, SUM(v) AS total FROM big GROUP BY k) t \
+               ON few.k = t.k ORDER BY few.k";
+    let plan = explain(&e, sql);
+    assert!(
+        plan[plan.find("Aggregate").unwrap()..].contains("Semi Join"),
+        "{plan}"
+    );
+    assert_eq!(rows(&e, sql), rows(&off, sql));
+    // A join that keeps the aggregate's unmatched groups is not reduced.
+    let sql = "SELECT t.k, few.need FROM (SELECT k, SUM(v) AS total FROM big GROUP BY k) t \
+               LEFT JOIN few ON few.k = t.k ORDER BY t.k";
+    let plan = explain(&e, sql);
+    assert!(!plan.contains("Semi Join"), "{plan}");
+    assert_eq!(rows(&e, sql).len(), 50);
+}
+
+#[test]
 fn optimizer_runs_inside_ctes_views_subqueries_and_inserts() {
     let e = engine();
     e.query("CREATE VIEW busy AS SELECT * FROM o WHERE EXISTS (SELECT * FROM l WHERE l.ok = o.ok)")

@@ -24,6 +24,9 @@
 //! 7. [`prune_columns`]: each scan reads only the columns the plan uses.
 //! 8. [`merge_projections`]: a projection over a column-picking projection
 //!    becomes one.
+//! 9. [`reduce_aggregates`]: an aggregate whose groups a join keeps only
+//!    where a small other side holds their keys first drops the input rows
+//!    of the other groups (a semi join with the other side, shared).
 //!
 //! A new rule is a file in `plan/rules/` with a doc comment showing a plan
 //! before and after, tests beside it, and a line here.
@@ -34,7 +37,7 @@ use std::sync::Arc;
 use super::columns::{identify, resolve};
 use super::rules::{
     common_subexpressions, decorrelate, fold_constants, inline_ctes, merge_projections,
-    prune_columns, push_down_filters, push_down_semi_joins, reorder_joins,
+    prune_columns, push_down_filters, push_down_semi_joins, reduce_aggregates, reorder_joins,
 };
 use super::{LogicalPlan, SharedPlan};
 use crate::error::Result;
@@ -61,7 +64,8 @@ impl Optimizer {
         let plan = reorder_joins(plan);
         let plan = fold_constants(plan);
         let plan = common_subexpressions(plan);
-        merge_projections(prune_columns(plan))
+        // Last: it shares plans, whose columns are then no longer pruned.
+        reduce_aggregates(merge_projections(prune_columns(plan)))
     }
 
     /// Optimizes the subqueries and shared plans held anywhere in `plan`.

@@ -9,6 +9,7 @@ mod merge_projections;
 mod prune_columns;
 mod push_down_filters;
 mod push_down_semi_joins;
+mod reduce_aggregates;
 mod reorder_joins;
 
 pub use common_subexpressions::common_subexpressions;
@@ -19,6 +20,7 @@ pub use merge_projections::merge_projections;
 pub use prune_columns::prune_columns;
 pub use push_down_filters::push_down_filters;
 pub use push_down_semi_joins::push_down_semi_joins;
+pub use reduce_aggregates::reduce_aggregates;
 pub use reorder_joins::reorder_joins;
 
 use crate::plan::{BinaryOp, Expr, PlanSchema};
