@@ -10,7 +10,7 @@ use crate::cache::{BlobCache, CacheConfig, CacheReport};
 use crate::catalog::{Catalog, DatasetProvider, MemTable, TableProvider};
 use crate::error::{Error, Result};
 use crate::exec::{collect, ExecContext, Interrupt};
-use crate::physical::{compile, PhysicalPlan};
+use crate::physical::{compile, compile_for_explain, PhysicalPlan};
 use crate::plan::{optimizer, ScalarValue};
 use crate::sql::{parse, Binder, Statement};
 
@@ -349,8 +349,9 @@ impl Engine {
     /// The physical plan `sql` (one query) would run with now: every choice
     /// the engine makes before running it — which filter conditions reach
     /// the scans, which side of each join is hashed, which pipelines run in
-    /// parallel on how many threads. Nothing is run; EXPLAIN prints the same
-    /// plan as text.
+    /// parallel on how many threads. Nothing is run (though a big CSV file
+    /// is read once to find where it splits, as a run would); EXPLAIN
+    /// prints the same plan as text, without that read.
     ///
     /// ```
     /// use engine_core::physical::PhysicalPlan;
@@ -506,7 +507,7 @@ impl Engine {
                 let mut lines = vec!["Logical plan:".to_string()];
                 lines.extend(plan.explain_lines().into_iter().map(|l| format!("  {l}")));
                 lines.push("Physical plan:".into());
-                let physical = compile(plan, parallelism)?;
+                let physical = compile_for_explain(plan, parallelism)?;
                 lines.extend(
                     physical
                         .explain_lines()

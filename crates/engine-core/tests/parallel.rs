@@ -442,5 +442,25 @@ fn text_files_split_at_line_starts() {
             );
         }
     }
+    // EXPLAIN reads no file. A big CSV file's parts are found by reading
+    // it, when a parallel scan first asks: before that, EXPLAIN plans on as
+    // many workers as threads and says so; after, it knows (one, for a file
+    // holding a quote). JSON Lines splits are found without reading through.
+    e.query("SET threads = 2").unwrap();
+    e.register_file("quoted", dir.join("q.csv").to_str().unwrap())
+        .unwrap();
+    let plan = rows(&e, "EXPLAIN SELECT SUM(k) FROM quoted").join("\n");
+    assert!(plan.contains("Parallel workers=2 (at most"), "{plan}");
+    assert_eq!(
+        result_rows(&e.query("SELECT COUNT(*) FROM quoted").unwrap()),
+        [n.to_string()]
+    );
+    let plan = rows(&e, "EXPLAIN SELECT SUM(k) FROM quoted").join("\n");
+    assert!(!plan.contains("Parallel"), "{plan}");
+    let plan = rows(
+        &e,
+        &format!("EXPLAIN SELECT SUM(k) FROM '{}'", dir.join("t.jsonl").display()),
+    );
+    assert!(plan.iter().any(|l| l.trim() == "Parallel workers=2"), "{plan:#?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -202,11 +202,13 @@ fn the_plan_is_a_value_of_its_own() {
     let PhysicalPlan::Parallel {
         input: pipeline,
         workers,
+        assumed,
     } = input.as_ref()
     else {
         panic!("{:#?}", plan.explain_lines())
     };
     assert_eq!(*workers, 3);
+    assert!(!assumed);
     assert_eq!(pipeline.partitioning(), Partitioning::Parts(3));
     // It holds no borrow of the engine or the logical plan: it can move to
     // another thread and outlive both.

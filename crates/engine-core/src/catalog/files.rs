@@ -334,6 +334,17 @@ impl TableProvider for FileTable {
         self.unit_counts().iter().sum()
     }
 
+    fn partitions_without_reading(&self) -> Option<usize> {
+        // Only a CSV or TSV file big enough to split is read to find where.
+        let reads = matches!(self.format, FileFormat::Csv | FileFormat::Tsv)
+            && self.splits.get().is_none()
+            && self
+                .files
+                .iter()
+                .any(|(blob, _)| blob.size() >= 2 * crate::io::SPLIT_BYTES);
+        (!reads).then(|| self.partitions())
+    }
+
     fn scan_with(&self, req: &ScanRequest) -> Result<BatchIter> {
         let wanted: Vec<usize> = match &req.projection {
             Some(p) => p.clone(),

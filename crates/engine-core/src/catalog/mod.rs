@@ -64,6 +64,14 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
         1
     }
 
+    /// [`partitions`](Self::partitions) when it can be answered without
+    /// reading the table's data; `None` when finding the parts reads it (a
+    /// big CSV file is read through to find its line starts). EXPLAIN asks
+    /// this, so that showing a plan never reads a file.
+    fn partitions_without_reading(&self) -> Option<usize> {
+        Some(self.partitions())
+    }
+
     /// About how many rows the table holds, for the planner's join order
     /// (exact for in-memory tables and Parquet files, a guess from the size
     /// for text formats); `None` when unknown.

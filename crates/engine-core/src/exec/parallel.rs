@@ -138,6 +138,7 @@ pub(super) fn run<T: Send>(
     let PhysicalPlan::Parallel {
         input: plan,
         workers: count,
+        ..
     } = node
     else {
         return Err(Error::exec("planner bug: a parallel step without its node"));

@@ -31,6 +31,16 @@ pub fn compile(plan: LogicalPlan, parallelism: Parallelism) -> Result<PhysicalPl
     c.gathered(root)
 }
 
+/// [`compile`] for EXPLAIN: the same plan, except that a table whose parts
+/// are found by reading it (a big CSV file) is not read; its parallel step
+/// is planned on as many workers as threads, marked as assumed.
+pub fn compile_for_explain(plan: LogicalPlan, parallelism: Parallelism) -> Result<PhysicalPlan> {
+    let mut c = Compiler::new(parallelism);
+    c.explain = true;
+    let root = c.node(plan)?;
+    c.gathered(root)
+}
+
 /// `plan` compiled to be read as a stream whose reader may stop early (a
 /// subquery: EXISTS stops at its first row), so its root is not run in
 /// parallel. `parallel` is false for a plan that runs once per row of an
@@ -58,6 +68,8 @@ struct Compiler {
     threads: Option<usize>,
     /// Each shared plan compiled so far, by its logical plan's address.
     shared: HashMap<usize, Arc<SharedNode>>,
+    /// Compiling for EXPLAIN: read no table to find its parts.
+    explain: bool,
 }
 
 impl Compiler {
@@ -66,6 +78,7 @@ impl Compiler {
             parallelism,
             threads: None,
             shared: HashMap::new(),
+            explain: false,
         }
     }
 
@@ -281,7 +294,14 @@ impl Compiler {
         if threads < 2 {
             return Ok(plan);
         }
-        let workers = threads.min(scan.table.partitions());
+        let (parts, assumed) = match self.explain {
+            true => match scan.table.partitions_without_reading() {
+                Some(n) => (n, false),
+                None => (threads, true),
+            },
+            false => (scan.table.partitions(), false),
+        };
+        let workers = threads.min(parts);
         if workers < 2 {
             return Ok(plan);
         }
@@ -289,6 +309,7 @@ impl Compiler {
         Ok(PhysicalPlan::Parallel {
             input: Box::new(plan),
             workers,
+            assumed,
         })
     }
 }

@@ -120,7 +120,14 @@ impl PhysicalPlan {
             PhysicalPlan::SetOp { op, all, .. } => {
                 format!("{op:?}{}", if *all { " ALL" } else { "" })
             }
-            PhysicalPlan::Parallel { workers, .. } => format!("Parallel workers={workers}"),
+            PhysicalPlan::Parallel {
+                workers, assumed, ..
+            } => match assumed {
+                false => format!("Parallel workers={workers}"),
+                true => format!(
+                    "Parallel workers={workers} (at most: the file's parts are found when it runs)"
+                ),
+            },
             PhysicalPlan::Shared(_) => "Materialized".into(),
         }
     }

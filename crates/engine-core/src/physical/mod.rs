@@ -24,7 +24,7 @@ pub(crate) mod pushdown;
 
 use std::sync::Arc;
 
-pub use compile::{compile, compile_streamed};
+pub use compile::{compile, compile_for_explain, compile_streamed};
 
 use crate::catalog::{ColumnPredicate, TableProvider};
 use crate::plan::{AggregateExpr, Expr, JoinKind, PlanSchema, SetOpKind, SharedPlan, SortExpr};
@@ -144,6 +144,11 @@ pub enum PhysicalPlan {
         input: Box<PhysicalPlan>,
         /// How many threads run it (as many as the table's parts).
         workers: usize,
+        /// Planned for EXPLAIN without looking for the table's parts, which
+        /// would have read it (a big CSV file): `workers` is then the
+        /// threads, and a run may use fewer (one for a CSV file holding a
+        /// quote character, which cannot be split).
+        assumed: bool,
     },
 }
 
