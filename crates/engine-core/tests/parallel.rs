@@ -459,8 +459,14 @@ fn text_files_split_at_line_starts() {
     assert!(!plan.contains("Parallel"), "{plan}");
     let plan = rows(
         &e,
-        &format!("EXPLAIN SELECT SUM(k) FROM '{}'", dir.join("t.jsonl").display()),
+        &format!(
+            "EXPLAIN SELECT SUM(k) FROM '{}'",
+            dir.join("t.jsonl").display()
+        ),
     );
-    assert!(plan.iter().any(|l| l.trim() == "Parallel workers=2"), "{plan:#?}");
+    assert!(
+        plan.iter().any(|l| l.trim() == "Parallel workers=2"),
+        "{plan:#?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
