@@ -11,7 +11,7 @@ use crate::catalog::{Catalog, DatasetProvider, MemTable, TableProvider};
 use crate::error::{Error, Result};
 use crate::exec::{collect, ExecContext, Interrupt};
 use crate::physical::{compile, compile_for_explain, PhysicalPlan};
-use crate::plan::{optimizer, ScalarValue};
+use crate::plan::{optimizer, LogicalPlan, ScalarValue};
 use crate::sql::{parse, Binder, Statement};
 
 /// What [`Engine::warmup`] runs on a scratch engine to page in the code of
@@ -90,6 +90,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// `plan` through the optimizer, unless `SET optimizer = false`.
+    pub(crate) fn optimized(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        match self.optimizer {
+            true => optimizer::optimize(plan),
+            false => Ok(plan),
+        }
+    }
+
     /// How a run with these settings splits its big scans.
     fn parallelism(&self) -> crate::exec::Parallelism {
         crate::exec::Parallelism {
@@ -373,22 +381,14 @@ impl Engine {
                 statements.len()
             )));
         };
-        let settings = self
-            .settings
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let settings = self.settings();
         let Statement::Query(plan) = Binder::new(&self.catalog, &settings).bind_statement(stmt)?
         else {
             return Err(Error::plan(
                 "physical_plan takes a query (SELECT, VALUES, WITH)",
             ));
         };
-        let plan = match settings.optimizer {
-            true => optimizer::optimize(plan)?,
-            false => plan,
-        };
-        compile(plan, settings.parallelism())
+        compile(settings.optimized(plan)?, settings.parallelism())
     }
 
     fn query_inner(&self, sql: &str, handle: Option<&crate::QueryHandle>) -> Result<QueryResult> {
@@ -407,17 +407,10 @@ impl Engine {
             let t1 = Instant::now();
             // Binding opens files (their schemas), so count from here.
             let cache_before = self.catalog.cache_report();
-            let settings = self
-                .settings
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
+            let settings = self.settings();
             let bound = Binder::new(&self.catalog, &settings).bind_statement(stmt)?;
             // Every plan a statement runs goes through the optimizer.
-            let optimize = |plan| match settings.optimizer {
-                true => optimizer::optimize(plan),
-                false => Ok(plan),
-            };
+            let optimize = |plan| settings.optimized(plan);
             let bound = match bound {
                 Statement::Query(plan) => Statement::Query(optimize(plan)?),
                 Statement::CreateTable {

@@ -26,17 +26,24 @@ use crate::plan::{cardinality, Expr, JoinKind, LogicalPlan, SharedPlan};
 /// CREATE TABLE AS or INSERT): the root gathers all of its input, so it may
 /// be a parallel pipeline.
 pub fn compile(plan: LogicalPlan, parallelism: Parallelism) -> Result<PhysicalPlan> {
-    let mut c = Compiler::new(parallelism);
-    let root = c.node(plan)?;
-    c.gathered(root)
+    compile_gathered(plan, parallelism, false)
 }
 
 /// [`compile`] for EXPLAIN: the same plan, except that a table whose parts
 /// are found by reading it (a big CSV file) is not read; its parallel step
 /// is planned on as many workers as threads, marked as assumed.
 pub fn compile_for_explain(plan: LogicalPlan, parallelism: Parallelism) -> Result<PhysicalPlan> {
+    compile_gathered(plan, parallelism, true)
+}
+
+/// `plan` compiled with its root gathered (for EXPLAIN when `explain`).
+fn compile_gathered(
+    plan: LogicalPlan,
+    parallelism: Parallelism,
+    explain: bool,
+) -> Result<PhysicalPlan> {
     let mut c = Compiler::new(parallelism);
-    c.explain = true;
+    c.explain = explain;
     let root = c.node(plan)?;
     c.gathered(root)
 }

@@ -66,14 +66,14 @@ fn reduce(plan: LogicalPlan) -> LogicalPlan {
         let right_keys: Vec<&Expr> = on.iter().map(|(_, r)| r).collect();
         let mut reduced = false;
         if left_dropped {
-            if let Some(plan) = reduce_side(&left, &left_keys, &mut right, &right_keys) {
-                left = plan;
+            if let Some(groups) = reducible(&left, &left_keys, &right) {
+                left = reduce_side(left, &groups, &mut right, &right_keys);
                 reduced = true;
             }
         }
         if right_dropped && !reduced {
-            if let Some(plan) = reduce_side(&right, &right_keys, &mut left, &left_keys) {
-                right = plan;
+            if let Some(groups) = reducible(&right, &right_keys, &left) {
+                right = reduce_side(right, &groups, &mut left, &left_keys);
             }
         }
     }
@@ -87,18 +87,11 @@ fn reduce(plan: LogicalPlan) -> LogicalPlan {
     }
 }
 
-/// `side` (an aggregate, under projections and renames, whose group keys
-/// include the columns `keys` read) with its aggregate's input cut to the
-/// rows whose keys `other` holds (by `other_keys`); `other` becomes a shared
-/// plan. `None` when `side` is not such an aggregate or it does not pay.
-fn reduce_side(
-    side: &LogicalPlan,
-    keys: &[&Expr],
-    other: &mut LogicalPlan,
-    other_keys: &[&Expr],
-) -> Option<LogicalPlan> {
-    // Each key, traced to the aggregate input's column it groups by.
-    let inputs: Vec<ColumnId> = keys
+/// When `side` is an aggregate (under projections and renames) whose group
+/// keys include the columns `keys` read, and cutting its input by `other`
+/// pays: the aggregate input's columns those keys group by.
+fn reducible(side: &LogicalPlan, keys: &[&Expr], other: &LogicalPlan) -> Option<Vec<ColumnId>> {
+    let groups: Vec<ColumnId> = keys
         .iter()
         .map(|k| match k {
             Expr::Column(c) => group_input(side, c.id),
@@ -107,9 +100,18 @@ fn reduce_side(
         .collect::<Option<_>>()?;
     let input_rows = estimate(aggregate_input(side)?);
     let other_rows = estimate(other);
-    if other_rows > MAX_SHARED_ROWS || other_rows * 10.0 > input_rows || other.outer_reach() > 0 {
-        return None;
-    }
+    let pays = other_rows <= MAX_SHARED_ROWS && other_rows * 10.0 <= input_rows;
+    (pays && other.outer_reach() == 0).then_some(groups)
+}
+
+/// `side` with its aggregate's input cut to the rows whose `groups` columns
+/// `other` holds (by `other_keys`); `other` becomes a shared plan.
+fn reduce_side(
+    side: LogicalPlan,
+    groups: &[ColumnId],
+    other: &mut LogicalPlan,
+    other_keys: &[&Expr],
+) -> LogicalPlan {
     let shared = match other {
         LogicalPlan::Shared(p) => std::sync::Arc::clone(p),
         _ => {
@@ -133,7 +135,7 @@ fn reduce_side(
                 .map(|i| Expr::column_id(renamed.columns[i].id))
         })
     };
-    let on: Vec<(Expr, Expr)> = inputs
+    let on: Vec<(Expr, Expr)> = groups
         .iter()
         .zip(other_keys)
         .map(|(&id, k)| (Expr::column_id(id), key_of(k)))
@@ -142,7 +144,7 @@ fn reduce_side(
         input: Box::new(LogicalPlan::Shared(shared)),
         schema: renamed,
     };
-    Some(with_aggregate_input(side.clone(), &mut |input| {
+    with_aggregate_input(side, &mut |input| {
         let schema = input.schema().clone();
         LogicalPlan::Join {
             left: Box::new(input),
@@ -152,7 +154,7 @@ fn reduce_side(
             filter: None,
             schema,
         }
-    }))
+    })
 }
 
 /// The aggregate input's column that output column `id` of `plan` is a

@@ -133,11 +133,7 @@ impl<'a> Binder<'a> {
                 statement, analyze, ..
             } => match statement.as_ref() {
                 ast::Statement::Query(q) => {
-                    let plan = self.bind_query(q)?;
-                    let plan = match self.settings.optimizer {
-                        true => crate::plan::optimizer::optimize(plan)?,
-                        false => plan,
-                    };
+                    let plan = self.settings.optimized(self.bind_query(q)?)?;
                     Ok(match analyze {
                         true => Statement::ExplainAnalyze(plan),
                         false => Statement::Explain(plan),
