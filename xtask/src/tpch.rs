@@ -7,8 +7,8 @@
 //! `../shared/bench/tpch/answers` at SF 1, `tests/tpch/sf0.01` at SF 0.01 (other
 //! scale factors are timed only). With `--duckdb` (or a DuckDB CLI installed by
 //! `../shared/peers/setup.sh`) the same query runs in the DuckDB CLI over views
-//! of the same files, and both times are printed. The last line is
-//! `N passed, N failed`.
+//! of the same files, and both times and peak RSS figures are printed. The
+//! last line is `N passed, N failed`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -103,8 +103,15 @@ fn find_duckdb() -> Option<PathBuf> {
     None
 }
 
-/// Runs `cmd` to completion or until `timeout`; its stdout, or why it failed.
-fn run_timed(mut cmd: Command, timeout: Duration) -> (Duration, Result<String, String>) {
+/// One process run: its wall time, peak RSS (KiB) and stdout, or why it failed.
+struct Run {
+    elapsed: Duration,
+    rss_kib: u64,
+    result: Result<String, String>,
+}
+
+/// Runs `cmd` to completion or until `timeout`.
+fn run_timed(mut cmd: Command, timeout: Duration) -> Run {
     let start = Instant::now();
     let child = cmd
         .stdin(Stdio::null())
@@ -113,7 +120,13 @@ fn run_timed(mut cmd: Command, timeout: Duration) -> (Duration, Result<String, S
         .spawn();
     let mut child = match child {
         Ok(c) => c,
-        Err(e) => return (start.elapsed(), Err(format!("cannot start: {e}"))),
+        Err(e) => {
+            return Run {
+                elapsed: start.elapsed(),
+                rss_kib: 0,
+                result: Err(format!("cannot start: {e}")),
+            }
+        }
     };
     // Read the pipes on threads so a large result cannot block the child.
     let mut stdout = child.stdout.take().expect("piped");
@@ -127,31 +140,46 @@ fn run_timed(mut cmd: Command, timeout: Duration) -> (Duration, Result<String, S
         let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
         s
     });
+    // wait4 rather than `try_wait`, for the child's peak RSS.
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: rusage is plain data, and wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Ok(s),
-            Ok(None) if start.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Err(format!("timed out after {} s", timeout.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => break Err(e.to_string()),
+        let mut raw = 0;
+        // SAFETY: as above; WNOHANG returns 0 while the child runs.
+        let r = unsafe { libc::wait4(pid, &mut raw, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break Ok(raw);
+        } else if r < 0 {
+            break Err(std::io::Error::last_os_error().to_string());
+        } else if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Err(format!("timed out after {} s", timeout.as_secs()));
         }
+        std::thread::sleep(Duration::from_millis(2));
     };
     let elapsed = start.elapsed();
     let stdout = out.join().ok().and_then(|r| r.ok()).unwrap_or_default();
     let stderr = err.join().unwrap_or_default();
     let result = match status {
-        Ok(s) if s.success() => Ok(stdout),
+        Ok(s) if libc::WIFEXITED(s) && libc::WEXITSTATUS(s) == 0 => Ok(stdout),
         Ok(s) => Err(format!(
-            "exit {}: {}",
-            s.code().unwrap_or(-1),
+            "{}: {}",
+            if libc::WIFEXITED(s) {
+                format!("exit {}", libc::WEXITSTATUS(s))
+            } else {
+                format!("killed by signal {}", libc::WTERMSIG(s))
+            },
             stderr.lines().next().unwrap_or("")
         )),
         Err(e) => Err(e),
     };
-    (elapsed, result)
+    Run {
+        elapsed,
+        rss_kib: usage.ru_maxrss as u64,
+        result,
+    }
 }
 
 pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
@@ -198,11 +226,12 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
         .collect();
 
     println!(
-        "{:<5} {:>10} {:>10} {:>7}  result",
-        "query", "tern ms", "duckdb ms", "ratio"
+        "{:<5} {:>10} {:>10} {:>7} {:>8} {:>8} {:>7}  result",
+        "query", "tern ms", "duckdb ms", "ratio", "tern MB", "duck MB", "ratio"
     );
     let (mut passed, mut failed) = (0, 0);
     let (mut tern_total, mut duck_total) = (0.0, 0.0);
+    let mut rss_worse = 0;
     for q in &o.queries {
         let sql_path = root.join(QUERIES).join(format!("q{q:02}.sql"));
         let sql = std::fs::read_to_string(&sql_path)
@@ -214,8 +243,8 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
                 .arg(format!("{t}={}", tpch::table_path(&data, t).display()));
         }
         cmd.arg("-c").arg(&sql);
-        let (elapsed, out) = run_timed(cmd, o.timeout);
-        let verdict = match (&out, &answers) {
+        let run = run_timed(cmd, o.timeout);
+        let verdict = match (&run.result, &answers) {
             (Err(e), _) => Err(e.clone()),
             (Ok(text), Some(dir)) => {
                 let path = dir.join(format!("q{q:02}.csv"));
@@ -226,20 +255,30 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
             }
             (Ok(_), None) => Ok(()),
         };
-        let ms = elapsed.as_secs_f64() * 1000.0;
+        let ms = run.elapsed.as_secs_f64() * 1000.0;
+        let mb = run.rss_kib as f64 / 1024.0;
         tern_total += ms;
-        let duck_ms = duckdb.as_ref().and_then(|d| {
+        let duck = duckdb.as_ref().and_then(|d| {
             let mut cmd = Command::new(d);
             cmd.arg("-csv").arg("-c").arg(format!("{views}{sql}"));
-            let (e, r) = run_timed(cmd, o.timeout);
-            r.ok().map(|_| e.as_secs_f64() * 1000.0)
+            let r = run_timed(cmd, o.timeout);
+            r.result
+                .ok()
+                .map(|_| (r.elapsed.as_secs_f64() * 1000.0, r.rss_kib as f64 / 1024.0))
         });
-        if let Some(d) = duck_ms {
-            duck_total += d;
-        }
-        let (duck_col, ratio_col) = match duck_ms {
-            Some(d) => (format!("{d:.1}"), format!("{:.2}x", ms / d)),
-            None => ("-".into(), "-".into()),
+        let peer_cols = match duck {
+            Some((d, d_mb)) => {
+                duck_total += d;
+                if mb > d_mb {
+                    rss_worse += 1;
+                }
+                format!(
+                    "{d:>10.1} {:>6.2}x {mb:>8.1} {d_mb:>8.1} {:>6.2}x",
+                    ms / d,
+                    mb / d_mb
+                )
+            }
+            None => format!("{:>10} {:>7} {mb:>8.1} {:>8} {:>7}", "-", "-", "-", "-"),
         };
         let result = match &verdict {
             Ok(()) => {
@@ -251,11 +290,11 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
                 format!("FAILED: {e}")
             }
         };
-        println!("q{q:02}   {ms:>10.1} {duck_col:>10} {ratio_col:>7}  {result}");
+        println!("q{q:02}   {ms:>10.1} {peer_cols}  {result}");
     }
     if duckdb.is_some() && duck_total > 0.0 {
         println!(
-            "total {tern_total:>10.1} {duck_total:>10.1} {:>6.2}x",
+            "total {tern_total:>10.1} {duck_total:>10.1} {:>6.2}x  (peak RSS above DuckDB's in {rss_worse} queries)",
             tern_total / duck_total
         );
     } else {

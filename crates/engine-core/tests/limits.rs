@@ -324,6 +324,42 @@ fn operators_past_the_memory_limit_fail_cleanly() {
 }
 
 #[test]
+fn strings_a_join_takes_from_its_build_side_are_charged_once() {
+    use engine_core::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringViewArray};
+    use std::sync::Arc;
+    let e = Engine::new();
+    // A build side of 20,000 long strings (about 1.2 MB of text)...
+    let k: ArrayRef = Arc::new(Int64Array::from_iter_values(0..20_000));
+    let s: ArrayRef =
+        Arc::new(StringViewArray::from_iter_values((0..20_000).map(|i| {
+            format!("a name long enough to be kept out of line {i:06}")
+        })));
+    let build = RecordBatch::try_from_iter([("k", k), ("s", s)]).unwrap();
+    e.register_batches("b", vec![build]).unwrap();
+    // ...probed by 300 batches, each matching one row. Every output batch's
+    // strings point into the build side's buffers; charged whole per batch,
+    // the collected result held 300 times 1.2 MB.
+    let probe: Vec<RecordBatch> = (0..300)
+        .map(|i| {
+            let k: ArrayRef = Arc::new(Int64Array::from_iter_values((0..1000).map(|j| {
+                if j == 0 {
+                    i
+                } else {
+                    1_000_000 + j
+                }
+            })));
+            RecordBatch::try_from_iter([("pk", k)]).unwrap()
+        })
+        .collect();
+    e.register_batches("p", probe).unwrap();
+    e.query("SET memory_limit = '16MB'; SET threads = 1")
+        .unwrap();
+    let out = rows(&e, "SELECT s FROM p JOIN b ON pk = k");
+    assert_eq!(out.len(), 300);
+    assert_eq!(out[299], "a name long enough to be kept out of line 000299");
+}
+
+#[test]
 fn a_string_that_doubles_at_each_level_stops_at_the_limit() {
     let e = Engine::new();
     e.query("SET memory_limit = '4MiB'").unwrap();

@@ -7,10 +7,12 @@ use std::any::Any;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::types::{Decimal128Type, Float64Type, Int64Type};
 use arrow_array::{
-    Array, ArrayRef, Decimal128Array, Float64Array, Int64Array, RecordBatch, UInt32Array,
+    Array, ArrayRef, Float64Array, Int64Array, PrimitiveArray, RecordBatch, UInt32Array,
 };
+use arrow_buffer::NullBuffer;
 use arrow_row::{OwnedRow, RowConverter, SortField};
 use arrow_schema::DataType;
 
@@ -202,26 +204,6 @@ fn same<T: Accumulator>(other: Box<dyn Accumulator>) -> Result<Box<T>> {
         .map_err(|_| Error::exec("internal: merging the states of different aggregates"))
 }
 
-/// Adds the sums `theirs` (group `g` being `mine`'s `map[g]`) into `mine`;
-/// a NULL sum (no value yet) adds nothing.
-fn merge_sums<T: Copy>(
-    mine: &mut [Option<T>],
-    theirs: Vec<Option<T>>,
-    map: &[u32],
-    add: impl Fn(T, T) -> Result<T>,
-) -> Result<()> {
-    for (&g, v) in map.iter().zip(theirs) {
-        if let Some(x) = v {
-            let s = &mut mine[g as usize];
-            *s = Some(match *s {
-                Some(y) => add(y, x)?,
-                None => x,
-            });
-        }
-    }
-    Ok(())
-}
-
 /// Bytes a vector's buffer takes.
 fn vec_bytes<T>(v: &Vec<T>) -> usize {
     v.capacity() * std::mem::size_of::<T>()
@@ -243,12 +225,21 @@ fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Ac
             star: false,
         }),
         AggFunc::Sum => match arg_type {
-            DataType::Float64 => Box::new(SumFloat { sums: vec![] }),
-            DataType::Decimal128(_, s) => Box::new(SumDecimal {
-                sums: vec![],
-                scale: s,
-            }),
-            _ => Box::new(SumInt { sums: vec![] }),
+            DataType::Float64 => Box::new(Sum::<Float64Type>::new(
+                |a, b| Some(a + b),
+                "SUM overflowed a DOUBLE",
+                DataType::Float64,
+            )),
+            DataType::Decimal128(_, s) => Box::new(Sum::<Decimal128Type>::new(
+                i128::checked_add,
+                "SUM overflowed DECIMAL(38)",
+                DataType::Decimal128(38, s),
+            )),
+            _ => Box::new(Sum::<Int64Type>::new(
+                i64::checked_add,
+                "SUM overflowed a 64-bit integer",
+                DataType::Int64,
+            )),
         },
         AggFunc::Avg => match arg_type {
             // Integers and decimals sum exactly; only the mean is a float.
@@ -320,131 +311,84 @@ impl Accumulator for Count {
     }
 }
 
-struct SumInt {
-    sums: Vec<Option<i64>>,
+/// SUM over one primitive type: a sum per group, and whether the group met
+/// a value (a group that met none sums to NULL). Kept apart from the sums
+/// because `Option<i128>` takes 32 bytes a group, these 17: TPC-H q18 sums
+/// 1.5 million decimal groups.
+struct Sum<P: ArrowPrimitiveType> {
+    sums: Vec<P::Native>,
+    seen: Vec<bool>,
+    add: fn(P::Native, P::Native) -> Option<P::Native>,
+    /// The error when `add` overflows.
+    overflow: &'static str,
+    /// The result's type (a decimal's precision and scale).
+    output: DataType,
 }
 
-impl Accumulator for SumInt {
+impl<P: ArrowPrimitiveType> Sum<P> {
+    fn new(
+        add: fn(P::Native, P::Native) -> Option<P::Native>,
+        overflow: &'static str,
+        output: DataType,
+    ) -> Self {
+        Sum {
+            sums: vec![],
+            seen: vec![],
+            add,
+            overflow,
+            output,
+        }
+    }
+
+    fn resize(&mut self, n: usize) {
+        self.sums.resize(n, P::Native::default());
+        self.seen.resize(n, false);
+    }
+
+    fn add_to(&mut self, g: usize, x: P::Native) -> Result<()> {
+        let s = &mut self.sums[g];
+        *s = (self.add)(*s, x).ok_or_else(|| Error::exec(self.overflow))?;
+        self.seen[g] = true;
+        Ok(())
+    }
+}
+
+impl<P: ArrowPrimitiveType> Accumulator for Sum<P> {
     fn memory_size(&self) -> usize {
-        vec_bytes(&self.sums)
+        vec_bytes(&self.sums) + vec_bytes(&self.seen)
     }
     fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
-        self.sums.resize(n, None);
-        merge_sums(&mut self.sums, same::<Self>(other)?.sums, map, |a, b| {
-            a.checked_add(b)
-                .ok_or_else(|| Error::exec("SUM overflowed a 64-bit integer"))
-        })
+        self.resize(n);
+        let other = same::<Self>(other)?;
+        for ((&g, x), seen) in map.iter().zip(other.sums).zip(other.seen) {
+            if seen {
+                self.add_to(g as usize, x)?;
+            }
+        }
+        Ok(())
     }
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
-        self.sums.resize(num_groups, None);
-        let v = values[0].as_primitive::<Int64Type>();
-        let overflow = || Error::exec("SUM overflowed a 64-bit integer");
+        self.resize(num_groups);
+        let v = values[0].as_primitive::<P>();
         if v.null_count() == 0 {
             for (&g, &x) in ids.iter().zip(v.values().iter()) {
-                let s = &mut self.sums[g as usize];
-                *s = Some(s.unwrap_or(0).checked_add(x).ok_or_else(overflow)?);
+                self.add_to(g as usize, x)?;
             }
             return Ok(());
         }
         for (i, &g) in ids.iter().enumerate() {
             if v.is_valid(i) {
-                let s = &mut self.sums[g as usize];
-                *s = Some(
-                    s.unwrap_or(0)
-                        .checked_add(v.value(i))
-                        .ok_or_else(overflow)?,
-                );
+                self.add_to(g as usize, v.value(i))?;
             }
         }
         Ok(())
     }
     fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
-        self.sums.resize(num_groups, None);
-        Ok(Arc::new(Int64Array::from(std::mem::take(&mut self.sums))))
-    }
-}
-
-struct SumFloat {
-    sums: Vec<Option<f64>>,
-}
-
-impl Accumulator for SumFloat {
-    fn memory_size(&self) -> usize {
-        vec_bytes(&self.sums)
-    }
-    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
-        self.sums.resize(n, None);
-        merge_sums(&mut self.sums, same::<Self>(other)?.sums, map, |a, b| {
-            Ok(a + b)
-        })
-    }
-    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
-        self.sums.resize(num_groups, None);
-        let v = values[0].as_primitive::<Float64Type>();
-        if v.null_count() == 0 {
-            for (&g, &x) in ids.iter().zip(v.values().iter()) {
-                let s = &mut self.sums[g as usize];
-                *s = Some(s.unwrap_or(0.0) + x);
-            }
-            return Ok(());
-        }
-        for (i, &g) in ids.iter().enumerate() {
-            if v.is_valid(i) {
-                let s = &mut self.sums[g as usize];
-                *s = Some(s.unwrap_or(0.0) + v.value(i));
-            }
-        }
-        Ok(())
-    }
-    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
-        self.sums.resize(num_groups, None);
-        Ok(Arc::new(Float64Array::from(std::mem::take(&mut self.sums))))
-    }
-}
-
-struct SumDecimal {
-    sums: Vec<Option<i128>>,
-    scale: i8,
-}
-
-impl Accumulator for SumDecimal {
-    fn memory_size(&self) -> usize {
-        vec_bytes(&self.sums)
-    }
-    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
-        self.sums.resize(n, None);
-        merge_sums(&mut self.sums, same::<Self>(other)?.sums, map, |a, b| {
-            a.checked_add(b)
-                .ok_or_else(|| Error::exec("SUM overflowed DECIMAL(38)"))
-        })
-    }
-    fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()> {
-        self.sums.resize(num_groups, None);
-        let v = values[0].as_primitive::<Decimal128Type>();
-        let overflow = || Error::exec("SUM overflowed DECIMAL(38)");
-        if v.null_count() == 0 {
-            for (&g, &x) in ids.iter().zip(v.values().iter()) {
-                let s = &mut self.sums[g as usize];
-                *s = Some(s.unwrap_or(0).checked_add(x).ok_or_else(overflow)?);
-            }
-            return Ok(());
-        }
-        for (i, &g) in ids.iter().enumerate() {
-            if v.is_valid(i) {
-                let s = &mut self.sums[g as usize];
-                *s = Some(
-                    s.unwrap_or(0)
-                        .checked_add(v.value(i))
-                        .ok_or_else(overflow)?,
-                );
-            }
-        }
-        Ok(())
-    }
-    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
-        self.sums.resize(num_groups, None);
-        let a = Decimal128Array::from(std::mem::take(&mut self.sums))
-            .with_precision_and_scale(38, self.scale)?;
+        self.resize(num_groups);
+        let sums = std::mem::take(&mut self.sums);
+        let seen = NullBuffer::from(std::mem::take(&mut self.seen));
+        let a = PrimitiveArray::<P>::try_new(sums.into(), Some(seen))?
+            .with_data_type(self.output.clone());
         Ok(Arc::new(a))
     }
 }

@@ -247,7 +247,7 @@ fn sort_indices(
     let mut rows_held = ctx.memory.reserve("ORDER BY");
     let estimate: usize = columns
         .iter()
-        .map(|c| c.values.get_buffer_memory_size())
+        .map(|c| super::memory::array_size(c.values.as_ref()))
         .sum::<usize>()
         + n * (std::mem::size_of::<usize>() + columns.len());
     if rows_held.grow(estimate).is_err() {

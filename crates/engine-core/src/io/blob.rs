@@ -353,7 +353,7 @@ mod parquet_chunks {
     use parquet::file::reader::{ChunkReader, Length};
     use std::sync::Mutex;
 
-    /// Blocks a scan keeps: one per column being read in step, with room.
+    /// Blocks a scan keeps unless told how many columns it reads.
     const KEPT_BLOCKS: usize = 16;
 
     /// A blob as Parquet's random-access input.
@@ -361,6 +361,8 @@ mod parquet_chunks {
         blob: Arc<Blob>,
         /// Recently used blocks, most recent last: (block index, bytes).
         blocks: Mutex<Vec<(u64, Bytes)>>,
+        /// How many blocks `blocks` holds at most.
+        kept: usize,
     }
 
     impl BlobChunks {
@@ -368,7 +370,16 @@ mod parquet_chunks {
             BlobChunks {
                 blob,
                 blocks: Mutex::new(Vec::new()),
+                kept: KEPT_BLOCKS,
             }
+        }
+
+        /// Keeps as many blocks as a scan of `columns` leaf columns needs:
+        /// one per column read in step, and two for reads crossing a block
+        /// boundary. Every block kept is a MiB of the scan's memory, held by
+        /// each worker: TPC-H q6 (4 columns) held 16 of them per worker.
+        pub fn keep_for_columns(&mut self, columns: usize) {
+            self.kept = (columns + 2).clamp(3, KEPT_BLOCKS);
         }
 
         fn block(&self, index: u64) -> Result<Bytes> {
@@ -382,7 +393,7 @@ mod parquet_chunks {
             let start = index * READ_AHEAD;
             let end = (start + READ_AHEAD).min(self.blob.size());
             let bytes = self.blob.read_range(start..end)?;
-            if blocks.len() == KEPT_BLOCKS {
+            if blocks.len() >= self.kept {
                 blocks.remove(0);
             }
             blocks.push((index, bytes.clone()));

@@ -92,7 +92,7 @@ pub(super) fn reader(
         PageIndexPolicy::Optional
     };
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
-    let input = BlobChunks::new(Arc::clone(blob));
+    let mut input = BlobChunks::new(Arc::clone(blob));
     let mut meta =
         ArrowReaderMetadata::load(&input, options.clone()).map_err(|e| data_error(blob, e))?;
     // Equality with a string is decided while decoding: the column is read
@@ -118,6 +118,16 @@ pub(super) fn reader(
             ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options.with_schema(hinted))
                 .map_err(|e| data_error(blob, e))?;
     }
+    // The columns read in step: the projected ones, and a row filter's.
+    let descr = meta.metadata().file_metadata().schema_descr();
+    let leaves = (0..descr.num_columns())
+        .filter(|&i| {
+            let root = descr.get_column_root_idx(i);
+            projection.is_none_or(|p| p.contains(&root))
+                || string_eq.iter().any(|(c, _)| *c == root)
+        })
+        .count();
+    input.keep_for_columns(leaves);
     let mut b =
         ParquetRecordBatchReaderBuilder::new_with_metadata(input, meta).with_batch_size(batch_size);
     if !string_eq.is_empty() {
