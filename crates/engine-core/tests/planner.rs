@@ -432,6 +432,19 @@ fn small_rules_show_in_the_plan() {
     assert!(plan.contains("Filter (#0 > 3)"), "{plan}");
     // prune_columns: the scan reads the one column used.
     assert!(plan.contains("Scan o [ok]"), "{plan}");
+    // ...beside an uncorrelated subquery, which reads no column of the row
+    // (TPC-H q22 read all of customer's), but not beside a correlated one.
+    let sql = "SELECT ok FROM o WHERE ck > (SELECT MIN(ck) FROM o)";
+    let plan = explain(&e, sql);
+    assert!(
+        plan.lines().any(|l| l.trim() == "Scan o [ok, ck]"),
+        "{plan}"
+    );
+    assert_eq!(sorted(rows(&e, sql)), ["3", "4"]);
+    let sql = "SELECT ok FROM o WHERE ck > (SELECT MIN(ck) FROM c WHERE c.name > o.status)";
+    let plan = explain(&e, sql);
+    assert!(plan.lines().any(|l| l.trim() == "Scan o"), "{plan}");
+    assert_eq!(sorted(rows(&e, sql)), ["3", "4"]);
     // merge_projections: the order-restoring projection of a reordered join
     // and the select list's are one.
     let sql = "SELECT c.name, l.qty FROM l, o, c WHERE l.ok = o.ok AND o.ck = c.ck";

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::types::{Decimal128Type, Float64Type, Int64Type};
+use arrow_array::ArrowNativeTypeOp;
 use arrow_array::{
     Array, ArrayRef, Float64Array, Int64Array, PrimitiveArray, RecordBatch, UInt32Array,
 };
@@ -226,17 +227,14 @@ fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Ac
         }),
         AggFunc::Sum => match arg_type {
             DataType::Float64 => Box::new(Sum::<Float64Type>::new(
-                |a, b| Some(a + b),
                 "SUM overflowed a DOUBLE",
                 DataType::Float64,
             )),
             DataType::Decimal128(_, s) => Box::new(Sum::<Decimal128Type>::new(
-                i128::checked_add,
                 "SUM overflowed DECIMAL(38)",
                 DataType::Decimal128(38, s),
             )),
             _ => Box::new(Sum::<Int64Type>::new(
-                i64::checked_add,
                 "SUM overflowed a 64-bit integer",
                 DataType::Int64,
             )),
@@ -314,27 +312,22 @@ impl Accumulator for Count {
 /// SUM over one primitive type: a sum per group, and whether the group met
 /// a value (a group that met none sums to NULL). Kept apart from the sums
 /// because `Option<i128>` takes 32 bytes a group, these 17: TPC-H q18 sums
-/// 1.5 million decimal groups.
+/// 1.5 million decimal groups. Integer sums check for overflow
+/// (`ArrowNativeTypeOp::add_checked`; a float sum never fails).
 struct Sum<P: ArrowPrimitiveType> {
     sums: Vec<P::Native>,
     seen: Vec<bool>,
-    add: fn(P::Native, P::Native) -> Option<P::Native>,
-    /// The error when `add` overflows.
+    /// The error when a sum overflows.
     overflow: &'static str,
     /// The result's type (a decimal's precision and scale).
     output: DataType,
 }
 
 impl<P: ArrowPrimitiveType> Sum<P> {
-    fn new(
-        add: fn(P::Native, P::Native) -> Option<P::Native>,
-        overflow: &'static str,
-        output: DataType,
-    ) -> Self {
+    fn new(overflow: &'static str, output: DataType) -> Self {
         Sum {
             sums: vec![],
             seen: vec![],
-            add,
             overflow,
             output,
         }
@@ -345,9 +338,10 @@ impl<P: ArrowPrimitiveType> Sum<P> {
         self.seen.resize(n, false);
     }
 
+    #[inline]
     fn add_to(&mut self, g: usize, x: P::Native) -> Result<()> {
         let s = &mut self.sums[g];
-        *s = (self.add)(*s, x).ok_or_else(|| Error::exec(self.overflow))?;
+        *s = s.add_checked(x).map_err(|_| Error::exec(self.overflow))?;
         self.seen[g] = true;
         Ok(())
     }
@@ -371,10 +365,22 @@ impl<P: ArrowPrimitiveType> Accumulator for Sum<P> {
         self.resize(num_groups);
         let v = values[0].as_primitive::<P>();
         if v.null_count() == 0 {
+            // The hot loop, written out: a call per row returning a
+            // `Result` cost q1 a tenth of its instructions.
+            let (sums, seen) = (&mut self.sums[..], &mut self.seen[..]);
+            let mut overflowed = false;
             for (&g, &x) in ids.iter().zip(v.values().iter()) {
-                self.add_to(g as usize, x)?;
+                let g = g as usize;
+                match sums[g].add_checked(x) {
+                    Ok(sum) => sums[g] = sum,
+                    Err(_) => overflowed = true,
+                }
+                seen[g] = true;
             }
-            return Ok(());
+            return match overflowed {
+                true => Err(Error::exec(self.overflow)),
+                false => Ok(()),
+            };
         }
         for (i, &g) in ids.iter().enumerate() {
             if v.is_valid(i) {

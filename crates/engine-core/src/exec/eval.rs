@@ -242,9 +242,12 @@ fn binary(
                 GtEq => Arc::new(cmp::gt_eq(l, r)?),
                 IsDistinctFrom => Arc::new(cmp::distinct(l, r)?),
                 IsNotDistinctFrom => Arc::new(cmp::not_distinct(l, r)?),
-                Plus => numeric::add(l, r)?,
-                Minus => numeric::sub(l, r)?,
-                Multiply => numeric::mul(l, r)?,
+                Plus | Minus | Multiply => match super::decimal::arithmetic(op, l, r) {
+                    Some(out) => out?,
+                    None if op == Plus => numeric::add(l, r)?,
+                    None if op == Minus => numeric::sub(l, r)?,
+                    None => numeric::mul(l, r)?,
+                },
                 Divide | Modulo => {
                     // Division by zero yields NULL: null out zero divisors first.
                     let (rv, rscalar) = r.get();

@@ -10,6 +10,7 @@
 mod aggregate;
 mod basic;
 pub(crate) mod cast;
+mod decimal;
 mod eval;
 mod interrupt;
 mod join;

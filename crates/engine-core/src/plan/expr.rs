@@ -687,6 +687,21 @@ impl Expr {
         found
     }
 
+    /// Whether the expression holds a subquery that reads the row it is
+    /// evaluated for (an uncorrelated one reads no column of it).
+    pub fn contains_correlated_subquery(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |x| match x {
+            Expr::ScalarSubquery(s)
+            | Expr::InSubquery { subquery: s, .. }
+            | Expr::Exists { subquery: s, .. } => {
+                found |= s.correlated;
+            }
+            _ => {}
+        });
+        found
+    }
+
     /// Splits a conjunction (`a AND b AND c`) into its parts.
     pub fn split_conjunction(self) -> Vec<Expr> {
         match self {

@@ -5,8 +5,8 @@
 //! Column positions do not change: the scan fills the unread positions with
 //! `NullArray`s (no allocation), which no operator reads. The analysis is
 //! conservative where positions are not all visible: an expression holding a
-//! subquery (which may read any column of the row as an outer column) needs
-//! every input column, and a shared CTE plan is not pruned.
+//! correlated subquery (which may read any column of the row as an outer
+//! column) needs every input column, and a shared CTE plan is not pruned.
 
 use arrow_schema::DataType;
 
@@ -25,9 +25,9 @@ fn ids(schema: &PlanSchema) -> IdSet {
 }
 
 /// Adds the input columns `e` reads to `needed` (all of `input`'s if it
-/// holds a subquery).
+/// holds a correlated subquery).
 fn mark(e: &Expr, input: &PlanSchema, needed: &mut IdSet) {
-    if e.contains_subquery() {
+    if e.contains_correlated_subquery() {
         needed.extend(input.columns.iter().map(|c| c.id));
         return;
     }
