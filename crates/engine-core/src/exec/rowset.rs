@@ -162,8 +162,11 @@ pub(crate) enum KeyMap {
         null_id: Option<u32>,
         data_type: DataType,
     },
-    /// Two to four integer or date columns (a composite key: TPC-H's
-    /// (partkey, suppkey)): the values hashed as a tuple, no row encoding.
+    /// Up to four columns, each integer, date or short string (a composite
+    /// key: TPC-H's (partkey, suppkey), q1's two one-letter flags): the
+    /// values hashed as a tuple of `i64`, no row encoding. A string is
+    /// packed into its `i64` while every string seen fits in 7 bytes
+    /// ([`pack_view`]); a longer one turns the map into `Rows`.
     Ints {
         table: HashTable<u32>,
         /// The distinct keys in id order, one value per column each (0
@@ -190,24 +193,85 @@ fn tuple_is(values: &[i64], nulls: &[u8], id: u32, key: &[i64], mask: u8) -> boo
     nulls[id] == mask && values[id * w..id * w + w] == *key
 }
 
-/// Each row of `columns` (integer columns cast to `i64`) as values and a
-/// NULL mask, handed to `f` in row order.
+/// The mask bit of a row whose string is too long to pack: such a row is
+/// never interned (the map turns into `Rows` first) and never matches.
+const LONG: u8 = 0x80;
+
+/// The longest string [`pack_view`] packs.
+const PACKED_BYTES: u32 = 7;
+
+/// A string of at most [`PACKED_BYTES`] bytes, from its Arrow view (length
+/// in the low 32 bits, the bytes after it), as one `i64`: the bytes above
+/// three bits of length. Bytes past the length are masked off, so equal
+/// strings pack equal whatever a writer left there.
+fn pack_view(view: u128) -> Option<i64> {
+    let len = view as u32;
+    if len > PACKED_BYTES {
+        return None;
+    }
+    let bytes = ((view >> 32) as u64) & ((1u64 << (8 * len)) - 1);
+    Some(((bytes << 3) | len as u64) as i64)
+}
+
+/// The view of a string [`pack_view`] packed.
+fn unpack_view(word: i64) -> u128 {
+    let word = word as u64;
+    (word & 7) as u128 | ((word >> 3) as u128) << 32
+}
+
+/// Whether every string of `columns`' string columns packs into an `i64`.
+fn packable(columns: &[ArrayRef]) -> bool {
+    columns.iter().all(|c| match c.data_type() {
+        DataType::Utf8View => c
+            .as_string_view()
+            .views()
+            .iter()
+            .all(|v| *v as u32 <= PACKED_BYTES),
+        _ => true,
+    })
+}
+
+/// Each row of `columns` (integer columns cast to `i64`, strings packed) as
+/// values and a NULL mask, handed to `f` in row order. A string too long to
+/// pack sets [`LONG`] in the mask.
 fn int_tuples(columns: &[ArrayRef], mut f: impl FnMut(&[i64], u8)) -> Result<()> {
-    let wide = columns.iter().map(as_i64).collect::<Result<Vec<_>>>()?;
-    let cols: Vec<&Int64Array> = wide.iter().map(|c| c.as_primitive::<Int64Type>()).collect();
-    let rows = cols.first().map_or(0, |c| c.len());
-    let nullable = cols.iter().any(|c| c.null_count() > 0);
+    enum Col<'a> {
+        Int(&'a Int64Array),
+        View(&'a arrow_array::StringViewArray),
+    }
+    let wide = columns
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8View => Ok(Arc::clone(c)),
+            _ => as_i64(c),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let cols: Vec<Col> = wide
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8View => Col::View(c.as_string_view()),
+            _ => Col::Int(c.as_primitive::<Int64Type>()),
+        })
+        .collect();
+    let rows = wide.first().map_or(0, |c| c.len());
+    let nullable = wide.iter().any(|c| c.null_count() > 0);
     let mut key = [0i64; MAX_INT_COLUMNS];
     let key = &mut key[..cols.len()];
     for i in 0..rows {
         let mut mask = 0u8;
-        for (c, col) in cols.iter().enumerate() {
-            if nullable && col.is_null(i) {
+        for (c, (col, array)) in cols.iter().zip(&wide).enumerate() {
+            if nullable && array.is_null(i) {
                 mask |= 1 << c;
                 key[c] = 0;
-            } else {
-                key[c] = col.value(i);
+                continue;
             }
+            key[c] = match col {
+                Col::Int(a) => a.value(i),
+                Col::View(a) => pack_view(a.views()[i]).unwrap_or_else(|| {
+                    mask |= LONG;
+                    0
+                }),
+            };
         }
         f(key, mask);
     }
@@ -381,8 +445,29 @@ impl KeyMap {
         }
     }
 
+    /// Turns an `Ints` map into `Rows`, its keys keeping their ids (they
+    /// are interned in id order, each new).
+    fn rehash_as_rows(&mut self) -> Result<()> {
+        let KeyMap::Ints { types, .. } = self else {
+            return Ok(());
+        };
+        let encoder = KeyEncoder::new(types)?;
+        let mut interner = Interner::new(&encoder);
+        if self.len() > 0 {
+            let rows = encoder.encode(&self.keys()?)?;
+            for row in rows.iter() {
+                interner.intern(row);
+            }
+        }
+        *self = KeyMap::Rows { encoder, interner };
+        Ok(())
+    }
+
     pub fn new(types: &[DataType]) -> Result<Self> {
-        if (2..=MAX_INT_COLUMNS).contains(&types.len()) && types.iter().all(int_key) {
+        let tuple = |t: &DataType| int_key(t) || *t == DataType::Utf8View;
+        let strings = types.contains(&DataType::Utf8View);
+        let columns = if strings { 1 } else { 2 };
+        if (columns..=MAX_INT_COLUMNS).contains(&types.len()) && types.iter().all(tuple) {
             return Ok(KeyMap::Ints {
                 table: HashTable::new(),
                 values: Vec::new(),
@@ -429,6 +514,10 @@ impl KeyMap {
                     };
                     out.push(id);
                 }
+            }
+            KeyMap::Ints { .. } if !packable(columns) => {
+                self.rehash_as_rows()?;
+                return self.intern(columns, out);
             }
             KeyMap::Ints {
                 table,
@@ -554,6 +643,15 @@ impl KeyMap {
                         let column: Int64Array = (0..nulls.len())
                             .map(|id| (nulls[id] & (1 << c) == 0).then(|| values[id * w + c]))
                             .collect();
+                        if *t == DataType::Utf8View {
+                            let views = column.values().iter().map(|&v| unpack_view(v)).collect();
+                            let strings = arrow_array::StringViewArray::try_new(
+                                views,
+                                vec![],
+                                column.nulls().cloned(),
+                            )?;
+                            return Ok(Arc::new(strings) as ArrayRef);
+                        }
                         Ok(arrow_cast::cast(&column, t)?)
                     })
                     .collect()
@@ -668,6 +766,60 @@ mod tests {
         let mut m = KeyMap::new(&[DataType::Int64]).unwrap();
         ids(&mut m, vec![Some(0), Some(100_000)]);
         assert!(!dense(&m));
+    }
+
+    #[test]
+    fn short_strings_pack_until_a_long_one_comes() {
+        use arrow_array::StringViewArray;
+        let types = [DataType::Utf8View, DataType::Int32];
+        let mut m = KeyMap::new(&types).unwrap();
+        assert!(matches!(m, KeyMap::Ints { .. }));
+        let batch = |s: Vec<Option<&str>>, n: Vec<Option<i32>>| -> Vec<ArrayRef> {
+            vec![
+                Arc::new(StringViewArray::from(s)),
+                Arc::new(arrow_array::Int32Array::from(n)),
+            ]
+        };
+        let mut out = Vec::new();
+        let first = batch(
+            vec![Some("A"), Some(""), None, Some("A"), Some("seven77")],
+            vec![Some(1), Some(1), Some(1), Some(1), None],
+        );
+        m.intern(&first, &mut out).unwrap();
+        assert_eq!(out, [0, 1, 2, 0, 3]);
+        assert!(matches!(m, KeyMap::Ints { .. }));
+        // Bytes a writer left past a string's length do not make it another key.
+        let clean = StringViewArray::from(vec!["A"]).views()[0];
+        assert_eq!(pack_view(clean | (0xFF << 64)), pack_view(clean));
+        assert_eq!(unpack_view(pack_view(clean).unwrap()), clean);
+        // A probe with a string too long to pack matches nothing.
+        let probe = batch(vec![Some("eight888"), Some("A")], vec![Some(1), Some(1)]);
+        assert_eq!(m.get(&probe).unwrap(), [None, Some(0)]);
+        // A long string turns the map into rows; every key keeps its id.
+        out.clear();
+        let second = batch(
+            vec![
+                Some("a string of more than twelve bytes"),
+                Some("A"),
+                Some("seven77"),
+            ],
+            vec![Some(2), Some(1), None],
+        );
+        m.intern(&second, &mut out).unwrap();
+        assert!(matches!(m, KeyMap::Rows { .. }));
+        assert_eq!(out, [4, 0, 3]);
+        let keys = m.keys().unwrap();
+        let strings = keys[0].as_string_view();
+        assert_eq!(
+            strings.iter().collect::<Vec<_>>(),
+            [
+                Some("A"),
+                Some(""),
+                None,
+                Some("seven77"),
+                Some("a string of more than twelve bytes")
+            ]
+        );
     }
 
     #[test]
