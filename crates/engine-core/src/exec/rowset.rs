@@ -221,12 +221,15 @@ fn unpack_view(word: i64) -> u128 {
 
 /// Whether every string of `columns`' string columns packs into an `i64`.
 fn packable(columns: &[ArrayRef]) -> bool {
+    let short = |len: usize| len <= PACKED_BYTES as usize;
     columns.iter().all(|c| match c.data_type() {
         DataType::Utf8View => c
             .as_string_view()
             .views()
             .iter()
-            .all(|v| *v as u32 <= PACKED_BYTES),
+            .all(|v| short(*v as u32 as usize)),
+        DataType::Utf8 => c.as_string::<i32>().offsets().lengths().all(short),
+        DataType::LargeUtf8 => c.as_string::<i64>().offsets().lengths().all(short),
         _ => true,
     })
 }
@@ -243,6 +246,8 @@ fn int_tuples(columns: &[ArrayRef], mut f: impl FnMut(&[i64], u8)) -> Result<()>
         .iter()
         .map(|c| match c.data_type() {
             DataType::Utf8View => Ok(Arc::clone(c)),
+            // Strings of another layout (a probe side read otherwise) as views.
+            DataType::Utf8 | DataType::LargeUtf8 => Ok(arrow_cast::cast(c, &DataType::Utf8View)?),
             _ => as_i64(c),
         })
         .collect::<Result<Vec<_>>>()?;
@@ -795,6 +800,12 @@ mod tests {
         // A probe with a string too long to pack matches nothing.
         let probe = batch(vec![Some("eight888"), Some("A")], vec![Some(1), Some(1)]);
         assert_eq!(m.get(&probe).unwrap(), [None, Some(0)]);
+        // Strings not held as views match as theirs would.
+        let plain: Vec<ArrayRef> = vec![
+            Arc::new(arrow_array::StringArray::from(vec!["12", "A", "eight888"])),
+            Arc::new(arrow_array::Int32Array::from(vec![1, 1, 1])),
+        ];
+        assert_eq!(m.get(&plain).unwrap(), [None, Some(0), None]);
         // A long string turns the map into rows; every key keeps its id.
         out.clear();
         let second = batch(
