@@ -1,4 +1,4 @@
-//! `cargo xtask tpch [--sf SF] [--query N]... [--duckdb PATH] [--tern PATH] [--timeout SECS]`
+//! `cargo xtask tpch [--sf SF] [--query N]... [--runs N] [--duckdb PATH] [--tern PATH] [--timeout SECS]`
 //!
 //! Generates TPC-H data at scale factor SF (default 1) under `target/tpch/`
 //! (once; later runs reuse it), builds the release `tern` binary and runs each
@@ -7,8 +7,11 @@
 //! `../shared/bench/tpch/answers` at SF 1, `tests/tpch/sf0.01` at SF 0.01 (other
 //! scale factors are timed only). With `--duckdb` (or a DuckDB CLI installed by
 //! `../shared/peers/setup.sh`) the same query runs in the DuckDB CLI over views
-//! of the same files, and both times and peak RSS figures are printed. The
-//! last line is `N passed, N failed`.
+//! of the same files, and both times and peak RSS figures are printed. With
+//! `--runs N` each query runs N times in each engine, the two interleaved,
+//! and the medians are printed (this VM's times swing by a third from one
+//! run to the next; a single run cannot tell 5% apart). The last line is
+//! `N passed, N failed`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,6 +28,8 @@ struct Options {
     queries: Vec<u32>,
     duckdb: Option<PathBuf>,
     timeout: Duration,
+    /// Runs of each query in each engine; the medians are reported.
+    runs: usize,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -34,6 +39,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         queries: Vec::new(),
         duckdb: None,
         timeout: Duration::from_secs(300),
+        runs: 1,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -59,6 +65,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .filter(|n| (1..=22).contains(n))
                     .ok_or_else(|| format!("--query takes 1 to 22, got '{v}'"))?;
                 o.queries.push(n);
+            }
+            "--runs" => {
+                let v = value("--runs")?;
+                o.runs = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("--runs takes a positive number, got '{v}'"))?;
             }
             "--duckdb" => o.duckdb = Some(PathBuf::from(value("--duckdb")?)),
             "--tern" => o.tern = Some(PathBuf::from(value("--tern")?)),
@@ -182,6 +196,30 @@ fn run_timed(mut cmd: Command, timeout: Duration) -> Run {
     }
 }
 
+/// The median time and the median peak RSS of some runs.
+fn medians(runs: &[(f64, f64)]) -> (f64, f64) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    (
+        median(runs.iter().map(|r| r.0).collect()),
+        median(runs.iter().map(|r| r.1).collect()),
+    )
+}
+
+/// The same program with the same arguments, to run again.
+fn clone_command(cmd: &Command) -> Command {
+    let mut c = Command::new(cmd.get_program());
+    c.args(cmd.get_args());
+    c
+}
+
 pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
     let o = parse(args)?;
     let data = tpch::data_dir(&root.join("target"), o.sf);
@@ -243,7 +281,32 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
                 .arg(format!("{t}={}", tpch::table_path(&data, t).display()));
         }
         cmd.arg("-c").arg(&sql);
-        let run = run_timed(cmd, o.timeout);
+        let mut tern_runs = Vec::new();
+        let mut duck_runs = Vec::new();
+        let mut first: Option<Run> = None;
+        for _ in 0..o.runs {
+            let run = run_timed(clone_command(&cmd), o.timeout);
+            tern_runs.push((
+                run.elapsed.as_secs_f64() * 1000.0,
+                run.rss_kib as f64 / 1024.0,
+            ));
+            // A failed run decides the verdict; otherwise the first does.
+            if first
+                .as_ref()
+                .is_none_or(|f| f.result.is_ok() && run.result.is_err())
+            {
+                first = Some(run);
+            }
+            if let Some(d) = &duckdb {
+                let mut dcmd = Command::new(d);
+                dcmd.arg("-csv").arg("-c").arg(format!("{views}{sql}"));
+                let r = run_timed(dcmd, o.timeout);
+                if r.result.is_ok() {
+                    duck_runs.push((r.elapsed.as_secs_f64() * 1000.0, r.rss_kib as f64 / 1024.0));
+                }
+            }
+        }
+        let run = first.expect("at least one run");
         let verdict = match (&run.result, &answers) {
             (Err(e), _) => Err(e.clone()),
             (Ok(text), Some(dir)) => {
@@ -255,17 +318,9 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
             }
             (Ok(_), None) => Ok(()),
         };
-        let ms = run.elapsed.as_secs_f64() * 1000.0;
-        let mb = run.rss_kib as f64 / 1024.0;
+        let (ms, mb) = medians(&tern_runs);
         tern_total += ms;
-        let duck = duckdb.as_ref().and_then(|d| {
-            let mut cmd = Command::new(d);
-            cmd.arg("-csv").arg("-c").arg(format!("{views}{sql}"));
-            let r = run_timed(cmd, o.timeout);
-            r.result
-                .ok()
-                .map(|_| (r.elapsed.as_secs_f64() * 1000.0, r.rss_kib as f64 / 1024.0))
-        });
+        let duck = (!duck_runs.is_empty()).then(|| medians(&duck_runs));
         let peer_cols = match duck {
             Some((d, d_mb)) => {
                 duck_total += d;

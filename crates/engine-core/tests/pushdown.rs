@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::DataType;
 use engine_core::catalog::ScanStats;
 use engine_core::Engine;
 use parquet::arrow::ArrowWriter;
@@ -207,10 +208,18 @@ fn a_limit_reads_only_the_row_groups_it_needs() {
 /// `column = 'text'` on a string column is decided while the file is decoded
 /// (the column read as views, the others only for the rows that pass): the
 /// scan hands on only the matching rows, and every answer is the one the
-/// same data gives from memory, where nothing is pushed down.
+/// same data gives from memory, where nothing is pushed down. A file's
+/// string column may be stored as `Utf8`, `LargeUtf8` or `Utf8View` (the
+/// constant is then cast to the column's layout): each is pushed down.
 #[test]
 fn string_equality_is_decided_while_decoding() {
-    let d = dir("string-eq");
+    for layout in [DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View] {
+        string_equality_in_layout(&layout);
+    }
+}
+
+fn string_equality_in_layout(layout: &DataType) {
+    let d = dir(&format!("string-eq-{layout}"));
     let path = d.join("cats.parquet");
     let words = [
         "a",
@@ -227,9 +236,13 @@ fn string_equality_is_decided_while_decoding() {
         ),
         (
             "cat",
-            Arc::new(StringArray::from_iter((0..n).map(|i| {
-                (i % 11 != 0).then(|| words[(i % words.len() as i64) as usize])
-            }))) as ArrayRef,
+            arrow_cast::cast(
+                &StringArray::from_iter(
+                    (0..n).map(|i| (i % 11 != 0).then(|| words[(i % words.len() as i64) as usize])),
+                ),
+                layout,
+            )
+            .unwrap(),
         ),
         (
             "name",
@@ -282,17 +295,18 @@ fn string_equality_is_decided_while_decoding() {
         let (rows, s) = run(&file, sql);
         assert_eq!(rows, common::rows(&memory, sql), "{sql}");
         if let Some(m) = matching {
-            assert_eq!(s.rows_read, m, "{sql}: only matching rows leave the scan");
+            assert_eq!(
+                s.rows_read, m,
+                "{sql} on {layout}: only matching rows leave the scan"
+            );
         }
     }
     // The column keeps its type.
     let r = file
         .query("SELECT cat FROM t WHERE cat = 'b' LIMIT 1")
         .unwrap();
-    assert_eq!(
-        r.schema().field(0).data_type(),
-        &arrow_schema::DataType::Utf8
-    );
+    assert_eq!(r.schema().field(0).data_type(), layout);
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// 4 row groups of 1,000 rows whose dictionaries hold: `city` {amsterdam,

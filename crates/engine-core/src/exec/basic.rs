@@ -55,11 +55,42 @@ pub(super) fn filter<'a>(
             } else if kept == b.num_rows() {
                 Ok(Some(b))
             } else {
-                Ok(Some(arrow_select::filter::filter_record_batch(&b, &mask)?))
+                Ok(Some(filter_batch(&b, &mask)?))
             }
         };
         run().transpose()
     }))
+}
+
+/// The rows of `batch` where `mask` is true (a mask without NULLs). Like
+/// arrow's `filter_record_batch`, but a column the plan pruned (all NULL, of
+/// type `Null`) is made at the new length rather than copied slice by slice:
+/// arrow filters a `NullArray` through its generic fallback, which cost q3 a
+/// tenth of its time on the twelve pruned columns of `lineitem`.
+pub(super) fn filter_batch(
+    batch: &RecordBatch,
+    mask: &arrow_array::BooleanArray,
+) -> Result<RecordBatch> {
+    let mut builder = arrow_select::filter::FilterBuilder::new(mask);
+    if batch.num_columns() > 1 {
+        builder = builder.optimize();
+    }
+    let predicate = builder.build();
+    let rows = predicate.count();
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            arrow_schema::DataType::Null => Ok(Arc::new(NullArray::new(rows)) as ArrayRef),
+            _ => Ok(predicate.filter(c.as_ref())?),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        batch.schema(),
+        columns,
+        &options,
+    )?)
 }
 
 /// Computes `exprs` over each batch.

@@ -483,12 +483,8 @@ fn left_rows_where(
 ) -> Result<RecordBatch> {
     let mask =
         arrow_array::BooleanArray::from(matched.iter().map(|m| *m == want).collect::<Vec<bool>>());
-    let columns = lb
-        .columns()
-        .iter()
-        .map(|c| Ok(arrow_select::filter::filter(c.as_ref(), &mask)?))
-        .collect::<Result<Vec<_>>>()?;
-    make_batch(schema, columns, mask.true_count())
+    let kept = super::basic::filter_batch(lb, &mask)?;
+    make_batch(schema, kept.columns().to_vec(), kept.num_rows())
 }
 
 /// One left batch being joined. Its candidate pairs are produced at most

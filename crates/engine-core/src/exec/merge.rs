@@ -7,8 +7,11 @@
 
 use std::cmp::Ordering;
 
-use arrow_array::RecordBatch;
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
 use arrow_row::{RowConverter, Rows, SortField};
+use arrow_schema::DataType;
 
 use super::eval::evaluate;
 use super::sort::{options, Runs};
@@ -220,8 +223,30 @@ impl<'a> Merger<'a> {
 
 /// Rows picked from `batches` (whose columns may differ in type only where a
 /// column the plan never reads is an untyped NULL array in some).
+/// A pruned column (NULL in every batch) is made at the new length: arrow
+/// interleaves a `NullArray` one row at a time through its generic fallback.
 fn interleave(batches: &[&RecordBatch], picks: &[(usize, usize)]) -> Result<RecordBatch> {
-    match arrow_select::interleave::interleave_record_batch(batches, picks) {
+    let Some(first) = batches.first() else {
+        return Err(crate::error::Error::exec("no batches to merge"));
+    };
+    let fast = (0..first.num_columns())
+        .map(|c| {
+            let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(c).as_ref()).collect();
+            if arrays.iter().all(|a| a.data_type() == &DataType::Null) {
+                Ok(Arc::new(NullArray::new(picks.len())) as ArrayRef)
+            } else {
+                arrow_select::interleave::interleave(&arrays, picks)
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .and_then(|columns| {
+            RecordBatch::try_new_with_options(
+                first.schema(),
+                columns,
+                &RecordBatchOptions::new().with_row_count(Some(picks.len())),
+            )
+        });
+    match fast {
         Ok(b) => Ok(b),
         Err(_) => {
             let owned: Vec<RecordBatch> = batches.iter().map(|b| (*b).clone()).collect();

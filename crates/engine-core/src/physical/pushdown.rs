@@ -94,11 +94,16 @@ fn column(e: &Expr, schema: &Schema) -> Option<usize> {
 
 /// Whether casting `from` to `to` is exact and keeps order: integer widening,
 /// integers into decimals wide enough, decimals to more digits on both sides
-/// of the point, small integers and FLOAT to DOUBLE. A string cast to a number is not (`'9'`
-/// sorts after `'10'`), nor is any cast that rounds (a DOUBLE to an integer,
-/// a BIGINT to a DOUBLE past 2^53).
+/// of the point, small integers and FLOAT to DOUBLE, and a string from one
+/// layout to another (`Utf8`, `LargeUtf8`, `Utf8View` hold the same bytes). A
+/// string cast to a number is not (`'9'` sorts after `'10'`), nor is any cast
+/// that rounds (a DOUBLE to an integer, a BIGINT to a DOUBLE past 2^53).
 fn order_preserving(from: &DataType, to: &DataType) -> bool {
     use DataType::*;
+    let string = |t: &DataType| matches!(t, Utf8 | LargeUtf8 | Utf8View);
+    if string(from) && string(to) {
+        return true;
+    }
     let int = |t: &DataType| -> Option<(bool, u32)> {
         Some(match t {
             Int8 => (true, 8),
@@ -223,6 +228,9 @@ mod tests {
         assert!(order_preserving(&dec(15, 2), &dec(18, 4)));
         assert!(!order_preserving(&dec(15, 2), &dec(15, 1)));
         assert!(!order_preserving(&dec(15, 2), &dec(15, 3)));
+        assert!(order_preserving(&DataType::LargeUtf8, &DataType::Utf8));
+        assert!(order_preserving(&DataType::Utf8, &DataType::Utf8View));
+        assert!(!order_preserving(&DataType::Utf8, &DataType::Binary));
     }
 
     #[test]

@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow_array::{
-    new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray,
+    cast::AsArray, new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array,
+    StringArray,
 };
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::DataType;
@@ -61,10 +62,19 @@ impl ScalarValue {
         let a = a.as_any().downcast_ref::<Int64Array>()?;
         (!a.is_null(0)).then(|| a.value(0))
     }
-    /// The value as a string, if it is a non-null string.
+    /// The value as a string, if it is a non-null string of any layout
+    /// (`Utf8`, `LargeUtf8` or `Utf8View`: a constant compared with a view
+    /// column is cast to a view).
     pub fn as_str(&self) -> Option<&str> {
-        let a = self.0.as_any().downcast_ref::<StringArray>()?;
-        (!a.is_null(0)).then(|| a.value(0))
+        if self.0.is_null(0) {
+            return None;
+        }
+        match self.0.data_type() {
+            DataType::Utf8 => Some(self.0.as_string::<i32>().value(0)),
+            DataType::LargeUtf8 => Some(self.0.as_string::<i64>().value(0)),
+            DataType::Utf8View => Some(self.0.as_string_view().value(0)),
+            _ => None,
+        }
     }
 }
 
