@@ -18,15 +18,19 @@
 //! 4. [`reorder_joins`]: trees of inner joins are reordered from cardinality
 //!    estimates, so no cross product forms where predicates connect tables and
 //!    hash tables are built on the smaller side.
-//! 5. [`fold_constants`]: constant expressions are computed once.
-//! 6. [`common_subexpressions`]: an expression an aggregate's keys and
+//! 5. [`push_down_aggregates`]: an aggregate over an inner join whose
+//!    aggregates read one side is first computed on that side, by its group
+//!    and join keys, where the estimates say that shrinks it (eager
+//!    aggregation).
+//! 6. [`fold_constants`]: constant expressions are computed once.
+//! 7. [`common_subexpressions`]: an expression an aggregate's keys and
 //!    arguments compute more than once is computed once, below it.
-//! 7. [`prune_columns`]: each scan reads only the columns the plan uses.
-//! 8. [`merge_projections`]: a projection over a column-picking projection
+//! 8. [`prune_columns`]: each scan reads only the columns the plan uses.
+//! 9. [`merge_projections`]: a projection over a column-picking projection
 //!    becomes one.
-//! 9. [`reduce_aggregates`]: an aggregate whose groups a join keeps only
-//!    where a small other side holds their keys first drops the input rows
-//!    of the other groups (a semi join with the other side, shared).
+//! 10. [`reduce_aggregates`]: an aggregate whose groups a join keeps only
+//!     where a small other side holds their keys first drops the input rows
+//!     of the other groups (a semi join with the other side, shared).
 //!
 //! A new rule is a file in `plan/rules/` with a doc comment showing a plan
 //! before and after, tests beside it, and a line here.
@@ -37,7 +41,8 @@ use std::sync::Arc;
 use super::columns::{identify, resolve};
 use super::rules::{
     common_subexpressions, decorrelate, fold_constants, inline_ctes, merge_projections,
-    prune_columns, push_down_filters, push_down_semi_joins, reduce_aggregates, reorder_joins,
+    prune_columns, push_down_aggregates, push_down_filters, push_down_semi_joins,
+    reduce_aggregates, reorder_joins,
 };
 use super::{LogicalPlan, SharedPlan};
 use crate::error::Result;
@@ -62,6 +67,7 @@ impl Optimizer {
         let plan = push_down_filters(plan);
         let plan = push_down_semi_joins(plan);
         let plan = reorder_joins(plan);
+        let plan = push_down_aggregates(plan);
         let plan = fold_constants(plan);
         let plan = common_subexpressions(plan);
         // Last: it shares plans, whose columns are then no longer pruned.
