@@ -255,11 +255,9 @@ fn an_aggregate_joined_to_a_few_keys_aggregates_only_their_rows() {
     // TPC-H q20's shape: a correlated sum over `big` per (k, j) pair of
     // `few`, decorrelated into an aggregate of all of `big` by (k, j) joined
     // to `few`. Only the rows of the pairs `few` holds need aggregating.
-    let e = Engine::new();
+    let e = common::with_numbers();
     e.query(
-        "CREATE TABLE n AS WITH d(x) AS (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) \
-             SELECT a.x * 100 + b.x * 10 + c.x AS n FROM d a, d b, d c;
-         CREATE TABLE big AS SELECT n % 50 AS k, n % 3 AS j, n AS v FROM n;
+        "CREATE TABLE big AS SELECT n % 50 AS k, n % 3 AS j, n AS v FROM n;
          CREATE TABLE few AS SELECT n AS k, n % 3 AS j, n * 10 AS need FROM n WHERE n < 8",
     )
     .unwrap();
@@ -314,11 +312,9 @@ fn an_aggregate_over_a_join_is_first_computed_on_the_side_it_reads() {
     // key before the join; `cust` repeats key 3, and several keys share a
     // name, so partial results are merged across keys and duplicated by the
     // join as the plain join would.
-    let e = Engine::new();
+    let e = common::with_numbers();
     e.query(
-        "CREATE TABLE n AS WITH d(x) AS (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) \
-             SELECT a.x * 100 + b.x * 10 + c.x AS n FROM d a, d b, d c;
-         CREATE TABLE sales AS SELECT CASE WHEN n % 97 = 0 THEN NULL ELSE n % 40 END AS ck, \
+        "CREATE TABLE sales AS SELECT CASE WHEN n % 97 = 0 THEN NULL ELSE n % 40 END AS ck, \
              n AS amount, CASE WHEN n % 7 = 0 THEN NULL ELSE n % 13 END AS qty, n % 2 AS flag FROM n;
          CREATE TABLE cust AS SELECT n AS ck, 'name' || (n % 5) AS name FROM n WHERE n < 30 \
              UNION ALL SELECT 3, 'dup'",
@@ -545,7 +541,26 @@ fn small_rules_show_in_the_plan() {
     // and the select list's are one.
     let sql = "SELECT c.name, l.qty FROM l, o, c WHERE l.ok = o.ok AND o.ck = c.ck";
     let plan = explain(&e, sql);
-    assert_eq!(plan.matches("Project").count(), 1, "{plan}");
+    let above_joins = &plan[..plan.find("Join").expect("a join")];
+    assert_eq!(above_joins.matches("Project").count(), 1, "{plan}");
+    // prune_columns: the hashed side of a join keeps no column only its own
+    // join or filter read (here the keys of `o ⋈ c`, and `status`).
+    assert!(
+        plan.lines()
+            .any(|l| l.trim() == "Project #0, NULL, #2, NULL, #4"),
+        "{plan}"
+    );
+    assert_eq!(
+        sorted(rows(&e, sql)),
+        ["ann|1", "ann|5", "ann|7", "bob|2", "bob|9"]
+    );
+    let sql = "SELECT l.qty FROM l JOIN o ON l.ok = o.ok WHERE o.status = 'F'";
+    let plan = explain(&e, sql);
+    assert!(
+        plan.contains("Project #0, #1, NULL\n      Filter (#2 = 'F')"),
+        "{plan}"
+    );
+    assert_eq!(sorted(rows(&e, sql)), ["2", "5", "7", "9"]);
     // push_down_semi_joins: an IN filtering one input of a join moves onto it.
     let sql = "SELECT l.qty FROM l, o WHERE l.ok = o.ok AND o.ok IN (SELECT ok FROM o WHERE status = 'O')";
     let plan = explain(&e, sql);

@@ -404,7 +404,7 @@ impl IntIds {
         })
     }
 
-    fn get(&self, x: i64) -> Option<u32> {
+    pub(crate) fn get(&self, x: i64) -> Option<u32> {
         match &self.dense {
             Some((base, slots)) => {
                 let off = x as i128 - *base as i128;

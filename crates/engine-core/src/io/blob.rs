@@ -108,10 +108,18 @@ impl BlobStore for LocalStore {
         let mut file = std::fs::File::open(location).map_err(|e| io_error(location, e))?;
         let len = usize::try_from(range.end.saturating_sub(range.start))
             .map_err(|_| io_error(location, io::Error::other("range too large")))?;
-        let mut buf = vec![0u8; len];
+        // Read into the vector's spare capacity: zeroing the buffer first
+        // cost TPC-H q5 4% of its instructions.
+        let mut buf = Vec::with_capacity(len);
         file.seek(SeekFrom::Start(range.start))
-            .and_then(|_| file.read_exact(&mut buf))
+            .and_then(|_| (&mut file).take(len as u64).read_to_end(&mut buf))
             .map_err(|e| io_error(location, e))?;
+        if buf.len() < len {
+            return Err(io_error(
+                location,
+                io::Error::new(io::ErrorKind::UnexpectedEof, "file ended before the range"),
+            ));
+        }
         Ok(Bytes::from(buf))
     }
 }
@@ -538,6 +546,12 @@ mod tests {
         assert_eq!(&blob.read_range(2..5).unwrap()[..], b"234");
         let e = blob.read_range(8..12).unwrap_err().to_string();
         assert!(e.contains("past the end"), "{e}");
+        // The store itself, as for a file that shrank after it was opened.
+        let path = blob.location().to_string();
+        assert_eq!(&LocalStore.get_range(&path, 2..5).unwrap()[..], b"234");
+        assert_eq!(LocalStore.get_range(&path, 4..4).unwrap().len(), 0);
+        let e = LocalStore.get_range(&path, 8..12).unwrap_err().to_string();
+        assert!(e.contains("file ended before the range"), "{e}");
     }
 
     #[test]

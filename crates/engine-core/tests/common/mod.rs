@@ -4,6 +4,19 @@ use arrow_array::cast::AsArray;
 use arrow_array::Array;
 use engine_core::{Engine, QueryResult};
 
+/// An engine with a table `n` of the integers 0 to 999 (column `n`), to
+/// build test tables from.
+#[allow(dead_code)]
+pub fn with_numbers() -> Engine {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE n AS WITH d(x) AS (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) \
+         SELECT a.x * 100 + b.x * 10 + c.x AS n FROM d a, d b, d c",
+    )
+    .unwrap();
+    e
+}
+
 /// The result of `sql` as rows of `a|b|...` strings (NULL as "NULL"), in result order.
 #[allow(dead_code)]
 pub fn rows(e: &Engine, sql: &str) -> Vec<String> {
