@@ -14,16 +14,22 @@ use std::sync::Arc;
 use super::{AggregateExpr, Expr, LogicalPlan, SortExpr, Subquery};
 
 impl LogicalPlan {
+    /// The plan, moved out of `self`, which is left an empty placeholder to
+    /// be overwritten (a rule rewriting a node in place).
+    pub(crate) fn take(&mut self) -> LogicalPlan {
+        let placeholder = LogicalPlan::Values {
+            rows: Vec::new(),
+            schema: super::PlanSchema::default(),
+        };
+        std::mem::replace(self, placeholder)
+    }
+
     /// The node with `f` applied to each direct input (a shared CTE plan is a
     /// leaf here; rules that enter it do so on purpose).
     pub fn map_inputs(self, f: &mut dyn FnMut(LogicalPlan) -> LogicalPlan) -> LogicalPlan {
         // Each input is rewritten in its box: no allocation per node per rule.
         let mut b = |mut p: Box<LogicalPlan>| {
-            let placeholder = LogicalPlan::Values {
-                rows: Vec::new(),
-                schema: super::PlanSchema::default(),
-            };
-            *p = f(std::mem::replace(&mut *p, placeholder));
+            *p = f(p.take());
             p
         };
         use LogicalPlan as P;

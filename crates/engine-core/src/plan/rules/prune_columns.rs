@@ -181,15 +181,8 @@ fn keep_only(plan: &mut LogicalPlan, needed: &IdSet) {
             false => Expr::column(&schema, i),
         })
         .collect();
-    let input = std::mem::replace(
-        plan,
-        LogicalPlan::Values {
-            rows: vec![],
-            schema: PlanSchema::default(),
-        },
-    );
     *plan = LogicalPlan::Project {
-        input: Box::new(input),
+        input: Box::new(plan.take()),
         exprs,
         schema,
     };

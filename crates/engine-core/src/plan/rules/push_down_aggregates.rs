@@ -39,34 +39,28 @@ use crate::plan::{
 
 /// Pushes each aggregate in `plan` below the join under it where that pays.
 pub fn push_down_aggregates(plan: LogicalPlan) -> LogicalPlan {
-    plan.transform_up(&mut |node| push(node).unwrap_or_else(|node| node))
+    plan.transform_up(&mut push)
 }
 
 /// `plan` with its aggregate pushed below its join, or `plan` unchanged.
-fn push(plan: LogicalPlan) -> Result<LogicalPlan, LogicalPlan> {
-    let LogicalPlan::Aggregate {
+fn push(plan: LogicalPlan) -> LogicalPlan {
+    if let LogicalPlan::Aggregate {
         input,
         group,
         aggs,
         schema,
-    } = plan
-    else {
-        return Err(plan);
-    };
-    match pushed(&input, &group, &aggs) {
-        Some((input, group, aggs)) => Ok(LogicalPlan::Aggregate {
-            input: Box::new(input),
-            group,
-            aggs,
-            schema,
-        }),
-        None => Err(LogicalPlan::Aggregate {
-            input,
-            group,
-            aggs,
-            schema,
-        }),
+    } = &plan
+    {
+        if let Some((input, group, aggs)) = pushed(input, group, aggs) {
+            return LogicalPlan::Aggregate {
+                input: Box::new(input),
+                group,
+                aggs,
+                schema: schema.clone(),
+            };
+        }
     }
+    plan
 }
 
 /// The join under `input`'s column-picking projections: an inner equi-join

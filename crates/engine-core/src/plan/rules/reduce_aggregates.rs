@@ -115,12 +115,7 @@ fn reduce_side(
     let shared = match other {
         LogicalPlan::Shared(p) => std::sync::Arc::clone(p),
         _ => {
-            let placeholder = LogicalPlan::Values {
-                rows: vec![],
-                schema: other.schema().clone(),
-            };
-            let plan = std::mem::replace(other, placeholder);
-            let p = SharedPlan::new(plan);
+            let p = SharedPlan::new(other.take());
             *other = LogicalPlan::Shared(std::sync::Arc::clone(&p));
             p
         }
