@@ -210,16 +210,24 @@ fn a_limit_reads_only_the_row_groups_it_needs() {
 /// scan hands on only the matching rows, and every answer is the one the
 /// same data gives from memory, where nothing is pushed down. A file's
 /// string column may be stored as `Utf8`, `LargeUtf8` or `Utf8View` (the
-/// constant is then cast to the column's layout): each is pushed down.
+/// constant is then cast to the column's layout): each is pushed down. So
+/// is each encoding: all pages dictionary encoded (compared per dictionary
+/// entry), none, or a writer that gave up its dictionary part way through a
+/// column chunk (compared per row).
 #[test]
 fn string_equality_is_decided_while_decoding() {
     for layout in [DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View] {
-        string_equality_in_layout(&layout);
+        for encoding in ["dictionary", "plain", "dictionary then plain"] {
+            string_equality_in_layout(&layout, encoding);
+        }
     }
 }
 
-fn string_equality_in_layout(layout: &DataType) {
-    let d = dir(&format!("string-eq-{layout}"));
+fn string_equality_in_layout(layout: &DataType, encoding: &str) {
+    let d = dir(&format!(
+        "string-eq-{layout}-{}",
+        encoding.replace(' ', "-")
+    ));
     let path = d.join("cats.parquet");
     let words = [
         "a",
@@ -254,17 +262,46 @@ fn string_equality_in_layout(layout: &DataType) {
     .unwrap();
     let props = WriterProperties::builder()
         .set_max_row_group_row_count(Some(3000))
-        .build();
+        .set_write_batch_size(500)
+        .set_data_page_row_count_limit(500);
+    let props = match encoding {
+        "dictionary" => props,
+        "plain" => props.set_dictionary_enabled(false),
+        // Past a 40-byte dictionary (its first three words), pages are plain.
+        _ => props.set_dictionary_page_size_limit(40),
+    };
     let mut w = ArrowWriter::try_new(
         std::fs::File::create(&path).unwrap(),
         batch.schema(),
-        Some(props),
+        Some(props.build()),
     )
     .unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
     let file = Engine::new();
     file.register_file("t", path.to_str().unwrap()).unwrap();
+    // The file's data pages have the encodings this case is about.
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(&path).unwrap(),
+    )
+    .unwrap();
+    let data_pages: std::collections::BTreeSet<String> =
+        parquet::file::reader::FileReader::metadata(&reader)
+            .row_groups()
+            .iter()
+            .flat_map(|g| g.column(1).page_encoding_stats_mask().unwrap().encodings())
+            .map(|e| e.to_string())
+            .collect();
+    let expected: &[&str] = match encoding {
+        "dictionary" => &["RLE_DICTIONARY"],
+        "plain" => &["PLAIN"],
+        _ => &["PLAIN", "RLE_DICTIONARY"],
+    };
+    assert_eq!(
+        data_pages.iter().collect::<Vec<_>>(),
+        expected,
+        "{encoding}"
+    );
     let memory = Engine::new();
     memory.register_batches("t", vec![batch]).unwrap();
     for (sql, matching) in [
@@ -282,6 +319,11 @@ fn string_equality_in_layout(layout: &DataType) {
             Some(1818),
         ),
         ("SELECT COUNT(*) FROM t WHERE cat = 'zz'", Some(0)),
+        // The page index's selection, carried across row groups read apart.
+        (
+            "SELECT COUNT(*), MIN(id), MAX(id) FROM t WHERE cat = 'b' AND id BETWEEN 2600 AND 7400",
+            None,
+        ),
         ("SELECT COUNT(*) FROM t WHERE cat = 'b' OR cat = 'a'", None),
         (
             "SELECT cat, COUNT(*) FROM t WHERE 'b ' = cat GROUP BY cat",
@@ -293,11 +335,15 @@ fn string_equality_in_layout(layout: &DataType) {
         ),
     ] {
         let (rows, s) = run(&file, sql);
-        assert_eq!(rows, common::rows(&memory, sql), "{sql}");
+        assert_eq!(
+            rows,
+            common::rows(&memory, sql),
+            "{sql} on {layout}, {encoding}"
+        );
         if let Some(m) = matching {
             assert_eq!(
                 s.rows_read, m,
-                "{sql} on {layout}: only matching rows leave the scan"
+                "{sql} on {layout}, {encoding}: only matching rows leave the scan"
             );
         }
     }

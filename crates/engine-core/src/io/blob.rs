@@ -108,19 +108,16 @@ impl BlobStore for LocalStore {
         let mut file = std::fs::File::open(location).map_err(|e| io_error(location, e))?;
         let len = usize::try_from(range.end.saturating_sub(range.start))
             .map_err(|_| io_error(location, io::Error::other("range too large")))?;
-        // Read into the vector's spare capacity: zeroing the buffer first
-        // cost TPC-H q5 4% of its instructions.
-        let mut buf = Vec::with_capacity(len);
+        // One read into a buffer used again (see `buffers`).
         file.seek(SeekFrom::Start(range.start))
-            .and_then(|_| (&mut file).take(len as u64).read_to_end(&mut buf))
-            .map_err(|e| io_error(location, e))?;
-        if buf.len() < len {
-            return Err(io_error(
-                location,
-                io::Error::new(io::ErrorKind::UnexpectedEof, "file ended before the range"),
-            ));
-        }
-        Ok(Bytes::from(buf))
+            .and_then(|_| super::buffers::read_pooled(&mut file, len))
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof => io_error(
+                    location,
+                    io::Error::new(io::ErrorKind::UnexpectedEof, "file ended before the range"),
+                ),
+                _ => io_error(location, e),
+            })
     }
 }
 
@@ -364,11 +361,12 @@ mod parquet_chunks {
     /// Blocks a scan keeps unless told how many columns it reads.
     const KEPT_BLOCKS: usize = 16;
 
-    /// A blob as Parquet's random-access input.
+    /// A blob as Parquet's random-access input. Clones share their blocks.
+    #[derive(Clone)]
     pub struct BlobChunks {
         blob: Arc<Blob>,
         /// Recently used blocks, most recent last: (block index, bytes).
-        blocks: Mutex<Vec<(u64, Bytes)>>,
+        blocks: Arc<Mutex<Vec<(u64, Bytes)>>>,
         /// How many blocks `blocks` holds at most.
         kept: usize,
     }
@@ -377,7 +375,7 @@ mod parquet_chunks {
         pub fn new(blob: Arc<Blob>) -> Self {
             BlobChunks {
                 blob,
-                blocks: Mutex::new(Vec::new()),
+                blocks: Arc::new(Mutex::new(Vec::new())),
                 kept: KEPT_BLOCKS,
             }
         }
@@ -464,6 +462,63 @@ mod parquet_chunks {
         }
     }
 
+    /// One range of a file held in memory as Parquet's input, for reading a
+    /// page whose place the metadata gives (a dictionary page) without the
+    /// blocks around it. Reads outside the range are errors.
+    pub struct ChunkWindow {
+        start: u64,
+        bytes: Bytes,
+        file_len: u64,
+    }
+
+    impl ChunkWindow {
+        /// Bytes `range` of `blob`, read once.
+        pub fn read(blob: &Blob, range: Range<u64>) -> Result<Self> {
+            Ok(ChunkWindow {
+                start: range.start,
+                bytes: blob.read_range(range)?,
+                file_len: blob.size(),
+            })
+        }
+
+        fn slice(&self, start: u64, len: Option<usize>) -> parquet::errors::Result<Bytes> {
+            let at = start
+                .checked_sub(self.start)
+                .map(|at| at as usize)
+                .filter(|&at| at <= self.bytes.len());
+            let end = at.and_then(|at| match len {
+                Some(len) => at.checked_add(len).filter(|&e| e <= self.bytes.len()),
+                None => Some(self.bytes.len()),
+            });
+            match (at, end) {
+                (Some(at), Some(end)) => Ok(self.bytes.slice(at..end)),
+                _ => Err(ParquetError::General(format!(
+                    "read at byte {start} outside the page read ({}..{})",
+                    self.start,
+                    self.start + self.bytes.len() as u64
+                ))),
+            }
+        }
+    }
+
+    impl Length for ChunkWindow {
+        fn len(&self) -> u64 {
+            self.file_len
+        }
+    }
+
+    impl ChunkReader for ChunkWindow {
+        type T = bytes::buf::Reader<Bytes>;
+
+        fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+            Ok(bytes::Buf::reader(self.slice(start, None)?))
+        }
+
+        fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+            self.slice(start, Some(length))
+        }
+    }
+
     /// What `get_read` hands out: the rest of the block its offset is in, then
     /// whole blocks read on (rarely needed: a page header crossing a block).
     pub struct OwnedBlockReader {
@@ -492,7 +547,7 @@ mod parquet_chunks {
 }
 
 #[cfg(feature = "parquet")]
-pub(crate) use parquet_chunks::BlobChunks;
+pub(crate) use parquet_chunks::{BlobChunks, ChunkWindow};
 
 /// The store and location for a file name written in SQL or given to the API:
 /// `scheme://...` goes to the store registered for that scheme, `file://` and

@@ -4,6 +4,7 @@
 //! behind its cargo feature.
 
 mod blob;
+mod buffers;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod read;

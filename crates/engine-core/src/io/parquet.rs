@@ -3,9 +3,11 @@
 //! scan's predicates — and, for `column = constant`, whose dictionaries hold
 //! the constant — and no more row groups than a limit needs. A
 //! `column = 'text'` condition on a string column is also decided while
-//! decoding (a row filter): that column is read as `Utf8View` (views of the
-//! page's strings, no copy per row; turned back into `Utf8` for the rows that
-//! pass) and the other columns are decoded only for the matching rows.
+//! decoding (a row filter): that column is read as keys into its dictionary
+//! (the text is compared once per dictionary entry) or else as `Utf8View`
+//! (views of the page's strings, no copy per row), turned back into the
+//! column's type for the rows that pass, and the other columns are decoded
+//! only for the matching rows.
 //!
 //! Skipping is conservative: a row group is dropped only when its statistics
 //! prove that no row can satisfy a predicate. Unknown statistics keep it. For
@@ -16,10 +18,12 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Datum, RecordBatch, Scalar, StringViewArray, UInt64Array,
 };
-use arrow_schema::{DataType, Field, Schema};
+use arrow_buffer::BooleanBuffer;
+use arrow_schema::{ArrowError, DataType, Field, Schema};
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{
     ArrowPredicate, ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions,
@@ -33,7 +37,7 @@ use parquet::file::metadata::{ColumnChunkMetaData, PageIndexPolicy, ParquetMetaD
 use parquet::file::serialized_reader::SerializedPageReader;
 use parquet::schema::types::SchemaDescriptor;
 
-use super::blob::{Blob, BlobChunks};
+use super::blob::{Blob, BlobChunks, ChunkWindow};
 use crate::catalog::{ColumnPredicate, PredicateOp, ScanRequest};
 use crate::error::{Error, Result};
 
@@ -85,7 +89,7 @@ pub(super) fn reader(
     req: &ScanRequest,
     only: Option<std::ops::Range<usize>>,
     batch_size: usize,
-) -> Result<ParquetRecordBatchReader> {
+) -> Result<ParquetBatches> {
     let policy = if req.filters.is_empty() {
         PageIndexPolicy::Skip
     } else {
@@ -95,19 +99,41 @@ pub(super) fn reader(
     let mut input = BlobChunks::new(Arc::clone(blob));
     let mut meta =
         ArrowReaderMetadata::load(&input, options.clone()).map_err(|e| data_error(blob, e))?;
-    // Equality with a string is decided while decoding: the column is read
-    // as views of its pages (a dictionary page's strings are not copied per
-    // row), and the other columns only for the rows that pass.
+    // Equality with a string is decided while decoding, one row group at a
+    // time (`GroupByGroup`): the column is read as keys into its dictionary
+    // or, where a chunk has pages without one, as views of its pages (no
+    // copy per row); the other columns only for the rows that pass.
     let string_eq = string_equalities(&req.filters, meta.schema());
+    // The file's own types, for its statistics and dictionaries.
+    let stored = Arc::clone(meta.schema());
     if !string_eq.is_empty() {
+        let file = meta.metadata();
+        let descr = file.file_metadata().schema_descr();
         let fields: Vec<Field> = meta
             .schema()
             .fields()
             .iter()
             .enumerate()
-            .map(|(i, f)| match string_eq.iter().any(|(c, _)| *c == i) {
-                true => f.as_ref().clone().with_data_type(DataType::Utf8View),
-                false => f.as_ref().clone(),
+            .map(|(i, f)| {
+                if !string_eq.iter().any(|(c, _)| *c == i) {
+                    return f.as_ref().clone();
+                }
+                // A column whose every page is dictionary encoded is read as
+                // the dictionary's keys: the text is compared once per
+                // dictionary entry, not once per row.
+                let dictionary =
+                    parquet_column(descr, meta.schema(), f.name()).is_some_and(|(leaf, _)| {
+                        file.row_groups()
+                            .iter()
+                            .all(|g| all_dictionary_encoded(g.column(leaf)))
+                    });
+                let hint = match dictionary {
+                    true => {
+                        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+                    }
+                    false => DataType::Utf8View,
+                };
+                f.as_ref().clone().with_data_type(hint)
             })
             .collect();
         let hinted = Arc::new(Schema::new_with_metadata(
@@ -128,34 +154,26 @@ pub(super) fn reader(
         })
         .count();
     input.keep_for_columns(leaves);
-    let mut b =
-        ParquetRecordBatchReaderBuilder::new_with_metadata(input, meta).with_batch_size(batch_size);
-    if !string_eq.is_empty() {
-        let predicates = string_eq
-            .into_iter()
-            .map(|(column, value)| {
-                let mask = ProjectionMask::roots(b.parquet_schema(), [column]);
-                let wanted = Scalar::new(StringViewArray::from(vec![value]));
-                Box::new(ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
-                    arrow_ord::cmp::eq(batch.column(0), &wanted)
-                })) as Box<dyn ArrowPredicate>
-            })
-            .collect();
-        b = b.with_row_filter(RowFilter::new(predicates));
+    let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(input.clone(), meta.clone())
+        .with_batch_size(batch_size);
+    let projection =
+        projection.map(|p| ProjectionMask::roots(b.parquet_schema(), p.iter().copied()));
+    if let Some(mask) = &projection {
+        b = b.with_projection(mask.clone());
     }
-    if let Some(p) = projection {
-        let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
-        b = b.with_projection(mask);
-    }
-    let meta = Arc::clone(b.metadata());
-    let total = meta.num_row_groups();
+    let string_eq: Vec<(ProjectionMask, String)> = string_eq
+        .into_iter()
+        .map(|(column, value)| (ProjectionMask::roots(b.parquet_schema(), [column]), value))
+        .collect();
+    let file = Arc::clone(b.metadata());
+    let total = file.num_row_groups();
     let mut keep: Vec<bool> = (0..total)
         .map(|i| only.as_ref().is_none_or(|r| r.contains(&i)))
         .collect();
     // Row groups outside `only` are another worker's, not skipped.
     let elsewhere = keep.iter().filter(|k| !**k).count();
     for p in &req.filters {
-        if let Some(may_match) = row_groups_may_match(p, b.schema(), b.parquet_schema(), &meta) {
+        if let Some(may_match) = row_groups_may_match(p, &stored, b.parquet_schema(), &file) {
             for (k, m) in keep.iter_mut().zip(may_match) {
                 *k &= m;
             }
@@ -168,7 +186,7 @@ pub(super) fn reader(
             if rows >= limit as u64 {
                 *k = false;
             } else if *k {
-                rows += meta.row_group(i).num_rows().max(0) as u64;
+                rows += file.row_group(i).num_rows().max(0) as u64;
             }
         }
         b = b.with_limit(limit);
@@ -176,29 +194,181 @@ pub(super) fn reader(
     let by_dictionary = dictionary_pruning(
         blob,
         &req.filters,
-        b.schema(),
+        &stored,
         b.parquet_schema(),
-        &meta,
+        &file,
         &mut keep,
     );
     req.counters
         .add_row_groups_skipped_by_dictionary(by_dictionary);
     let groups: Vec<usize> = (0..total).filter(|&i| keep[i]).collect();
+    let mut selection = None;
     if !req.filters.is_empty() && !groups.is_empty() {
-        if let Some((selection, skipped)) =
-            page_selection(&req.filters, b.schema(), b.parquet_schema(), &meta, &groups)
+        if let Some((s, skipped)) =
+            page_selection(&req.filters, &stored, b.parquet_schema(), &file, &groups)
         {
             req.counters.add_pages_skipped(skipped);
-            b = b.with_row_selection(selection);
+            selection = Some(s);
         }
     }
     req.counters.add_row_groups(
         groups.len() as u64,
         (total - elsewhere - groups.len()) as u64,
     );
-    b.with_row_groups(groups)
-        .build()
-        .map_err(|e| data_error(blob, e))
+    if string_eq.is_empty() {
+        if let Some(s) = selection {
+            b = b.with_row_selection(s);
+        }
+        let r = b
+            .with_row_groups(groups)
+            .build()
+            .map_err(|e| data_error(blob, e))?;
+        return Ok(Box::new(r));
+    }
+    Ok(Box::new(GroupByGroup {
+        input,
+        meta,
+        batch_size,
+        projection,
+        string_eq,
+        groups: groups.into_iter(),
+        selection,
+        current: None,
+    }))
+}
+
+/// Batches of a Parquet file, as the reader hands them out.
+pub(super) type ParquetBatches =
+    Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>> + Send>;
+
+/// A scan with a row filter, read one row group at a time.
+///
+/// parquet-rs evaluates a row filter over every row group of a reader before
+/// it decodes the first projected column, so the filter's column chunks are
+/// read twice, far apart: the blocks [`BlobChunks`] keeps are gone by the
+/// second read, and the first batch waits for the whole file. A reader per
+/// row group reads each chunk once, while its blocks are kept.
+struct GroupByGroup {
+    input: BlobChunks,
+    meta: ArrowReaderMetadata,
+    batch_size: usize,
+    projection: Option<ProjectionMask>,
+    /// The columns decided while decoding and the text each must equal.
+    string_eq: Vec<(ProjectionMask, String)>,
+    groups: std::vec::IntoIter<usize>,
+    /// The page index's selection over the rows of `groups`, in order.
+    selection: Option<RowSelection>,
+    current: Option<ParquetRecordBatchReader>,
+}
+
+impl GroupByGroup {
+    fn open(&mut self, group: usize) -> parquet::errors::Result<ParquetRecordBatchReader> {
+        let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.input.clone(),
+            self.meta.clone(),
+        )
+        .with_batch_size(self.batch_size)
+        .with_row_groups(vec![group]);
+        if let Some(mask) = &self.projection {
+            b = b.with_projection(mask.clone());
+        }
+        if let Some(rest) = &mut self.selection {
+            let rows = self.meta.metadata().row_group(group).num_rows().max(0) as usize;
+            b = b.with_row_selection(rest.split_off(rows));
+        }
+        let predicates = self
+            .string_eq
+            .iter()
+            .map(|(mask, value)| {
+                let mut eq = TextEquals::new(value);
+                Box::new(ArrowPredicateFn::new(
+                    mask.clone(),
+                    move |batch: RecordBatch| eq.evaluate(batch.column(0)),
+                )) as Box<dyn ArrowPredicate>
+            })
+            .collect();
+        b.with_row_filter(RowFilter::new(predicates)).build()
+    }
+}
+
+impl Iterator for GroupByGroup {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(batch) = self.current.as_mut().and_then(Iterator::next) {
+                return Some(batch);
+            }
+            let group = self.groups.next()?;
+            match self.open(group) {
+                Ok(r) => self.current = Some(r),
+                Err(e) => {
+                    self.groups = Vec::new().into_iter();
+                    self.current = None;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
+    }
+}
+
+/// `column = 'text'` as a row filter evaluates it: on a dictionary-encoded
+/// column (read as keys into the chunk's dictionary), the text is compared
+/// with each dictionary entry once, and each row looks its key up in the
+/// result; on any other string layout, row by row.
+struct TextEquals {
+    wanted: String,
+    /// The dictionary last compared, and which of its entries equal `wanted`.
+    memo: Option<(ArrayRef, Vec<bool>)>,
+}
+
+impl TextEquals {
+    fn new(wanted: &str) -> Self {
+        TextEquals {
+            wanted: wanted.to_string(),
+            memo: None,
+        }
+    }
+
+    fn evaluate(&mut self, column: &ArrayRef) -> std::result::Result<BooleanArray, ArrowError> {
+        let Some(dict) = column.as_dictionary_opt::<Int32Type>() else {
+            let wanted = arrow_cast::cast(
+                &StringViewArray::from(vec![self.wanted.as_str()]),
+                column.data_type(),
+            )?;
+            return arrow_ord::cmp::eq(column, &Scalar::new(wanted));
+        };
+        let values = dict.values();
+        let fresh = self
+            .memo
+            .as_ref()
+            .is_none_or(|(seen, _)| !Arc::ptr_eq(seen, values));
+        if fresh {
+            let equal = arrow_ord::cmp::eq(
+                values,
+                &Scalar::new(arrow_cast::cast(
+                    &StringViewArray::from(vec![self.wanted.as_str()]),
+                    values.data_type(),
+                )?),
+            )?;
+            let table = (0..equal.len())
+                .map(|i| equal.is_valid(i) && equal.value(i))
+                .collect();
+            self.memo = Some((Arc::clone(values), table));
+        }
+        let table = &self.memo.as_ref().expect("set above").1;
+        let keys = dict.keys().values();
+        // parquet-rs checks the keys against the dictionary; a key outside
+        // it would match nothing rather than panic.
+        let hits = BooleanBuffer::collect_bool(keys.len(), |i| {
+            table.get(keys[i] as usize).copied().unwrap_or(false)
+        });
+        let hits = match dict.nulls() {
+            Some(valid) => &hits & valid.inner(),
+            None => hits,
+        };
+        Ok(BooleanArray::new(hits, None))
+    }
 }
 
 /// The `column = 'text'` conditions on the file's top-level string columns:
@@ -227,8 +397,9 @@ fn string_equalities(filters: &[ColumnPredicate], schema: &Schema) -> Vec<(usize
 /// matches no row of the group — even where the min/max statistics allow
 /// it (`'b'` lies between `'a'` and `'c'`). Checked for string and 32/64-bit
 /// integer columns, in the row groups the statistics kept; each check reads
-/// the chunk's dictionary page, which decoding the group would read anyway.
-/// A dictionary that cannot be read or decoded proves nothing.
+/// the chunk's dictionary page alone (it ends where the first data page
+/// starts), not the blocks around it, which the scan would read a second
+/// time. A dictionary that cannot be read or decoded proves nothing.
 fn dictionary_pruning(
     blob: &Arc<Blob>,
     filters: &[ColumnPredicate],
@@ -238,7 +409,6 @@ fn dictionary_pruning(
     keep: &mut [bool],
 ) -> u64 {
     let mut dropped = 0;
-    let mut input: Option<Arc<BlobChunks>> = None;
     for p in filters.iter().filter(|p| p.op == PredicateOp::Eq) {
         let Some((leaf, field)) = parquet_column(parquet_schema, schema, &p.column) else {
             continue;
@@ -253,9 +423,8 @@ fn dictionary_pruning(
             if !*k || !all_dictionary_encoded(chunk) {
                 continue;
             }
-            let input = input.get_or_insert_with(|| Arc::new(BlobChunks::new(Arc::clone(blob))));
             let rows = group.num_rows().max(0) as usize;
-            if dictionary_holds(input, chunk, rows, &wanted) == Some(false) {
+            if dictionary_holds(blob, chunk, rows, &wanted) == Some(false) {
                 *k = false;
                 dropped += 1;
             }
@@ -311,12 +480,18 @@ fn all_dictionary_encoded(chunk: &ColumnChunkMetaData) -> bool {
 /// Whether `chunk`'s dictionary page holds `wanted`; `None` when the page
 /// cannot be read or is not what it should be.
 fn dictionary_holds(
-    input: &Arc<BlobChunks>,
+    blob: &Blob,
     chunk: &ColumnChunkMetaData,
     rows: usize,
     wanted: &Plain,
 ) -> Option<bool> {
-    let mut pages = SerializedPageReader::new(Arc::clone(input), chunk, rows, None).ok()?;
+    let start = u64::try_from(chunk.dictionary_page_offset()?).ok()?;
+    let end = u64::try_from(chunk.data_page_offset()).ok()?;
+    if end <= start {
+        return None;
+    }
+    let page = Arc::new(ChunkWindow::read(blob, start..end).ok()?);
+    let mut pages = SerializedPageReader::new(page, chunk, rows, None).ok()?;
     let Page::DictionaryPage {
         buf,
         num_values,
