@@ -272,6 +272,190 @@ fn joins_on_sparse_integer_keys() {
     }
 }
 
+/// `SEMI JOIN` and `ANTI JOIN` as DuckDB writes them (and Spark's `LEFT SEMI`
+/// / `LEFT ANTI`): the left side's rows with / without a partner, each once,
+/// and only its columns. Answers checked against DuckDB 1.5.
+#[test]
+fn semi_and_anti_joins_keep_the_left_side() {
+    let e = engine();
+    for (sql, expected) in [
+        (
+            "SELECT * FROM t SEMI JOIN u ON t.id = u.id ORDER BY id",
+            vec!["1|ann|1.5|a", "3|cy|3.0|b"],
+        ),
+        (
+            "SELECT id FROM t LEFT SEMI JOIN u USING (id) ORDER BY id",
+            vec!["1", "3"],
+        ),
+        (
+            "SELECT id FROM t ANTI JOIN u ON t.id = u.id ORDER BY id",
+            vec!["2", "4"],
+        ),
+        (
+            "SELECT id FROM t LEFT ANTI JOIN u USING (id) ORDER BY id",
+            vec!["2", "4"],
+        ),
+        // A condition beyond the keys, and one reading only the right side.
+        (
+            "SELECT id FROM t SEMI JOIN u ON t.id = u.id AND u.tag = 'z'",
+            vec!["3"],
+        ),
+        (
+            "SELECT COUNT(*) FROM t ANTI JOIN u ON t.id = u.id AND u.tag > 'x'",
+            vec!["2"],
+        ),
+        // NULL never matches: the NULL name is kept by ANTI, dropped by SEMI.
+        (
+            "SELECT id FROM t ANTI JOIN t AS o ON t.name = o.name || '' AND o.id > 2 ORDER BY id",
+            vec!["1", "2", "4"],
+        ),
+    ] {
+        assert_eq!(rows(&e, sql), expected, "{sql}");
+    }
+    let msg = |sql: &str| e.query(sql).unwrap_err().to_string();
+    // The right side's columns are not in the output.
+    assert!(msg("SELECT tag FROM t SEMI JOIN u USING (id)").contains("unknown column 'tag'"));
+    assert!(msg("SELECT * FROM t RIGHT SEMI JOIN u USING (id)").starts_with("not supported"));
+    assert!(msg("SELECT * FROM t SEMI JOIN u").contains("needs ON or USING"));
+}
+
+/// The functions added with the conformance work, on columns: NULLs pass
+/// through, and a padding that would outgrow the memory limit fails before
+/// it is built. Answers checked against DuckDB 1.5.
+#[test]
+fn prefix_padding_hashing_and_date_part_functions() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, STARTS_WITH(name, 'b'), ENDS_WITH(name, 'y'), LPAD(name, 4, '*'), \
+             RPAD(name, 2, '*'), ASCII(name) FROM t ORDER BY id"
+        ),
+        [
+            "1|false|false|*ann|an|97",
+            "2|true|false|*bob|bo|98",
+            "3|false|true|**cy|cy|99",
+            "4|NULL|NULL|NULL|NULL|NULL"
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT LPAD('x', id - 2, NULL), RPAD('x', NULL) FROM t WHERE id = 3"
+        ),
+        ["NULL|NULL"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(DISTINCT SHA256(grp)), MIN(LENGTH(SHA256(name))) FROM t"
+        ),
+        ["2|64"]
+    );
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT YEAR(d), MONTH(d), DAY(d) FROM (SELECT DATE '1969-12-31' AS d UNION ALL SELECT NULL)"
+        )),
+        ["1969|12|31", "NULL|NULL|NULL"]
+    );
+    let msg = |sql: &str| e.query(sql).unwrap_err().to_string();
+    assert!(msg("SELECT YEAR(1)").contains("expects a date or timestamp"));
+    assert!(msg("SELECT STARTS_WITH('a')").contains("takes 2 argument(s)"));
+    assert!(msg("SELECT LOG10('a')").contains("expects a number"));
+    e.query("SET memory_limit = '1MB'").unwrap();
+    assert!(
+        msg("SELECT LPAD(name, 10000000, 'x') FROM t").contains("memory"),
+        "{}",
+        msg("SELECT LPAD(name, 10000000, 'x') FROM t")
+    );
+}
+
+/// HAVING may name a select-list alias (as in DuckDB) where no column of the
+/// FROM clause has that name; a name inside a subquery is the subquery's.
+#[test]
+fn having_reads_select_list_aliases() {
+    let e = engine();
+    for (sql, expected) in [
+        (
+            "SELECT grp, COUNT(*) AS n FROM t GROUP BY grp HAVING n > 1",
+            vec!["a|2"],
+        ),
+        (
+            "SELECT grp, SUM(score) AS s FROM t GROUP BY grp HAVING s + 1 > 3 ORDER BY grp",
+            vec!["b|3.0", "NULL|4.0"],
+        ),
+        (
+            "SELECT grp AS g, COUNT(*) FROM t GROUP BY grp HAVING g = 'b'",
+            vec!["b|1"],
+        ),
+        // `tag` is u's column in the subquery, not an alias of the outer query.
+        (
+            "SELECT grp AS tag, COUNT(*) FROM t GROUP BY grp \
+             HAVING EXISTS (SELECT 1 FROM u WHERE tag = 'z') AND grp = 'b'",
+            vec!["b|1"],
+        ),
+    ] {
+        assert_eq!(rows(&e, sql), expected, "{sql}");
+    }
+    // Inside an aggregate's arguments, names are the FROM clause's.
+    let err = e
+        .query("SELECT name AS n FROM t GROUP BY name HAVING COUNT(n) > 1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown column 'n'"), "{err}");
+    // A column of that name wins, here one that is not grouped.
+    let err = e
+        .query("SELECT grp, COUNT(*) AS id FROM t GROUP BY grp HAVING id > 1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must appear in the GROUP BY clause"), "{err}");
+}
+
+/// Two tables of one FROM clause with the same name, and `* EXCEPT` naming a
+/// column the star does not cover, are errors (DuckDB's rules), not guesses.
+#[test]
+fn ambiguous_names_and_unknown_exclusions_are_errors() {
+    let e = engine();
+    let msg = |sql: &str| e.query(sql).unwrap_err().to_string();
+    for sql in [
+        "SELECT * FROM t JOIN t USING (id)",
+        "SELECT * FROM t, u, T",
+        "SELECT * FROM t AS a JOIN u AS a ON a.id = a.id",
+        "SELECT * FROM (SELECT 1 AS x) AS s, (SELECT 2 AS y) AS s",
+    ] {
+        assert!(
+            msg(sql).contains("is given to two tables"),
+            "{sql}: {}",
+            msg(sql)
+        );
+    }
+    // Another name for one of them is enough; a subquery has its own FROM.
+    assert_eq!(
+        rows(&e, "SELECT COUNT(*) FROM t JOIN t AS o USING (id)"),
+        ["4"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT COUNT(*) FROM t WHERE id IN (SELECT id FROM t)"),
+        ["4"]
+    );
+    assert_eq!(
+        msg("SELECT * EXCEPT (id, nmae) FROM t"),
+        "unknown column 'nmae' (did you mean 'name'?)"
+    );
+    assert!(msg("SELECT * EXCLUDE (tag) FROM t").contains("unknown column 'tag'"));
+    assert!(
+        msg("SELECT t.* EXCLUDE (tag) FROM t JOIN u USING (id)").contains("unknown column 'tag'")
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT * EXCLUDE (NAME, score, grp) FROM t ORDER BY id LIMIT 1"
+        ),
+        ["1"]
+    );
+}
+
 #[test]
 fn subqueries_ctes_and_set_operations() {
     let e = engine();

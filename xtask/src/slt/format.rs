@@ -8,7 +8,7 @@ use arrow_schema::{DataType, TimeUnit};
 
 /// Formats row `i` of `a` for a column whose type letter is `kind` (I, R or T).
 pub fn value(a: &ArrayRef, i: usize, kind: char) -> String {
-    if a.is_null(i) {
+    if is_null(a, i) {
         return "NULL".into();
     }
     match kind {
@@ -24,6 +24,12 @@ pub fn value(a: &ArrayRef, i: usize, kind: char) -> String {
         },
         _ => text(a, i),
     }
+}
+
+/// Whether row `i` is NULL. A column of type NULL (`SELECT NULL`) has no
+/// validity buffer: its nulls are only logical.
+fn is_null(a: &ArrayRef, i: usize) -> bool {
+    a.logical_nulls().is_some_and(|n| n.is_null(i))
 }
 
 fn float(a: &ArrayRef, i: usize) -> Option<f64> {
@@ -54,7 +60,7 @@ fn real(f: f64) -> String {
 
 /// Text form; an empty string is `(empty)`, inside lists and structs too.
 fn text(a: &ArrayRef, i: usize) -> String {
-    if a.is_null(i) {
+    if is_null(a, i) {
         return "NULL".into();
     }
     let s = match a.data_type() {
@@ -160,6 +166,10 @@ mod tests {
         let s: ArrayRef = Arc::new(arrow_array::StringArray::from(vec!["", "a "]));
         assert_eq!(value(&s, 0, 'T'), "(empty)");
         assert_eq!(value(&s, 1, 'T'), "a ");
+        // `SELECT NULL`: a column of type NULL, without a validity buffer.
+        let n: ArrayRef = Arc::new(arrow_array::NullArray::new(2));
+        assert_eq!(value(&n, 1, 'T'), "NULL");
+        assert_eq!(value(&n, 0, 'I'), "NULL");
         assert_eq!(timestamp(0), "1970-01-01 00:00:00");
         assert_eq!(timestamp(951_782_400_000_001), "2000-02-29 00:00:00.000001");
     }

@@ -60,8 +60,12 @@ pub fn parse_interval(text: &str, unit: Option<&str>) -> Result<IntervalMonthDay
 /// `DATE_PART(part, value)`: the part as a BIGINT. `part` is a constant.
 pub(super) fn date_part(args: &[ArrayRef]) -> Result<ArrayRef> {
     let part = constant_text(&args[0], "DATE_PART")?;
-    let part = date_part_named(&part)?;
-    let ints = arrow_arith::temporal::date_part(args[1].as_ref(), part)?;
+    part_of(&args[1], date_part_named(&part)?)
+}
+
+/// One part of each date or timestamp, as BIGINT (YEAR(x) is DATE_PART('year', x)).
+pub(super) fn part_of(values: &ArrayRef, part: DatePart) -> Result<ArrayRef> {
+    let ints = arrow_arith::temporal::date_part(values.as_ref(), part)?;
     Ok(arrow_cast::cast(&ints, &DataType::Int64)?)
 }
 

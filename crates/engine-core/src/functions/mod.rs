@@ -52,6 +52,20 @@ pub enum ScalarFunc {
     CurrentDate,
     DatePart,
     DateTrunc,
+    StartsWith,
+    EndsWith,
+    Ascii,
+    LPad,
+    RPad,
+    Sha256,
+    Pi,
+    Exp,
+    Ln,
+    Log10,
+    Log2,
+    Year,
+    Month,
+    Day,
 }
 
 impl ScalarFunc {
@@ -92,6 +106,20 @@ impl ScalarFunc {
             "current_date" | "today" => CurrentDate,
             "date_part" | "datepart" => DatePart,
             "date_trunc" | "datetrunc" => DateTrunc,
+            "starts_with" | "prefix" => StartsWith,
+            "ends_with" | "suffix" => EndsWith,
+            "ascii" => Ascii,
+            "lpad" => LPad,
+            "rpad" => RPad,
+            "sha256" => Sha256,
+            "pi" => Pi,
+            "exp" => Exp,
+            "ln" => Ln,
+            "log10" => Log10,
+            "log2" => Log2,
+            "year" => Year,
+            "month" => Month,
+            "day" | "dayofmonth" => Day,
             _ => return None,
         })
     }
@@ -126,6 +154,20 @@ impl ScalarFunc {
             "current_date",
             "date_part",
             "date_trunc",
+            "starts_with",
+            "ends_with",
+            "ascii",
+            "lpad",
+            "rpad",
+            "sha256",
+            "pi",
+            "exp",
+            "ln",
+            "log10",
+            "log2",
+            "year",
+            "month",
+            "day",
             "count",
             "sum",
             "avg",
@@ -165,6 +207,20 @@ impl ScalarFunc {
             CurrentDate => "CURRENT_DATE",
             DatePart => "DATE_PART",
             DateTrunc => "DATE_TRUNC",
+            StartsWith => "STARTS_WITH",
+            EndsWith => "ENDS_WITH",
+            Ascii => "ASCII",
+            LPad => "LPAD",
+            RPad => "RPAD",
+            Sha256 => "SHA256",
+            Pi => "PI",
+            Exp => "EXP",
+            Ln => "LN",
+            Log10 => "LOG10",
+            Log2 => "LOG2",
+            Year => "YEAR",
+            Month => "MONTH",
+            Day => "DAY",
         }
     }
 
@@ -258,10 +314,30 @@ impl ScalarFunc {
                 arity(1, 1)?;
                 vec![numeric(&args[0])?]
             }
-            Sqrt => {
+            Sqrt | Exp | Ln | Log10 | Log2 => {
                 arity(1, 1)?;
                 numeric(&args[0])?;
                 vec![Float64]
+            }
+            Pi => {
+                arity(0, 0)?;
+                vec![]
+            }
+            StartsWith | EndsWith => {
+                arity(2, 2)?;
+                vec![Utf8, Utf8]
+            }
+            Ascii | Sha256 => {
+                arity(1, 1)?;
+                vec![Utf8]
+            }
+            LPad | RPad => {
+                arity(2, 3)?;
+                vec![Utf8, Int64, Utf8][..n].to_vec()
+            }
+            Year | Month | Day => {
+                arity(1, 1)?;
+                vec![self.temporal(&args[0])?]
             }
             Power => {
                 arity(2, 2)?;
@@ -285,19 +361,25 @@ impl ScalarFunc {
             }
             DatePart | DateTrunc => {
                 arity(2, 2)?;
-                let value = match &args[1] {
-                    Date32 | Timestamp(TimeUnit::Microsecond, _) => args[1].clone(),
-                    Date64 => Date32,
-                    Timestamp(_, tz) => Timestamp(TimeUnit::Microsecond, tz.clone()),
-                    t if is_string(t) || *t == Null => Timestamp(TimeUnit::Microsecond, None),
-                    other => {
-                        return Err(Error::type_error(format!(
-                            "{} expects a date or timestamp, got {other}",
-                            self.name()
-                        )))
-                    }
-                };
-                vec![Utf8, value]
+                vec![Utf8, self.temporal(&args[1])?]
+            }
+        })
+    }
+
+    /// The type a date or timestamp argument is cast to: dates stay dates,
+    /// timestamps become microseconds, text is read as a timestamp.
+    fn temporal(self, t: &DataType) -> Result<DataType> {
+        use DataType::*;
+        Ok(match t {
+            Date32 | Timestamp(TimeUnit::Microsecond, _) => t.clone(),
+            Date64 => Date32,
+            Timestamp(_, tz) => Timestamp(TimeUnit::Microsecond, tz.clone()),
+            t if is_string(t) || *t == Null => Timestamp(TimeUnit::Microsecond, None),
+            other => {
+                return Err(Error::type_error(format!(
+                    "{} expects a date or timestamp, got {other}",
+                    self.name()
+                )))
             }
         })
     }
@@ -308,7 +390,11 @@ impl ScalarFunc {
         use ScalarFunc::*;
         match self {
             Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
-            | Reverse => Utf8,
+            | Reverse | LPad | RPad | Sha256 => Utf8,
+            StartsWith | EndsWith => Boolean,
+            Ascii => Int32,
+            Pi | Exp | Ln | Log10 | Log2 => Float64,
+            Year | Month | Day => Int64,
             Length => Int64,
             Round | Abs | Floor | Ceil | Sign => args.first().cloned().unwrap_or(Float64),
             Sqrt | Power => Float64,
@@ -400,6 +486,27 @@ impl ScalarFunc {
             }
             DatePart => datetime::date_part(args),
             DateTrunc => datetime::date_trunc(args),
+            StartsWith => Ok(Arc::new(arrow_string::like::starts_with(
+                &args[0], &args[1],
+            )?)),
+            EndsWith => Ok(Arc::new(arrow_string::like::ends_with(&args[0], &args[1])?)),
+            Ascii => string::ascii(&args[0]),
+            LPad | RPad => {
+                fits(string::padded_bytes(args), self.name())?;
+                string::pad(args, self == LPad)
+            }
+            Sha256 => string::sha256(&args[0]),
+            Pi => Ok(Arc::new(arrow_array::Float64Array::from(vec![
+                std::f64::consts::PI;
+                num_rows
+            ]))),
+            Exp => math::float_unary(&args[0], f64::exp),
+            Ln => math::float_unary(&args[0], f64::ln),
+            Log10 => math::float_unary(&args[0], f64::log10),
+            Log2 => math::float_unary(&args[0], f64::log2),
+            Year => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Year),
+            Month => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Month),
+            Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
         }
     }
 }

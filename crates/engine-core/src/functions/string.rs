@@ -192,3 +192,78 @@ pub(super) fn replace(args: &[ArrayRef]) -> Result<ArrayRef> {
     }
     Ok(Arc::new(b.finish()))
 }
+
+/// ASCII(s): the code point of the first character; 0 for the empty string.
+pub(super) fn ascii(a: &ArrayRef) -> Result<ArrayRef> {
+    let a = a.as_string::<i32>();
+    let out: arrow_array::Int32Array = a
+        .iter()
+        .map(|v| v.map(|s| s.chars().next().map_or(0, |c| c as i32)))
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// The most bytes LPAD/RPAD(s, n [, fill]) can give, before it is built: a
+/// large `n` would otherwise allocate without bound.
+pub(super) fn padded_bytes(args: &[ArrayRef]) -> usize {
+    let s = args[0].as_string::<i32>();
+    let n = args[1].as_primitive::<Int64Type>();
+    (0..s.len())
+        .filter(|&i| s.is_valid(i) && n.is_valid(i))
+        .map(|i| (n.value(i).max(0) as usize).saturating_mul(4))
+        .fold(0usize, usize::saturating_add)
+}
+
+/// LPAD / RPAD(s, n [, fill]): `s` cut or padded to `n` characters with
+/// `fill` repeated (a space by default) on the left or right. Cutting keeps
+/// the first `n` characters either way; `n` below 1 gives ''. Padding with an
+/// empty `fill` is an error (as in DuckDB).
+pub(super) fn pad(args: &[ArrayRef], left: bool) -> Result<ArrayRef> {
+    let s = args[0].as_string::<i32>();
+    let n = args[1].as_primitive::<Int64Type>();
+    let fill = args.get(2).map(|f| f.as_string::<i32>());
+    let mut b = StringBuilder::with_capacity(s.len(), s.values().len());
+    let mut buf = String::new();
+    for i in 0..s.len() {
+        if s.is_null(i) || n.is_null(i) || fill.is_some_and(|f| f.is_null(i)) {
+            b.append_null();
+            continue;
+        }
+        let v = s.value(i);
+        let want = n.value(i).max(0) as usize;
+        let have = v.chars().count();
+        buf.clear();
+        if have >= want {
+            buf.extend(v.chars().take(want));
+        } else {
+            let f = fill.map_or(" ", |f| f.value(i));
+            if f.is_empty() {
+                let name = if left { "LPAD" } else { "RPAD" };
+                return Err(crate::Error::exec(format!(
+                    "{name} has nothing to pad with (an empty fill)"
+                )));
+            }
+            let padding = f.chars().cycle().take(want - have);
+            if left {
+                buf.extend(padding);
+                buf.push_str(v);
+            } else {
+                buf.push_str(v);
+                buf.extend(padding);
+            }
+        }
+        b.append_value(&buf);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// SHA256(s): the digest of the text's UTF-8 bytes, as 64 lower-case hex digits.
+pub(super) fn sha256(a: &ArrayRef) -> Result<ArrayRef> {
+    use sha2::Digest;
+    use std::fmt::Write;
+    map_str(a, |s, out| {
+        for byte in sha2::Sha256::digest(s.as_bytes()) {
+            let _ = write!(out, "{byte:02x}");
+        }
+    })
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow_schema::DataType;
 use sqlparser::ast::{self, Expr as A, Spanned};
 
-use super::aggregates::contains_aggregate;
+use super::aggregates::{contains_aggregate, is_aggregate_call};
 use super::expr::{cast, compare, AggCtx, Ctx};
 use super::scope::resolve;
 use super::Binder;
@@ -241,6 +241,7 @@ impl Binder<'_> {
             ));
         }
         // FROM
+        check_relation_names(&s.from)?;
         let mut plan = if s.from.is_empty() {
             LogicalPlan::Values {
                 rows: vec![vec![]],
@@ -385,7 +386,8 @@ impl Binder<'_> {
         }
         let having = match &s.having {
             Some(h) => {
-                let (b, t) = self.bind_typed(h, ctx)?;
+                let h = having_with_aliases(h, &items, &input_schema)?;
+                let (b, t) = self.bind_typed(&h, ctx)?;
                 Some(match t {
                     DataType::Boolean => b,
                     DataType::Null => cast(b, &t, &DataType::Boolean)?,
@@ -767,6 +769,9 @@ impl Binder<'_> {
         use ast::JoinOperator as J;
         let (kind, constraint) = match op {
             J::Join(c) | J::Inner(c) => (JoinKind::Inner, Some(c)),
+            // DuckDB's SEMI and ANTI joins; as there, no RIGHT SEMI or RIGHT ANTI.
+            J::Semi(c) | J::LeftSemi(c) => (JoinKind::Semi, Some(c)),
+            J::Anti(c) | J::LeftAnti(c) => (JoinKind::Anti, Some(c)),
             J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, Some(c)),
             J::Right(c) | J::RightOuter(c) => (JoinKind::Right, Some(c)),
             J::FullOuter(c) => (JoinKind::Full, Some(c)),
@@ -866,6 +871,10 @@ impl Binder<'_> {
         } else {
             kind
         };
+        if kind.left_only() {
+            // A semi or anti join outputs its left side's columns only.
+            schema = left.schema().clone();
+        }
         Ok(LogicalPlan::Join {
             left: Box::new(left),
             right: Box::new(right),
@@ -958,6 +967,147 @@ fn position_literal(e: &A) -> Result<Option<usize>> {
     Ok(None)
 }
 
+/// HAVING may name a select-list alias where no column of the FROM clause
+/// has that name (`SELECT k, COUNT(*) AS n ... HAVING n > 1`, as in DuckDB):
+/// the alias stands for its expression. Names inside a subquery of HAVING
+/// are the subquery's, and those inside an aggregate's arguments are the
+/// FROM clause's (`HAVING COUNT(n) > 1` with `name AS n` is an error, as in
+/// DuckDB): both are left alone.
+fn having_with_aliases(having: &A, items: &[Item<'_>], input: &PlanSchema) -> Result<A> {
+    use sqlparser::ast::{Query, VisitMut, VisitorMut};
+    use std::ops::ControlFlow;
+
+    struct Aliases<'a> {
+        items: &'a [Item<'a>],
+        input: &'a PlanSchema,
+        subquery_depth: usize,
+        aggregate_depth: usize,
+        error: Option<Error>,
+    }
+    impl VisitorMut for Aliases<'_> {
+        type Break = ();
+
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.subquery_depth += 1;
+            ControlFlow::Continue(())
+        }
+
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.subquery_depth -= 1;
+            ControlFlow::Continue(())
+        }
+
+        fn pre_visit_expr(&mut self, e: &mut A) -> ControlFlow<()> {
+            if matches!(e, A::Function(f) if is_aggregate_call(f)) {
+                self.aggregate_depth += 1;
+            }
+            ControlFlow::Continue(())
+        }
+
+        fn post_visit_expr(&mut self, e: &mut A) -> ControlFlow<()> {
+            if matches!(e, A::Function(f) if is_aggregate_call(f)) {
+                self.aggregate_depth -= 1;
+            }
+            let A::Identifier(id) = e else {
+                return ControlFlow::Continue(());
+            };
+            if self.subquery_depth > 0 || self.aggregate_depth > 0 {
+                return ControlFlow::Continue(());
+            }
+            match resolve(self.input, None, &id.value) {
+                Ok(Some(_)) => return ControlFlow::Continue(()),
+                Ok(None) => {}
+                Err(err) => {
+                    self.error = Some(err);
+                    return ControlFlow::Break(());
+                }
+            }
+            let aliased = self.items.iter().find_map(|item| match item {
+                Item::Ast { expr, name } if name.eq_ignore_ascii_case(&id.value) => Some(*expr),
+                _ => None,
+            });
+            if let Some(expr) = aliased {
+                *e = A::Nested(Box::new(expr.clone()));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+
+    let mut h = having.clone();
+    let mut v = Aliases {
+        items,
+        input,
+        subquery_depth: 0,
+        aggregate_depth: 0,
+        error: None,
+    };
+    let _ = h.visit(&mut v);
+    match v.error {
+        Some(e) => Err(e),
+        None => Ok(h),
+    }
+}
+
+/// Two relations of one FROM clause may not have the same name: a column
+/// qualified with it, or one both have, could mean either (DuckDB's rule:
+/// `FROM t JOIN t USING (id)` is an error; `FROM t JOIN t AS u` is not).
+fn check_relation_names(from: &[ast::TableWithJoins]) -> Result<()> {
+    fn collect(t: &ast::TableFactor, out: &mut Vec<String>) {
+        match t {
+            ast::TableFactor::Table { name, alias, .. } => out.push(match alias {
+                Some(a) => a.name.value.clone(),
+                None => name
+                    .0
+                    .iter()
+                    .map(|p| {
+                        p.as_ident()
+                            .map(|i| i.value.clone())
+                            .unwrap_or_else(|| p.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("."),
+            }),
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias: None,
+            } => {
+                collect(&table_with_joins.relation, out);
+                for j in &table_with_joins.joins {
+                    collect(&j.relation, out);
+                }
+            }
+            other => {
+                let alias = match other {
+                    ast::TableFactor::Derived { alias, .. }
+                    | ast::TableFactor::NestedJoin { alias, .. }
+                    | ast::TableFactor::TableFunction { alias, .. }
+                    | ast::TableFactor::UNNEST { alias, .. } => alias.as_ref(),
+                    _ => None,
+                };
+                if let Some(a) = alias {
+                    out.push(a.name.value.clone());
+                }
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for twj in from {
+        collect(&twj.relation, &mut names);
+        for j in &twj.joins {
+            collect(&j.relation, &mut names);
+        }
+    }
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].iter().any(|m| m.eq_ignore_ascii_case(n)) {
+            return Err(Error::plan(format!(
+                "the name '{n}' is given to two tables in this FROM clause; \
+                 give one of them another name with AS"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn expand_items<'q>(
     projection: &'q [ast::SelectItem],
     input: &PlanSchema,
@@ -975,6 +1125,7 @@ fn expand_items<'q>(
             }),
             ast::SelectItem::Wildcard(opts) => {
                 let excluded = excluded_names(opts);
+                check_excluded(&excluded, input.columns.iter().map(|c| c.as_ref()))?;
                 for (i, c) in input.columns.iter().enumerate() {
                     if !c.hidden && !excluded.iter().any(|x| x.eq_ignore_ascii_case(&c.name)) {
                         items.push(Item::Column { index: i });
@@ -994,6 +1145,14 @@ fn expand_items<'q>(
                     }
                 };
                 let excluded = excluded_names(opts);
+                check_excluded(
+                    &excluded,
+                    input.columns.iter().map(|c| c.as_ref()).filter(|c| {
+                        c.qualifier
+                            .as_deref()
+                            .is_some_and(|cq| cq.eq_ignore_ascii_case(&q))
+                    }),
+                )?;
                 let before = items.len();
                 for (i, c) in input.columns.iter().enumerate() {
                     if c.qualifier
@@ -1015,6 +1174,29 @@ fn expand_items<'q>(
         }
     }
     Ok(items)
+}
+
+/// Every name of a `* EXCEPT (...)` / `* EXCLUDE (...)` list must be a column
+/// the star covers: a misspelt name would otherwise keep the column it meant.
+fn check_excluded<'c>(
+    excluded: &[String],
+    covered: impl Iterator<Item = &'c PlanColumn> + Clone,
+) -> Result<()> {
+    for name in excluded {
+        let known = covered
+            .clone()
+            .any(|c| !c.hidden && c.name.eq_ignore_ascii_case(name));
+        if !known {
+            return Err(Error::unknown_column(
+                name,
+                covered
+                    .clone()
+                    .filter(|c| !c.hidden)
+                    .map(|c| c.name.clone()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn excluded_names(opts: &ast::WildcardAdditionalOptions) -> Vec<String> {
