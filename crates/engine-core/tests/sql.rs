@@ -371,6 +371,82 @@ fn prefix_padding_hashing_and_date_part_functions() {
     );
 }
 
+/// `value op ANY(list)` and `ARRAY_CONTAINS(list, value)` over list columns,
+/// with DuckDB's NULL rules (answers from DuckDB 1.5 over the same rows):
+/// ANY is true when some element satisfies it, else NULL when the value or
+/// an element is NULL, and false for an empty or NULL list; ARRAY_CONTAINS
+/// skips NULL elements and is NULL for a NULL list or value.
+#[test]
+fn comparisons_with_any_element_of_a_list() {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    let mut xs = ListBuilder::new(StringBuilder::new());
+    for list in [
+        Some(vec![Some("a"), None]),
+        Some(vec![Some("a")]),
+        Some(vec![]),
+        None,
+        Some(vec![Some("b"), Some("c")]),
+        Some(vec![Some("b"), None]),
+    ] {
+        match list {
+            Some(items) => {
+                for item in items {
+                    xs.values().append_option(item);
+                }
+                xs.append(true);
+            }
+            None => xs.append(false),
+        }
+    }
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            std::sync::Arc::new(arrow_array::Int64Array::from_iter_values(1..=6)) as _,
+        ),
+        ("xs", std::sync::Arc::new(xs.finish()) as _),
+        (
+            "v",
+            std::sync::Arc::new(arrow_array::StringArray::from(vec![
+                Some("a"),
+                Some("b"),
+                Some("a"),
+                Some("a"),
+                None,
+                Some("a"),
+            ])) as _,
+        ),
+    ])
+    .unwrap();
+    let e = Engine::new();
+    e.register_batches("l", vec![batch]).unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, v = ANY(xs), v <> ANY(xs), v < ANY(xs), ARRAY_CONTAINS(xs, v) \
+             FROM l ORDER BY id"
+        ),
+        [
+            "1|true|NULL|NULL|true",
+            "2|false|true|false|false",
+            "3|false|false|false|false",
+            "4|false|false|false|NULL",
+            "5|NULL|NULL|NULL|NULL",
+            "6|NULL|true|true|false",
+        ]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM l WHERE 'a' = ANY(xs) ORDER BY id"),
+        ["1", "2"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT COUNT(*) FROM l WHERE LIST_CONTAINS(xs, 'c')"),
+        ["1"]
+    );
+    let msg = |sql: &str| e.query(sql).unwrap_err().to_string();
+    assert!(msg("SELECT 'a' = ANY(v) FROM l").contains("needs a list"));
+    assert!(msg("SELECT ARRAY_CONTAINS(v, 'a') FROM l").contains("needs a list"));
+}
+
 /// HAVING may name a select-list alias (as in DuckDB) where no column of the
 /// FROM clause has that name; a name inside a subquery is the subquery's.
 #[test]

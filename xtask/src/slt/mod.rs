@@ -224,7 +224,7 @@ fn check(
                 md5.update(v.as_bytes());
                 md5.update(b"\n");
             }
-            let got = format!("{:x}", md5.finalize());
+            let got: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
             return if n.trim().parse::<usize>().ok() == Some(values.len()) && got == hash.trim() {
                 Ok(())
             } else {

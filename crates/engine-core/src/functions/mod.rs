@@ -6,6 +6,7 @@
 //! with arrays already of those types.
 
 pub mod datetime;
+mod list;
 mod math;
 mod string;
 
@@ -57,6 +58,8 @@ pub enum ScalarFunc {
     Ascii,
     LPad,
     RPad,
+    Md5,
+    Sha1,
     Sha256,
     Pi,
     Exp,
@@ -66,6 +69,9 @@ pub enum ScalarFunc {
     Year,
     Month,
     Day,
+    ArrayContains,
+    /// `value op ANY(list)`, for a comparison `op` (bound from that syntax).
+    AnyOf(crate::plan::BinaryOp),
 }
 
 impl ScalarFunc {
@@ -111,6 +117,8 @@ impl ScalarFunc {
             "ascii" => Ascii,
             "lpad" => LPad,
             "rpad" => RPad,
+            "md5" => Md5,
+            "sha1" => Sha1,
             "sha256" => Sha256,
             "pi" => Pi,
             "exp" => Exp,
@@ -120,6 +128,7 @@ impl ScalarFunc {
             "year" => Year,
             "month" => Month,
             "day" | "dayofmonth" => Day,
+            "array_contains" | "list_contains" | "list_has" | "array_has" => ArrayContains,
             _ => return None,
         })
     }
@@ -159,6 +168,8 @@ impl ScalarFunc {
             "ascii",
             "lpad",
             "rpad",
+            "md5",
+            "sha1",
             "sha256",
             "pi",
             "exp",
@@ -168,6 +179,7 @@ impl ScalarFunc {
             "year",
             "month",
             "day",
+            "array_contains",
             "count",
             "sum",
             "avg",
@@ -212,6 +224,8 @@ impl ScalarFunc {
             Ascii => "ASCII",
             LPad => "LPAD",
             RPad => "RPAD",
+            Md5 => "MD5",
+            Sha1 => "SHA1",
             Sha256 => "SHA256",
             Pi => "PI",
             Exp => "EXP",
@@ -221,6 +235,15 @@ impl ScalarFunc {
             Year => "YEAR",
             Month => "MONTH",
             Day => "DAY",
+            ArrayContains => "ARRAY_CONTAINS",
+            AnyOf(op) => match op {
+                crate::plan::BinaryOp::Eq => "= ANY",
+                crate::plan::BinaryOp::NotEq => "<> ANY",
+                crate::plan::BinaryOp::Lt => "< ANY",
+                crate::plan::BinaryOp::LtEq => "<= ANY",
+                crate::plan::BinaryOp::Gt => "> ANY",
+                _ => ">= ANY",
+            },
         }
     }
 
@@ -327,7 +350,7 @@ impl ScalarFunc {
                 arity(2, 2)?;
                 vec![Utf8, Utf8]
             }
-            Ascii | Sha256 => {
+            Ascii | Md5 | Sha1 | Sha256 => {
                 arity(1, 1)?;
                 vec![Utf8]
             }
@@ -338,6 +361,16 @@ impl ScalarFunc {
             Year | Month | Day => {
                 arity(1, 1)?;
                 vec![self.temporal(&args[0])?]
+            }
+            ArrayContains => {
+                arity(2, 2)?;
+                let element = list_element(self, &args[0], &args[1])?;
+                vec![list_of(&element), element]
+            }
+            AnyOf(_) => {
+                arity(2, 2)?;
+                let element = list_element(self, &args[1], &args[0])?;
+                vec![element.clone(), list_of(&element)]
             }
             Power => {
                 arity(2, 2)?;
@@ -390,8 +423,8 @@ impl ScalarFunc {
         use ScalarFunc::*;
         match self {
             Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
-            | Reverse | LPad | RPad | Sha256 => Utf8,
-            StartsWith | EndsWith => Boolean,
+            | Reverse | LPad | RPad | Md5 | Sha1 | Sha256 => Utf8,
+            StartsWith | EndsWith | ArrayContains | AnyOf(_) => Boolean,
             Ascii => Int32,
             Pi | Exp | Ln | Log10 | Log2 => Float64,
             Year | Month | Day => Int64,
@@ -495,7 +528,9 @@ impl ScalarFunc {
                 fits(string::padded_bytes(args), self.name())?;
                 string::pad(args, self == LPad)
             }
-            Sha256 => string::sha256(&args[0]),
+            Md5 => string::digest::<md5::Md5>(&args[0]),
+            Sha1 => string::digest::<sha1::Sha1>(&args[0]),
+            Sha256 => string::digest::<sha2::Sha256>(&args[0]),
             Pi => Ok(Arc::new(arrow_array::Float64Array::from(vec![
                 std::f64::consts::PI;
                 num_rows
@@ -507,8 +542,40 @@ impl ScalarFunc {
             Year => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Year),
             Month => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Month),
             Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
+            ArrayContains => list::contains(&args[0], &args[1]),
+            AnyOf(op) => list::any(op, &args[0], &args[1]),
         }
     }
+}
+
+/// The type a list's elements and a value compared with them are cast to.
+fn list_element(func: ScalarFunc, list: &DataType, value: &DataType) -> Result<DataType> {
+    let element = match list {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            f.data_type().clone()
+        }
+        DataType::Null => DataType::Null,
+        other => {
+            return Err(Error::type_error(format!(
+                "{} needs a list, got {other}",
+                func.name()
+            )))
+        }
+    };
+    crate::types::comparison_type(&element, value).ok_or_else(|| {
+        Error::type_error(format!(
+            "{} cannot compare list elements of type {element} with {value}",
+            func.name()
+        ))
+    })
+}
+
+/// A list of `element`s.
+fn list_of(element: &DataType) -> DataType {
+    DataType::List(Arc::new(arrow_schema::Field::new_list_field(
+        element.clone(),
+        true,
+    )))
 }
 
 fn supertype(func: ScalarFunc, args: &[DataType]) -> Result<DataType> {

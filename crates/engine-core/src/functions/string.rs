@@ -257,12 +257,11 @@ pub(super) fn pad(args: &[ArrayRef], left: bool) -> Result<ArrayRef> {
     Ok(Arc::new(b.finish()))
 }
 
-/// SHA256(s): the digest of the text's UTF-8 bytes, as 64 lower-case hex digits.
-pub(super) fn sha256(a: &ArrayRef) -> Result<ArrayRef> {
-    use sha2::Digest;
+/// MD5, SHA1, SHA256 of the text's UTF-8 bytes, as lower-case hex digits.
+pub(super) fn digest<D: sha2::Digest>(a: &ArrayRef) -> Result<ArrayRef> {
     use std::fmt::Write;
     map_str(a, |s, out| {
-        for byte in sha2::Sha256::digest(s.as_bytes()) {
+        for byte in D::digest(s.as_bytes()) {
             let _ = write!(out, "{byte:02x}");
         }
     })

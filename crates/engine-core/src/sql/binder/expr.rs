@@ -107,6 +107,28 @@ impl Binder<'_> {
             }
             A::Nested(inner) => self.bind_expr(inner, ctx),
             A::BinaryOp { left, op, right } => self.bind_binary(left, op, right, ctx),
+            // `x op ANY(list)`; `x op ANY (SELECT ...)` is not bound here.
+            A::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } if !matches!(right.as_ref(), A::Subquery(_)) => {
+                use ast::BinaryOperator as O;
+                let op = match compare_op {
+                    O::Eq => BinaryOp::Eq,
+                    O::NotEq => BinaryOp::NotEq,
+                    O::Lt => BinaryOp::Lt,
+                    O::LtEq => BinaryOp::LtEq,
+                    O::Gt => BinaryOp::Gt,
+                    O::GtEq => BinaryOp::GtEq,
+                    other => {
+                        return Err(Error::unsupported(format!("'{other}' with ANY")));
+                    }
+                };
+                let args = [left.as_ref().clone(), right.as_ref().clone()];
+                self.bind_scalar_call(ScalarFunc::AnyOf(op), &args, ctx)
+            }
             A::UnaryOp { op, expr } => {
                 let (b, t) = self.bind_typed(expr, ctx)?;
                 match op {
