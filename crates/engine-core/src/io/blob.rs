@@ -649,6 +649,28 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn a_chunk_window_serves_its_range_and_refuses_the_rest() {
+        use parquet::file::reader::{ChunkReader, Length};
+        let content: Vec<u8> = (0..1000).map(|i| (i % 251) as u8).collect();
+        let window = ChunkWindow::read(&blob_of(&content), 100..200).unwrap();
+        assert_eq!(window.len(), 1000);
+        assert_eq!(&window.get_bytes(150, 50).unwrap()[..], &content[150..200]);
+        let mut rest = Vec::new();
+        window
+            .get_read(190)
+            .unwrap()
+            .read_to_end(&mut rest)
+            .unwrap();
+        assert_eq!(rest, &content[190..200]);
+        for (start, len) in [(99, 1), (150, 51), (201, 0), (u64::MAX, 1)] {
+            let e = window.get_bytes(start, len).unwrap_err().to_string();
+            assert!(e.contains("outside the page read (100..200)"), "{e}");
+        }
+        assert!(window.get_read(50).is_err());
+    }
+
     #[test]
     fn walks_stop_at_links_to_folders_and_at_the_cap() {
         let dir = std::env::temp_dir().join(format!("tern-walk-{}", std::process::id()));

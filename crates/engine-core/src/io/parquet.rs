@@ -477,6 +477,9 @@ fn all_dictionary_encoded(chunk: &ColumnChunkMetaData) -> bool {
         })
 }
 
+/// The largest dictionary page (with its header) read to prune a row group.
+const MAX_DICTIONARY_PAGE: u64 = 16 << 20;
+
 /// Whether `chunk`'s dictionary page holds `wanted`; `None` when the page
 /// cannot be read or is not what it should be.
 fn dictionary_holds(
@@ -487,7 +490,9 @@ fn dictionary_holds(
 ) -> Option<bool> {
     let start = u64::try_from(chunk.dictionary_page_offset()?).ok()?;
     let end = u64::try_from(chunk.data_page_offset()).ok()?;
-    if end <= start {
+    // The offsets come from the file: a broken one must not read the file
+    // whole. Writers keep dictionary pages to about a MiB.
+    if end <= start || end - start > MAX_DICTIONARY_PAGE {
         return None;
     }
     let page = Arc::new(ChunkWindow::read(blob, start..end).ok()?);
