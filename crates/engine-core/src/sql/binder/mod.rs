@@ -307,7 +307,7 @@ impl<'a> Binder<'a> {
 }
 
 /// A dotted name as one string (`$planets`, `schema.table`).
-fn object_name(n: &ast::ObjectName) -> String {
+pub(super) fn object_name(n: &ast::ObjectName) -> String {
     n.0.iter()
         .map(|p| {
             p.as_ident()

@@ -601,16 +601,7 @@ impl Binder<'_> {
                 if version.is_some() {
                     return Err(Error::unsupported("time travel (FOR ...)"));
                 }
-                let full = name
-                    .0
-                    .iter()
-                    .map(|p| {
-                        p.as_ident()
-                            .map(|i| i.value.clone())
-                            .unwrap_or_else(|| p.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(".");
+                let full = super::object_name(name);
                 let qualifier = alias
                     .as_ref()
                     .map(|a| a.name.value.clone())
@@ -1056,16 +1047,7 @@ fn check_relation_names(from: &[ast::TableWithJoins]) -> Result<()> {
         match t {
             ast::TableFactor::Table { name, alias, .. } => out.push(match alias {
                 Some(a) => a.name.value.clone(),
-                None => name
-                    .0
-                    .iter()
-                    .map(|p| {
-                        p.as_ident()
-                            .map(|i| i.value.clone())
-                            .unwrap_or_else(|| p.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join("."),
+                None => super::object_name(name),
             }),
             ast::TableFactor::NestedJoin {
                 table_with_joins,
