@@ -45,7 +45,7 @@ pub enum Error {
     },
     /// A table, column, function or setting that does not exist.
     UnknownName {
-        /// "table", "column", "function" or "setting".
+        /// "table", "column", "function", "window function" or "setting".
         kind: &'static str,
         /// The name as written.
         name: String,

@@ -1,6 +1,8 @@
 //! How tern reconciles types: the common type of two values, what a comparison
 //! or arithmetic casts its operands to, and SQL type names to Arrow types.
 
+use std::sync::Arc;
+
 use arrow_schema::{DataType, TimeUnit};
 use sqlparser::ast;
 
@@ -79,6 +81,11 @@ pub fn common_type(a: &DataType, b: &DataType) -> Option<DataType> {
         (Date32, Timestamp(u, z)) | (Timestamp(u, z), Date32) => Timestamp(*u, z.clone()),
         (Timestamp(..), Timestamp(..)) => Timestamp(TimeUnit::Microsecond, None),
         (x, _) | (_, x) if is_string(x) => Utf8,
+        // Lists of one element type: `IFNULL(missions, [])`.
+        (List(x), List(y)) => List(Arc::new(arrow_schema::Field::new_list_field(
+            common_type(x.data_type(), y.data_type())?,
+            true,
+        ))),
         _ => return None,
     })
 }

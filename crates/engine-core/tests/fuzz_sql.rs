@@ -1,7 +1,7 @@
 //! Differential SQL fuzzing: random queries from a small grammar (joins,
-//! filters with NULLs, aggregates, subqueries, set operations) run with the
-//! optimizer and without it (`SET optimizer = false`); the two answers must be
-//! the same rows. A rewrite that changes an answer — the worst kind of bug —
+//! filters with NULLs, aggregates, subqueries, set operations, window
+//! functions) run with the optimizer and without it (`SET optimizer =
+//! false`); the two answers must be the same rows. A rewrite that changes an answer — the worst kind of bug —
 //! shows up here as a failing query, printed with both results.
 //!
 //! Seeded, so a failure repeats: `TERN_FUZZ_SEED` picks the seed and
@@ -239,8 +239,35 @@ impl Gen {
                 }
             })
             .collect();
+        let mut cols = cols;
+        let mut qualify = String::new();
+        if self.rng.chance(20) {
+            // Window calls whose answers do not depend on how ties are
+            // ordered: whole partitions, ranks and RANGE frames.
+            cols.push(self.window(&ints));
+            if self.rng.chance(30) {
+                qualify = format!(" QUALIFY {} <= 2", self.window(&ints));
+            }
+        }
         let distinct = if self.rng.chance(15) { "DISTINCT " } else { "" };
-        format!("SELECT {distinct}{} FROM {from}{wh}", cols.join(", "))
+        format!(
+            "SELECT {distinct}{} FROM {from}{wh}{qualify}",
+            cols.join(", ")
+        )
+    }
+
+    fn window(&mut self, ints: &[String]) -> String {
+        let key = ints[self.rng.below(ints.len())].clone();
+        let arg = self.int_expr(ints, 1);
+        match self.rng.below(5) {
+            0 => format!("COUNT(*) OVER (PARTITION BY {key})"),
+            1 => format!("SUM({arg}) OVER (PARTITION BY {key})"),
+            2 => format!("RANK() OVER (PARTITION BY {key} ORDER BY {arg})"),
+            3 => format!("DENSE_RANK() OVER (ORDER BY {arg} DESC)"),
+            _ => format!(
+                "MAX({arg}) OVER (ORDER BY {key} RANGE BETWEEN 1 PRECEDING AND 2 FOLLOWING)"
+            ),
+        }
     }
 
     fn query(&mut self) -> String {

@@ -257,6 +257,12 @@ fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Ac
             }),
         },
         AggFunc::Min | AggFunc::Max => Box::new(MinMax::new(&arg_type, agg.func == AggFunc::Max)?),
+        AggFunc::ArrayAgg => Box::new(ArrayAgg {
+            values: vec![],
+            entries: vec![],
+            bytes: 0,
+            data_type: arg_type.clone(),
+        }),
     };
     if agg.distinct && agg.func != AggFunc::CountStar {
         return Ok(Box::new(Distinct::new(&arg_type, inner)?));
@@ -595,6 +601,78 @@ impl Accumulator for MinMax {
         });
         let mut out = self.converter.convert_rows(rows)?;
         Ok(out.remove(0))
+    }
+}
+
+/// ARRAY_AGG: the argument's arrays as they came, and for each value its
+/// group and place (group, array, row); grouped into lists at the end.
+struct ArrayAgg {
+    values: Vec<ArrayRef>,
+    entries: Vec<(u32, u32, u32)>,
+    /// Bytes of the arrays in `values`.
+    bytes: usize,
+    data_type: DataType,
+}
+
+impl Accumulator for ArrayAgg {
+    fn memory_size(&self) -> usize {
+        vec_bytes(&self.entries) + self.bytes
+    }
+    fn merge(&mut self, other: Box<dyn Accumulator>, map: &[u32], n: usize) -> Result<()> {
+        let other = same::<Self>(other)?;
+        let _ = n;
+        let shift = self.values.len() as u32;
+        self.bytes += other.bytes;
+        self.values.extend(other.values);
+        self.entries.extend(
+            other
+                .entries
+                .into_iter()
+                .map(|(g, a, r)| (map[g as usize], a + shift, r)),
+        );
+        Ok(())
+    }
+    fn update(&mut self, values: &[ArrayRef], ids: &[u32], _: usize) -> Result<()> {
+        let v = &values[0];
+        let at = u32::try_from(self.values.len())
+            .map_err(|_| Error::exec("ARRAY_AGG over more than 4 billion batches"))?;
+        self.bytes += super::memory::array_size(v.as_ref());
+        self.values.push(Arc::clone(v));
+        self.entries
+            .extend(ids.iter().enumerate().map(|(i, &g)| (g, at, i as u32)));
+        Ok(())
+    }
+    fn finish(&mut self, num_groups: usize) -> Result<ArrayRef> {
+        // A counting sort by group keeps each group's values in input order.
+        let mut lengths = vec![0usize; num_groups];
+        for &(g, _, _) in &self.entries {
+            lengths[g as usize] += 1;
+        }
+        let offsets = arrow_buffer::OffsetBuffer::<i32>::from_lengths(lengths.iter().copied());
+        let mut next: Vec<usize> = offsets[..num_groups].iter().map(|&o| o as usize).collect();
+        let mut picks = vec![(0usize, 0usize); self.entries.len()];
+        for &(g, a, r) in &self.entries {
+            picks[next[g as usize]] = (a as usize, r as usize);
+            next[g as usize] += 1;
+        }
+        let refs: Vec<&dyn Array> = self.values.iter().map(|a| a.as_ref()).collect();
+        let flat = match refs.is_empty() {
+            true => arrow_array::new_empty_array(&self.data_type),
+            false => arrow_select::interleave::interleave(&refs, &picks)?,
+        };
+        // A group with no values (all filtered out) is NULL, as in DuckDB.
+        let nulls =
+            arrow_buffer::NullBuffer::from(lengths.iter().map(|&l| l > 0).collect::<Vec<_>>());
+        let field = Arc::new(arrow_schema::Field::new_list_field(
+            self.data_type.clone(),
+            true,
+        ));
+        Ok(Arc::new(arrow_array::ListArray::try_new(
+            field,
+            offsets,
+            flat,
+            Some(nulls),
+        )?))
     }
 }
 

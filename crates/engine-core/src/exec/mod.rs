@@ -23,6 +23,8 @@ mod setop;
 mod sort;
 #[cfg(feature = "ipc")]
 mod spill;
+mod unnest;
+mod window;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -215,6 +217,18 @@ fn operator<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'
         PhysicalPlan::Distinct { input } => {
             setop::distinct(execute(input, ctx)?, input.schema(), ctx)
         }
+        PhysicalPlan::Window {
+            input,
+            exprs,
+            schema,
+        } => window::window(execute(input, ctx)?, exprs, schema, ctx)?,
+        PhysicalPlan::Unnest {
+            input,
+            list,
+            outer,
+            ordinality,
+            schema,
+        } => unnest::unnest(execute(input, ctx)?, list, *outer, *ordinality, schema, ctx),
         PhysicalPlan::SetOp {
             left,
             right,

@@ -226,7 +226,7 @@ fn sorted(
 
 /// The order of the rows of `columns` (sort keys over one batch), the first
 /// `fetch` only when given. Sorted as rows, ties keep their input order.
-fn sort_indices(
+pub(super) fn sort_indices(
     columns: &[SortColumn],
     fetch: Option<usize>,
     ctx: &ExecContext,

@@ -1,12 +1,14 @@
-//! Functions over lists: membership (`ARRAY_CONTAINS`) and comparisons with
-//! any element (`x = ANY(list)`). The binder casts the list's elements and
+//! Functions over lists: building them (`[a, b]`), membership
+//! (`ARRAY_CONTAINS`) and comparisons with any element (`x = ANY(list)`). The binder casts the list's elements and
 //! the value to one type first.
 
 use std::sync::Arc;
 
 use arrow_array::builder::BooleanBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, BooleanArray, Scalar};
+use arrow_array::{Array, ArrayRef, BooleanArray, ListArray, Scalar};
+use arrow_buffer::OffsetBuffer;
+use arrow_schema::{DataType, Field};
 
 use crate::error::{Error, Result};
 use crate::plan::BinaryOp;
@@ -83,4 +85,69 @@ pub(super) fn contains(lists: &ArrayRef, value: &ArrayRef) -> Result<ArrayRef> {
         out.append_value(hits.true_count() > 0);
     }
     Ok(Arc::new(out.finish()))
+}
+
+/// `[a, b, ...]`: each row's arguments as one list (of the arguments' one
+/// type, which the binder cast them to; NULL for none).
+pub(super) fn make(args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+    let k = args.len();
+    let element = args
+        .first()
+        .map_or(DataType::Null, |a| a.data_type().clone());
+    let values = match k {
+        0 => arrow_array::new_empty_array(&element),
+        _ => {
+            let refs: Vec<&dyn Array> = args.iter().map(|a| a.as_ref()).collect();
+            let picks: Vec<(usize, usize)> = (0..num_rows)
+                .flat_map(|i| (0..k).map(move |j| (j, i)))
+                .collect();
+            arrow_select::interleave::interleave(&refs, &picks)?
+        }
+    };
+    let offsets = OffsetBuffer::<i32>::from_lengths(std::iter::repeat_n(k, num_rows));
+    let field = Arc::new(Field::new_list_field(element, true));
+    Ok(Arc::new(ListArray::try_new(field, offsets, values, None)?))
+}
+
+/// `list[i]`: the element at `i`, counting from 1, or from the end when
+/// negative (DuckDB's rule); NULL past either end, at 0, or for a NULL list
+/// or index.
+pub(super) fn element(lists: &ArrayRef, index: &ArrayRef) -> Result<ArrayRef> {
+    let lists = lists
+        .as_list_opt::<i32>()
+        .ok_or_else(|| Error::exec("a list index needs a list"))?;
+    let index = index.as_primitive::<arrow_array::types::Int64Type>();
+    let offsets = lists.value_offsets();
+    let picks: arrow_array::UInt32Array = (0..lists.len())
+        .map(|i| {
+            if lists.is_null(i) || index.is_null(i) {
+                return None;
+            }
+            let (start, len) = (offsets[i] as i64, (offsets[i + 1] - offsets[i]) as i64);
+            let k = index.value(i);
+            let at = match k {
+                1.. => k - 1,
+                0 => return None,
+                _ => len + k,
+            };
+            (0..len).contains(&at).then(|| (start + at) as u32)
+        })
+        .collect();
+    Ok(arrow_select::take::take(
+        lists.values().as_ref(),
+        &picks,
+        None,
+    )?)
+}
+
+/// `LENGTH(list)`: the number of elements (NULL for a NULL list).
+pub(super) fn lengths(lists: &ArrayRef) -> Result<ArrayRef> {
+    let lists = lists
+        .as_list_opt::<i32>()
+        .ok_or_else(|| Error::exec("LENGTH of a list needs a list"))?;
+    let offsets = lists.value_offsets();
+    let out: arrow_array::Int64Array = (0..lists.len())
+        .map(|i| (!lists.is_null(i)).then(|| (offsets[i + 1] - offsets[i]) as i64))
+        .collect();
+    Ok(Arc::new(out))
 }

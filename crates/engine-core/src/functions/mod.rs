@@ -70,6 +70,15 @@ pub enum ScalarFunc {
     Month,
     Day,
     ArrayContains,
+    /// `[a, b, ...]` (and `LIST_VALUE(a, b, ...)`): a list of its arguments.
+    ListValue,
+    /// `list[i]`: the element at `i` (from 1; negative from the end).
+    ListElement,
+    /// `SPLIT(s, separator)`: the parts of `s` as a list.
+    Split,
+    /// `s['field']`, `s.field`, `s->'field'`: a struct's field, by its
+    /// position (bound from that syntax).
+    StructField(u32),
     /// `value op ANY(list)`, for a comparison `op` (bound from that syntax).
     AnyOf(crate::plan::BinaryOp),
 }
@@ -129,6 +138,9 @@ impl ScalarFunc {
             "month" => Month,
             "day" | "dayofmonth" => Day,
             "array_contains" | "list_contains" | "list_has" | "array_has" => ArrayContains,
+            "list_value" | "list_pack" => ListValue,
+            "list_element" | "list_extract" | "array_extract" => ListElement,
+            "split" | "string_split" | "str_split" | "string_to_array" => Split,
             _ => return None,
         })
     }
@@ -180,6 +192,9 @@ impl ScalarFunc {
             "month",
             "day",
             "array_contains",
+            "list_value",
+            "list_element",
+            "split",
             "count",
             "sum",
             "avg",
@@ -236,6 +251,10 @@ impl ScalarFunc {
             Month => "MONTH",
             Day => "DAY",
             ArrayContains => "ARRAY_CONTAINS",
+            ListValue => "LIST_VALUE",
+            ListElement => "LIST_ELEMENT",
+            Split => "SPLIT",
+            StructField(_) => "STRUCT_EXTRACT",
             AnyOf(op) => match op {
                 crate::plan::BinaryOp::Eq => "= ANY",
                 crate::plan::BinaryOp::NotEq => "<> ANY",
@@ -293,6 +312,17 @@ impl ScalarFunc {
             }
         };
         Ok(match self {
+            // The number of a list's elements (as in DuckDB), or of a text's
+            // characters.
+            Length
+                if matches!(
+                    args.first(),
+                    Some(List(_) | LargeList(_) | FixedSizeList(..))
+                ) =>
+            {
+                arity(1, 1)?;
+                vec![list_of(&list_element(self, &args[0], &Null)?)]
+            }
             Upper | Lower | Length | Reverse => {
                 arity(1, 1)?;
                 vec![Utf8]
@@ -372,6 +402,38 @@ impl ScalarFunc {
                 let element = list_element(self, &args[1], &args[0])?;
                 vec![element.clone(), list_of(&element)]
             }
+            ListValue => match n {
+                0 => vec![],
+                _ => vec![supertype(self, args)?; n],
+            },
+            ListElement => {
+                arity(2, 2)?;
+                let element = list_element(self, &args[0], &DataType::Null)?;
+                if !is_integer(&args[1]) && args[1] != DataType::Null {
+                    return Err(Error::type_error(format!(
+                        "a list index must be an integer, got {}",
+                        args[1]
+                    )));
+                }
+                vec![list_of(&element), Int64]
+            }
+            Split => {
+                arity(2, 2)?;
+                vec![Utf8, Utf8]
+            }
+            StructField(i) => {
+                arity(1, 1)?;
+                match &args[0] {
+                    DataType::Struct(fields) if (i as usize) < fields.len() => {
+                        vec![args[0].clone()]
+                    }
+                    other => {
+                        return Err(Error::type_error(format!(
+                            "a field can only be read from a struct, got {other}"
+                        )))
+                    }
+                }
+            }
             Power => {
                 arity(2, 2)?;
                 numeric(&args[0])?;
@@ -425,6 +487,18 @@ impl ScalarFunc {
             Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
             | Reverse | LPad | RPad | Md5 | Sha1 | Sha256 => Utf8,
             StartsWith | EndsWith | ArrayContains | AnyOf(_) => Boolean,
+            ListValue => list_of(args.first().unwrap_or(&Null)),
+            ListElement => match args.first() {
+                Some(List(f)) => f.data_type().clone(),
+                _ => Null,
+            },
+            Split => list_of(&Utf8),
+            StructField(i) => match args.first() {
+                Some(Struct(fields)) => fields
+                    .get(i as usize)
+                    .map_or(Null, |f| f.data_type().clone()),
+                _ => Null,
+            },
             Ascii => Int32,
             Pi | Exp | Ln | Log10 | Log2 => Float64,
             Year | Month | Day => Int64,
@@ -468,7 +542,10 @@ impl ScalarFunc {
             Upper => string::map_str(&args[0], |s, out| out.push_str(&s.to_uppercase())),
             Lower => string::map_str(&args[0], |s, out| out.push_str(&s.to_lowercase())),
             Reverse => string::map_str(&args[0], |s, out| out.extend(s.chars().rev())),
-            Length => string::char_length(&args[0]),
+            Length => match args[0].data_type() {
+                DataType::List(_) => list::lengths(&args[0]),
+                _ => string::char_length(&args[0]),
+            },
             Substring => string::substring(args),
             Left => string::left_right(args, true),
             Right => string::left_right(args, false),
@@ -544,8 +621,27 @@ impl ScalarFunc {
             Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
             ArrayContains => list::contains(&args[0], &args[1]),
             AnyOf(op) => list::any(op, &args[0], &args[1]),
+            ListValue => list::make(args, num_rows),
+            ListElement => list::element(&args[0], &args[1]),
+            Split => string::split(&args[0], &args[1]),
+            StructField(i) => struct_field(&args[0], i as usize),
         }
     }
+}
+
+/// Field `i` of a struct column; NULL where the struct is.
+fn struct_field(s: &ArrayRef, i: usize) -> Result<ArrayRef> {
+    let s = s
+        .as_any()
+        .downcast_ref::<arrow_array::StructArray>()
+        .ok_or_else(|| Error::exec("a field can only be read from a struct"))?;
+    let field = Arc::clone(s.column(i));
+    let Some(outer) = s.nulls() else {
+        return Ok(field);
+    };
+    let nulls = arrow_buffer::NullBuffer::union(Some(outer), field.nulls());
+    let data = field.to_data().into_builder().nulls(nulls).build()?;
+    Ok(arrow_array::make_array(data))
 }
 
 /// The type a list's elements and a value compared with them are cast to.

@@ -266,3 +266,30 @@ pub(super) fn digest<D: sha2::Digest>(a: &ArrayRef) -> Result<ArrayRef> {
         }
     })
 }
+
+/// `SPLIT(s, separator)`: the parts of `s` between separators, as a list;
+/// an empty separator splits into characters (as in DuckDB). NULL for a
+/// NULL string or separator.
+pub(super) fn split(s: &ArrayRef, sep: &ArrayRef) -> Result<ArrayRef> {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    let (s, sep) = (s.as_string::<i32>(), sep.as_string::<i32>());
+    let mut out = ListBuilder::new(StringBuilder::new());
+    for i in 0..s.len() {
+        if s.is_null(i) || sep.is_null(i) {
+            out.append(false);
+            continue;
+        }
+        let (text, by) = (s.value(i), sep.value(i));
+        match by.is_empty() {
+            true => {
+                for c in text.chars() {
+                    let mut b = [0u8; 4];
+                    out.values().append_value(c.encode_utf8(&mut b));
+                }
+            }
+            false => text.split(by).for_each(|p| out.values().append_value(p)),
+        }
+        out.append(true);
+    }
+    Ok(std::sync::Arc::new(out.finish()))
+}

@@ -56,6 +56,42 @@ impl OutputFormat {
     }
 }
 
+/// `batch` with its list, struct and map columns as text (`[a, b]`,
+/// `{x: 1}`), which CSV has no other way to hold (as DuckDB writes them).
+#[cfg(feature = "csv")]
+fn nested_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    use arrow_schema::{DataType, Field, Schema};
+    let nested = |t: &DataType| t.is_nested();
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| nested(f.data_type()))
+    {
+        return Ok(batch.clone());
+    }
+    let options = arrow_cast::display::FormatOptions::default().with_null("NULL");
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        if !nested(f.data_type()) {
+            fields.push(f.as_ref().clone());
+            columns.push(c.clone());
+            continue;
+        }
+        let fmt = arrow_cast::display::ArrayFormatter::try_new(c.as_ref(), &options)?;
+        let text: arrow_array::StringArray = (0..c.len())
+            .map(|i| c.is_valid(i).then(|| fmt.value(i).to_string()))
+            .collect();
+        fields.push(Field::new(f.name(), DataType::Utf8, true));
+        columns.push(std::sync::Arc::new(text) as arrow_array::ArrayRef);
+    }
+    Ok(RecordBatch::try_new(
+        std::sync::Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
 /// Writes batches in `format` to `out`.
 pub fn write_to<W: Write>(
     out: W,
@@ -77,10 +113,10 @@ pub fn write_to<W: Write>(
                     .with_delimiter(delimiter)
                     .build(out);
                 if batches.is_empty() {
-                    w.write(&RecordBatch::new_empty(schema.clone()))?;
+                    w.write(&nested_as_text(&RecordBatch::new_empty(schema.clone()))?)?;
                 }
                 for b in batches {
-                    w.write(b)?;
+                    w.write(&nested_as_text(b)?)?;
                 }
                 Ok(())
             }

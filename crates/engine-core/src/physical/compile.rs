@@ -6,8 +6,8 @@
 //!   a LIMIT's row count to a scan reached through projections and renames;
 //! - a join hashes its right input, unless it is a semi or anti join whose
 //!   left input is estimated smaller, which hashes the left;
-//! - every operator that gathers its input (an aggregate, a sort, DISTINCT,
-//!   a set operation, a join's hashed side, the query's result) takes it
+//! - every operator that gathers its input (an aggregate, a sort, a window,
+//!   DISTINCT, a set operation, a join's hashed side, the query's result) takes it
 //!   from a [`Parallel`](PhysicalPlan::Parallel) pipeline when the pipeline's
 //!   table is big (by its row estimate, before anything is read), the run
 //!   may use several threads and the table splits into parts; an aggregate
@@ -129,6 +129,28 @@ impl Compiler {
                 input: self.gathered_input(input)?,
                 keys,
                 fetch,
+            }),
+            LogicalPlan::Window {
+                input,
+                exprs,
+                schema,
+            } => Ok(PhysicalPlan::Window {
+                input: self.gathered_input(input)?,
+                exprs,
+                schema,
+            }),
+            LogicalPlan::Unnest {
+                input,
+                list,
+                outer,
+                ordinality,
+                schema,
+            } => Ok(PhysicalPlan::Unnest {
+                input: self.input(input)?,
+                list,
+                outer,
+                ordinality,
+                schema,
             }),
             LogicalPlan::Distinct { input } => Ok(PhysicalPlan::Distinct {
                 input: self.gathered_input(input)?,

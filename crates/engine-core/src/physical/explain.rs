@@ -117,6 +117,13 @@ impl PhysicalPlan {
                 s
             }
             PhysicalPlan::Distinct { .. } => "HashDistinct".into(),
+            PhysicalPlan::Unnest {
+                list,
+                outer,
+                ordinality,
+                ..
+            } => crate::plan::unnest_line(list, *outer, *ordinality),
+            PhysicalPlan::Window { exprs, .. } => crate::plan::window_line(exprs),
             PhysicalPlan::SetOp { op, all, .. } => {
                 format!("{op:?}{}", if *all { " ALL" } else { "" })
             }

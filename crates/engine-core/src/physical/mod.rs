@@ -27,7 +27,9 @@ use std::sync::Arc;
 pub use compile::{compile, compile_for_explain, compile_streamed};
 
 use crate::catalog::{ColumnPredicate, TableProvider};
-use crate::plan::{AggregateExpr, Expr, JoinKind, PlanSchema, SetOpKind, SharedPlan, SortExpr};
+use crate::plan::{
+    AggregateExpr, Expr, JoinKind, PlanSchema, SetOpKind, SharedPlan, SortExpr, WindowExpr,
+};
 
 /// A node of the physical plan.
 #[derive(Debug)]
@@ -86,6 +88,29 @@ pub enum PhysicalPlan {
         /// The input is a [`Parallel`](PhysicalPlan::Parallel) pipeline whose
         /// workers each aggregate their part; the parts' groups then merge.
         partial: bool,
+    },
+    /// Window functions: the input gathered, sorted once per distinct
+    /// PARTITION BY / ORDER BY, and one column computed per call.
+    Window {
+        /// Input.
+        input: Box<PhysicalPlan>,
+        /// The calls.
+        exprs: Vec<WindowExpr>,
+        /// Output columns: the input's, then one per call.
+        schema: PlanSchema,
+    },
+    /// One row per list element, beside its input row (streaming).
+    Unnest {
+        /// Input.
+        input: Box<PhysicalPlan>,
+        /// The list, over the input.
+        list: Expr,
+        /// Keep a row with a NULL or empty list, with a NULL element.
+        outer: bool,
+        /// Add each element's position (from 1).
+        ordinality: bool,
+        /// Output columns: the input's, the element, then the position.
+        schema: PlanSchema,
     },
     /// Order rows; keep the first `fetch` when set (a top-k).
     Sort {
@@ -214,6 +239,8 @@ impl PhysicalPlan {
             | PhysicalPlan::Project { schema, .. }
             | PhysicalPlan::Rename { schema, .. }
             | PhysicalPlan::Aggregate { schema, .. }
+            | PhysicalPlan::Window { schema, .. }
+            | PhysicalPlan::Unnest { schema, .. }
             | PhysicalPlan::Join { schema, .. }
             | PhysicalPlan::SetOp { schema, .. } => schema,
             PhysicalPlan::Filter { input, .. }
@@ -234,6 +261,8 @@ impl PhysicalPlan {
             | PhysicalPlan::Rename { input, .. }
             | PhysicalPlan::Limit { input, .. }
             | PhysicalPlan::Aggregate { input, .. }
+            | PhysicalPlan::Window { input, .. }
+            | PhysicalPlan::Unnest { input, .. }
             | PhysicalPlan::Sort { input, .. }
             | PhysicalPlan::Distinct { input }
             | PhysicalPlan::Parallel { input, .. } => vec![input],

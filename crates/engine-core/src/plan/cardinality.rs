@@ -30,8 +30,11 @@ pub fn estimate(plan: &LogicalPlan) -> f64 {
                 .product();
             (estimate(input) * s).max(1.0)
         }
+        // A few elements a list.
+        LogicalPlan::Unnest { input, .. } => estimate(input) * 4.0,
         LogicalPlan::Project { input, .. }
         | LogicalPlan::Rename { input, .. }
+        | LogicalPlan::Window { input, .. }
         | LogicalPlan::Sort { input, .. } => estimate(input),
         LogicalPlan::Shared(p) => *p.rows.get_or_init(|| estimate(&p.plan)),
         LogicalPlan::Limit { input, fetch, .. } => {
@@ -87,6 +90,12 @@ pub fn distinct(plan: &LogicalPlan, col: ColumnId) -> Option<f64> {
         LogicalPlan::Sort { input, .. }
         | LogicalPlan::Limit { input, .. }
         | LogicalPlan::Distinct { input } => distinct(input, col),
+        LogicalPlan::Window { input, .. } | LogicalPlan::Unnest { input, .. } => {
+            match input.schema().contains(col) {
+                true => distinct(input, col),
+                false => None,
+            }
+        }
         LogicalPlan::Shared(p) => {
             let known = p.distinct.lock().ok()?.get(&col).copied();
             match known {

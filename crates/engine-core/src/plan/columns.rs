@@ -117,6 +117,14 @@ impl Pass {
                 }
                 Ok(())
             }
+            P::Unnest { input, list, .. } => self.expr(list, &Lookup::new(input.schema())),
+            P::Window { input, exprs, .. } => {
+                let lookup = Lookup::new(input.schema());
+                exprs
+                    .iter_mut()
+                    .flat_map(|w| w.exprs_mut())
+                    .try_for_each(|e| self.expr(e, &lookup))
+            }
             P::Sort { input, keys, .. } => {
                 let lookup = Lookup::new(input.schema());
                 keys.iter_mut()

@@ -834,6 +834,9 @@ pub enum AggFunc {
     Avg,
     Min,
     Max,
+    /// `ARRAY_AGG(x)`/`LIST(x)`: the group's values as a list, in input
+    /// order, NULLs included.
+    ArrayAgg,
 }
 
 impl AggFunc {
@@ -845,6 +848,7 @@ impl AggFunc {
             "avg" | "mean" => AggFunc::Avg,
             "min" => AggFunc::Min,
             "max" => AggFunc::Max,
+            "array_agg" | "list" => AggFunc::ArrayAgg,
             _ => return None,
         })
     }
@@ -857,6 +861,7 @@ impl AggFunc {
             AggFunc::Avg => "AVG",
             AggFunc::Min => "MIN",
             AggFunc::Max => "MAX",
+            AggFunc::ArrayAgg => "ARRAY_AGG",
         }
     }
 }
@@ -887,6 +892,9 @@ impl AggregateExpr {
             AggFunc::CountStar | AggFunc::Count => DataType::Int64,
             AggFunc::Avg => DataType::Float64,
             AggFunc::Min | AggFunc::Max => arg(),
+            AggFunc::ArrayAgg => {
+                DataType::List(Arc::new(arrow_schema::Field::new_list_field(arg(), true)))
+            }
             AggFunc::Sum => match arg() {
                 DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
                 DataType::Float16 | DataType::Float32 | DataType::Float64 => DataType::Float64,

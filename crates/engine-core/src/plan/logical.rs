@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{AggregateExpr, Expr, PlanSchema};
+use super::{AggregateExpr, Expr, PlanSchema, WindowExpr};
 use crate::catalog::TableProvider;
 
 /// Join types.
@@ -98,6 +98,30 @@ pub enum LogicalPlan {
         /// Aggregates.
         aggs: Vec<AggregateExpr>,
         /// Output columns.
+        schema: PlanSchema,
+    },
+    /// Window functions: every input row, then one column per call.
+    Window {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// The calls, over the input.
+        exprs: Vec<WindowExpr>,
+        /// Output columns: the input's, then one per call.
+        schema: PlanSchema,
+    },
+    /// One row per element of a list column, beside its input row's
+    /// columns: `FROM t CROSS JOIN UNNEST(t.list) AS x`.
+    Unnest {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// The list, over the input.
+        list: Expr,
+        /// Keep a row whose list is NULL or empty, once, with a NULL element
+        /// (`LEFT JOIN UNNEST(...) ON TRUE`); else it yields no rows.
+        outer: bool,
+        /// Add each element's position in its list (from 1): `WITH ORDINALITY`.
+        ordinality: bool,
+        /// Output columns: the input's, the element, then the position.
         schema: PlanSchema,
     },
     /// Join two inputs; output columns are left's then right's.
@@ -198,6 +222,8 @@ impl LogicalPlan {
             | LogicalPlan::Values { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
+            | LogicalPlan::Window { schema, .. }
+            | LogicalPlan::Unnest { schema, .. }
             | LogicalPlan::Join { schema, .. }
             | LogicalPlan::SetOp { schema, .. }
             | LogicalPlan::Rename { schema, .. } => schema,
@@ -216,6 +242,8 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
+            | LogicalPlan::Window { input, .. }
+            | LogicalPlan::Unnest { input, .. }
             | LogicalPlan::Sort { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Distinct { input }
@@ -261,6 +289,13 @@ impl LogicalPlan {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            LogicalPlan::Window { exprs, .. } => crate::plan::window_line(exprs),
+            LogicalPlan::Unnest {
+                list,
+                outer,
+                ordinality,
+                ..
+            } => crate::plan::unnest_line(list, *outer, *ordinality),
             LogicalPlan::Join {
                 kind, on, filter, ..
             } => {

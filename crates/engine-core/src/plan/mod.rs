@@ -16,9 +16,12 @@ pub mod rules;
 mod scalar;
 pub(crate) mod schema;
 mod tree;
+mod window;
 
 pub use expr::{AggFunc, AggregateExpr, BinaryOp, ColumnRef, Expr, Subquery};
 pub use logical::{JoinKind, LogicalPlan, SetOpKind, SharedPlan, SortExpr};
 pub use rules::prune_columns;
 pub use scalar::ScalarValue;
 pub use schema::{ColumnId, PlanColumn, PlanSchema};
+pub(crate) use window::{unnest_line, window_line};
+pub use window::{FrameBound, FrameExclude, FrameUnits, WindowExpr, WindowFrame, WindowFunc};

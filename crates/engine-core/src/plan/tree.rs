@@ -59,6 +59,28 @@ impl LogicalPlan {
                 aggs,
                 schema,
             },
+            P::Window {
+                input,
+                exprs,
+                schema,
+            } => P::Window {
+                input: b(input),
+                exprs,
+                schema,
+            },
+            P::Unnest {
+                input,
+                list,
+                outer,
+                ordinality,
+                schema,
+            } => P::Unnest {
+                input: b(input),
+                list,
+                outer,
+                ordinality,
+                schema,
+            },
             P::Join {
                 left,
                 right,
@@ -148,6 +170,28 @@ impl LogicalPlan {
                 aggs: aggs.into_iter().map(|a| agg(a, f)).collect(),
                 schema,
             },
+            P::Window {
+                input,
+                exprs,
+                schema,
+            } => P::Window {
+                input,
+                exprs: exprs.into_iter().map(|w| w.map_exprs(f)).collect(),
+                schema,
+            },
+            P::Unnest {
+                input,
+                list,
+                outer,
+                ordinality,
+                schema,
+            } => P::Unnest {
+                input,
+                list: f(list),
+                outer,
+                ordinality,
+                schema,
+            },
             P::Join {
                 left,
                 right,
@@ -195,6 +239,8 @@ impl LogicalPlan {
                     }
                 }
             }
+            P::Window { exprs, .. } => exprs.iter().flat_map(|w| w.exprs()).for_each(f),
+            P::Unnest { list, .. } => f(list),
             P::Join { on, filter, .. } => {
                 for (l, r) in on {
                     f(l);

@@ -68,4 +68,12 @@ impl Dialect for TernDialect {
     fn supports_limit_comma(&self) -> bool {
         true
     }
+
+    fn supports_window_function_null_treatment_arg(&self) -> bool {
+        true
+    }
+
+    fn supports_window_clause_named_window_reference(&self) -> bool {
+        true
+    }
 }

@@ -2,7 +2,9 @@
 //! and column.
 
 use sqlparser::ast::Statement;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 
 use super::TernDialect;
 use crate::error::{Error, Result};
@@ -40,9 +42,20 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         });
     }
     let parser = Parser::new(&TernDialect).with_recursion_limit(RECURSION_LIMIT);
-    let result = parser
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements());
+    // Only a text that mentions EXCLUDE can hold a frame exclusion: others
+    // are tokenized by the parser itself, as they always were.
+    let mentions_exclude = sql
+        .as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"exclude"));
+    let result = match mentions_exclude {
+        false => parser.try_with_sql(sql),
+        true => Tokenizer::new(&TernDialect, sql)
+            .tokenize_with_location()
+            .map_err(ParserError::from)
+            .map(|tokens| parser.with_tokens_with_locations(frame_exclusions(tokens))),
+    }
+    .and_then(|mut p| p.parse_statements());
     let mut statements = result.map_err(|e| at_end(sql, syntax_error(e)))?;
     // Every level of nesting takes at least a character, so only a text
     // longer than the limit can nest past it.
@@ -108,4 +121,85 @@ fn at_end(sql: &str, err: Error) -> Error {
         }
         other => other,
     }
+}
+
+/// Moves each window frame's `EXCLUDE CURRENT ROW | GROUP | TIES | NO
+/// OTHERS`, which sqlparser does not read, into the window's name, where the
+/// binder finds it: `OVER (ORDER BY x ROWS 1 PRECEDING EXCLUDE TIES)` is
+/// parsed as `OVER ("\u{1}ties\u{1}" ORDER BY x ROWS 1 PRECEDING)`, and a
+/// named base window `w` becomes `"\u{1}ties\u{1}w"`. An EXCLUDE is a frame's
+/// when it follows a frame bound (`ROW`, `PRECEDING`, `FOLLOWING`); the
+/// select list's `* EXCLUDE (...)` never does.
+fn frame_exclusions(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let mark = crate::sql::binder::EXCLUDE_MARK;
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_));
+    let keyword = |t: Option<&TokenWithSpan>| match t.map(|t| &t.token) {
+        Some(Token::Word(w)) => w.keyword,
+        _ => Keyword::NoKeyword,
+    };
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i].token {
+            Token::LParen => open.push(i),
+            Token::RParen => {
+                open.pop();
+            }
+            Token::Word(w) if w.keyword == Keyword::EXCLUDE => {
+                let prev = tokens[..i].iter().rev().find(|t| significant(t));
+                let after: Vec<usize> = (i + 1..tokens.len())
+                    .filter(|&j| significant(&tokens[j]))
+                    .take(2)
+                    .collect();
+                let next = |k: usize| match after.get(k).map(|&j| &tokens[j].token) {
+                    Some(Token::Word(w)) if w.quote_style.is_none() => w.value.to_uppercase(),
+                    _ => String::new(),
+                };
+                let (what, words) = match (next(0).as_str(), next(1).as_str()) {
+                    ("CURRENT", "ROW") => ("current row", 2),
+                    ("GROUP", _) => ("group", 1),
+                    ("TIES", _) => ("ties", 1),
+                    ("NO", "OTHERS") => ("no others", 2),
+                    _ => ("", 0),
+                };
+                let after_bound = matches!(
+                    keyword(prev),
+                    Keyword::ROW | Keyword::PRECEDING | Keyword::FOLLOWING
+                );
+                if let (true, true, Some(&paren)) = (words > 0, after_bound, open.last()) {
+                    let last = after[words - 1];
+                    tokens.drain(i..=last);
+                    let name = (paren + 1..i)
+                        .find(|&j| significant(&tokens[j]))
+                        .filter(|&j| matches!(&tokens[j].token, Token::Word(w) if w.keyword == Keyword::NoKeyword));
+                    match name {
+                        Some(j) => {
+                            if let Token::Word(w) = &mut tokens[j].token {
+                                w.value = format!("{mark}{what}{mark}{}", w.value);
+                                w.quote_style = Some('"');
+                            }
+                        }
+                        None => {
+                            let span = tokens[paren].span;
+                            let word = Token::Word(Word {
+                                value: format!("{mark}{what}{mark}"),
+                                quote_style: Some('"'),
+                                keyword: Keyword::NoKeyword,
+                            });
+                            tokens.insert(paren + 1, TokenWithSpan::new(word, span));
+                            tokens.insert(
+                                paren + 2,
+                                TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span),
+                            );
+                            i += 2;
+                        }
+                    }
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    tokens
 }

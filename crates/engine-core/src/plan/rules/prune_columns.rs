@@ -91,6 +91,19 @@ fn visit(plan: &mut LogicalPlan, required: &IdSet) {
             }
             visit(input, &needed);
         }
+        LogicalPlan::Unnest { input, list, .. } => {
+            let mut needed = required.clone();
+            mark(list, input.schema(), &mut needed);
+            visit(input, &needed);
+        }
+        LogicalPlan::Window { input, exprs, .. } => {
+            let mut needed = required.clone();
+            exprs
+                .iter()
+                .flat_map(|w| w.exprs())
+                .for_each(|e| mark(e, input.schema(), &mut needed));
+            visit(input, &needed);
+        }
         LogicalPlan::Sort { input, keys, .. } => {
             let mut needed = required.clone();
             keys.iter()

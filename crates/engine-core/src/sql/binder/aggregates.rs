@@ -39,6 +39,14 @@ fn walk(e: &A, budget: usize) -> bool {
             if is_aggregate_call(f) {
                 return true;
             }
+            // A window's keys may aggregate: `RANK() OVER (ORDER BY SUM(x))`.
+            if let Some(ast::WindowType::WindowSpec(w)) = &f.over {
+                if w.partition_by.iter().any(&contains_aggregate)
+                    || w.order_by.iter().any(|o| contains_aggregate(&o.expr))
+                {
+                    return true;
+                }
+            }
             match &f.args {
                 ast::FunctionArguments::List(list) => list.args.iter().any(|a| match a {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
@@ -102,6 +110,16 @@ fn walk(e: &A, budget: usize) -> bool {
             expr, trim_what, ..
         } => contains_aggregate(expr) || trim_what.as_deref().is_some_and(&contains_aggregate),
         A::Tuple(items) => items.iter().any(contains_aggregate),
+        A::Array(list) => list.elem.iter().any(contains_aggregate),
+        A::CompoundFieldAccess { root, access_chain } => {
+            contains_aggregate(root)
+                || access_chain.iter().any(|a| match a {
+                    ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
+                        contains_aggregate(index)
+                    }
+                    _ => false,
+                })
+        }
         _ => false,
     }
 }

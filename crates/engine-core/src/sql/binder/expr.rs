@@ -31,11 +31,18 @@ pub(super) struct Ctx<'s> {
     pub schema: &'s PlanSchema,
     /// Set in an aggregating SELECT's select list, HAVING and ORDER BY.
     pub agg: Option<&'s RefCell<AggCtx>>,
+    /// Set where window calls may be (a SELECT's select list, QUALIFY and
+    /// ORDER BY): they are collected here.
+    pub win: Option<&'s RefCell<super::window::WinCtx>>,
 }
 
 impl<'s> Ctx<'s> {
     pub fn plain(schema: &'s PlanSchema) -> Self {
-        Ctx { schema, agg: None }
+        Ctx {
+            schema,
+            agg: None,
+            win: None,
+        }
     }
 }
 
@@ -43,14 +50,21 @@ impl Binder<'_> {
     /// Binds `e` and returns it with its type.
     pub(super) fn bind_typed(&mut self, e: &A, ctx: Ctx) -> Result<(Expr, DataType)> {
         let b = self.bind_expr(e, ctx)?;
-        let t = match ctx.agg {
-            // The aggregate's output grows as aggregate calls are found: type
-            // against what it holds now.
-            Some(a) => {
-                let a = a.borrow();
-                b.data_type(&super::query::agg_output_schema(&a, &a.input))
+        // The aggregate's output grows as aggregate calls are found: type
+        // against what it holds now.
+        let grouped = ctx.agg.map(|a| {
+            let a = a.borrow();
+            super::query::agg_output_schema(&a, &a.input)
+        });
+        let schema = grouped.as_ref().unwrap_or(ctx.schema);
+        let t = match ctx.win {
+            // Window calls are typed as the columns the window node will add.
+            Some(w) if !w.borrow().exprs.is_empty() && super::window::has_window(&b) => {
+                let w = w.borrow();
+                let typed = super::window::window_schema(schema, &w.exprs);
+                super::window::point_at_windows(&b, schema.len()).data_type(&typed)
             }
-            None => b.data_type(ctx.schema),
+            _ => b.data_type(schema),
         };
         Ok((b, t))
     }
@@ -86,6 +100,9 @@ impl Binder<'_> {
         match e {
             A::Identifier(id) => self.bind_column(None, id, ctx),
             A::CompoundIdentifier(ids) => {
+                if let Some(e) = self.bind_struct_path(ids, ctx)? {
+                    return Ok(e);
+                }
                 let (last, qual) = ids
                     .split_last()
                     .ok_or_else(|| Error::plan("empty identifier"))?;
@@ -128,6 +145,22 @@ impl Binder<'_> {
                 };
                 let args = [left.as_ref().clone(), right.as_ref().clone()];
                 self.bind_scalar_call(ScalarFunc::AnyOf(op), &args, ctx)
+            }
+            // `[a, b, ...]`: a list literal (or of expressions).
+            A::Array(list) => self.bind_scalar_call(ScalarFunc::ListValue, &list.elem, ctx),
+            // `s['field']`, `list[i]`, `s.field` after a subscript.
+            A::CompoundFieldAccess { root, access_chain } => {
+                let (mut e, mut t) = self.bind_typed(root, ctx)?;
+                for access in access_chain {
+                    (e, t) = match access {
+                        ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
+                            self.bind_subscript(e, t, index, ctx)?
+                        }
+                        ast::AccessExpr::Dot(A::Identifier(id)) => field(e, &t, &id.value)?,
+                        other => return Err(Error::unsupported(format!("the access '{other}'"))),
+                    };
+                }
+                Ok(e)
             }
             A::UnaryOp { op, expr } => {
                 let (b, t) = self.bind_typed(expr, ctx)?;
@@ -239,6 +272,13 @@ impl Binder<'_> {
                 }
                 let (b, t) = self.bind_typed(expr, ctx)?;
                 let (p, pt) = self.bind_typed(pattern, ctx)?;
+                // A list or struct is no text to match (as in DuckDB).
+                if let Some(nested) = [&t, &pt].into_iter().find(|t| t.is_nested()) {
+                    return Err(Error::type_error(format!(
+                        "LIKE matches text, not {}",
+                        crate::types::type_name(nested)
+                    )));
+                }
                 // String views are matched as they are (no copy into Utf8).
                 let st = if t == DataType::Utf8View {
                     DataType::Utf8View
@@ -376,7 +416,7 @@ impl Binder<'_> {
         match e {
             A::Function(f) if is_aggregate_call(f) => {
                 let input = agg.borrow().input.clone();
-                let bound = self.bind_aggregate(f, Ctx::plain(&input))?;
+                let bound = self.bind_aggregate(f, Ctx::plain(&input), false)?;
                 let mut a = agg.borrow_mut();
                 let idx = match a.aggs.iter().position(|x| *x == bound) {
                     Some(i) => i,
@@ -520,6 +560,21 @@ impl Binder<'_> {
             }
             O::StringConcat => Ok(cast(l, &lt, &DataType::Utf8)?
                 .binary(BinaryOp::StringConcat, cast(r, &rt, &DataType::Utf8)?)),
+            // A struct's field (`->>` as text), named by a constant string.
+            O::Arrow | O::LongArrow if matches!(lt, DataType::Struct(_)) => {
+                let name = constant_text(right).ok_or_else(|| {
+                    Error::plan(format!("'{op}' on a struct needs a field name in quotes"))
+                })?;
+                let (e, t) = field(l, &lt, &name)?;
+                match op {
+                    O::LongArrow => cast(e, &t, &DataType::Utf8),
+                    _ => Ok(e),
+                }
+            }
+            O::Arrow | O::LongArrow => Err(Error::unsupported(format!(
+                "'{op}' on {} (it reads a struct's fields; JSON text is not read yet)",
+                crate::types::type_name(&lt)
+            ))),
             other => Err(Error::unsupported(format!("operator '{other}'"))),
         }
     }
@@ -598,7 +653,10 @@ impl Binder<'_> {
         Ok(Expr::Case { whens, else_expr })
     }
 
-    fn function_args<'a>(&self, f: &'a ast::Function) -> Result<(Vec<&'a A>, bool, bool)> {
+    pub(super) fn function_args<'a>(
+        &self,
+        f: &'a ast::Function,
+    ) -> Result<(Vec<&'a A>, bool, bool)> {
         match &f.args {
             ast::FunctionArguments::None => Ok((vec![], false, false)),
             ast::FunctionArguments::Subquery(_) => Err(Error::unsupported(
@@ -609,6 +667,17 @@ impl Binder<'_> {
                     list.duplicate_treatment,
                     Some(ast::DuplicateTreatment::Distinct)
                 );
+                // `f(x ORDER BY y)`, `f(x LIMIT n)`, ...: not read, so not
+                // accepted (IGNORE NULLS is read by window calls).
+                if let Some(c) = list
+                    .clauses
+                    .iter()
+                    .find(|c| !matches!(c, ast::FunctionArgumentClause::IgnoreOrRespectNulls(_)))
+                {
+                    return Err(Error::unsupported(format!(
+                        "'{c}' in a function's arguments"
+                    )));
+                }
                 let mut args = Vec::new();
                 let mut star = false;
                 for a in &list.args {
@@ -630,10 +699,7 @@ impl Binder<'_> {
     fn bind_function(&mut self, f: &ast::Function, ctx: Ctx) -> Result<Expr> {
         let name = function_name(f);
         if f.over.is_some() {
-            return Err(Error::unsupported(format!(
-                "window function {}() (OVER ...)",
-                name.to_uppercase()
-            )));
+            return self.bind_window(f, ctx);
         }
         if AggFunc::from_name(&name).is_some() {
             return Err(Error::plan(format!(
@@ -676,8 +742,15 @@ impl Binder<'_> {
         Ok(Expr::Function { func, args })
     }
 
-    /// Binds an aggregate call's arguments over the aggregate's input.
-    pub(super) fn bind_aggregate(&mut self, f: &ast::Function, ctx: Ctx) -> Result<AggregateExpr> {
+    /// Binds an aggregate call's arguments over the aggregate's input (for a
+    /// window aggregate, `in_window`, over the window's input, where an
+    /// aggregate argument is the grouped query's: `SUM(COUNT(*)) OVER ()`).
+    pub(super) fn bind_aggregate(
+        &mut self,
+        f: &ast::Function,
+        ctx: Ctx,
+        in_window: bool,
+    ) -> Result<AggregateExpr> {
         let name = function_name(f);
         let mut func = AggFunc::from_name(&name)
             .ok_or_else(|| Error::plan(format!("{name} is not an aggregate")))?;
@@ -702,7 +775,7 @@ impl Binder<'_> {
         }
         let mut bound = Vec::with_capacity(args.len());
         for a in args {
-            if contains_aggregate(a) {
+            if !in_window && contains_aggregate(a) {
                 return Err(Error::plan("aggregate calls cannot be nested"));
             }
             let (b, t) = self.bind_typed(a, ctx)?;
@@ -747,6 +820,78 @@ impl Binder<'_> {
         })
     }
 
+    /// `s.field` (or `t.s.field`, `s.a.b`) where the name before the dot is
+    /// no table but a struct column: its fields. `None` when it is not.
+    fn bind_struct_path(&mut self, ids: &[ast::Ident], ctx: Ctx) -> Result<Option<Expr>> {
+        let schema = match ctx.agg {
+            Some(a) => a.borrow().input.clone(),
+            None => ctx.schema.clone(),
+        };
+        let qualifier: Vec<&str> = ids[..ids.len() - 1]
+            .iter()
+            .map(|i| i.value.as_str())
+            .collect();
+        if ids.len() < 2 || super::scope::has_qualifier(&schema, &qualifier.join(".")) {
+            return Ok(None);
+        }
+        for k in [1, 2].into_iter().filter(|&k| k < ids.len()) {
+            let (q, col) = match k {
+                1 => (None, &ids[0]),
+                _ => (Some(ids[0].value.as_str()), &ids[1]),
+            };
+            let Ok(Some(i)) = resolve(&schema, q, &col.value) else {
+                continue;
+            };
+            if !matches!(schema.columns[i].data_type, DataType::Struct(_)) {
+                continue;
+            }
+            let column = match k {
+                1 => A::Identifier(ids[0].clone()),
+                _ => A::CompoundIdentifier(ids[..2].to_vec()),
+            };
+            let (mut e, mut t) = self.bind_typed(&column, ctx)?;
+            for f in &ids[k..] {
+                (e, t) = field(e, &t, &f.value)?;
+            }
+            return Ok(Some(e));
+        }
+        Ok(None)
+    }
+
+    /// `e[index]` for `e` of type `t`: a struct's field (the index a
+    /// string), or a list's element (an integer, from 1).
+    fn bind_subscript(
+        &mut self,
+        e: Expr,
+        t: DataType,
+        index: &A,
+        ctx: Ctx,
+    ) -> Result<(Expr, DataType)> {
+        if let DataType::Struct(_) = t {
+            let name = constant_text(index)
+                .ok_or_else(|| Error::plan("a struct's field is named by a string in quotes"))?;
+            return field(e, &t, &name);
+        }
+        if !matches!(
+            t,
+            DataType::List(_)
+                | DataType::LargeList(_)
+                | DataType::FixedSizeList(..)
+                | DataType::Null
+        ) {
+            return Err(Error::type_error(format!(
+                "'[...]' reads a list's element or a struct's field, not a value of type {}",
+                crate::types::type_name(&t)
+            )));
+        }
+        let (i, it) = self.bind_typed(index, ctx)?;
+        let func = ScalarFunc::ListElement;
+        let targets = func.coerce(&[t.clone(), it.clone()])?;
+        let args = vec![cast(e, &t, &targets[0])?, cast(i, &it, &targets[1])?];
+        let rt = func.return_type(&targets);
+        Ok((Expr::Function { func, args }, rt))
+    }
+
     /// Binds a subquery with the current columns visible as outer columns.
     pub(super) fn bind_subquery(&mut self, q: &ast::Query, ctx: Ctx) -> Result<Arc<Subquery>> {
         self.outer.push(ctx.schema.clone());
@@ -758,6 +903,52 @@ impl Binder<'_> {
             plan: plan?,
             correlated,
         }))
+    }
+}
+
+/// Field `name` of struct `e` (of type `t`): found by its exact name, else
+/// ignoring case, with its type.
+fn field(e: Expr, t: &DataType, name: &str) -> Result<(Expr, DataType)> {
+    let DataType::Struct(fields) = t else {
+        return Err(Error::type_error(format!(
+            "'{name}' can only be read from a struct, got {}",
+            crate::types::type_name(t)
+        )));
+    };
+    let at = fields
+        .iter()
+        .position(|f| f.name() == name)
+        .or_else(|| {
+            fields
+                .iter()
+                .position(|f| f.name().eq_ignore_ascii_case(name))
+        })
+        .ok_or_else(|| Error::UnknownName {
+            kind: "field",
+            name: name.to_string(),
+            suggestion: crate::util::closest(name, fields.iter().map(|f| f.name().clone())),
+            location: None,
+        })?;
+    let ft = fields[at].data_type().clone();
+    let func = ScalarFunc::StructField(at as u32);
+    Ok((
+        Expr::Function {
+            func,
+            args: vec![e],
+        },
+        ft,
+    ))
+}
+
+/// A string literal's text.
+fn constant_text(e: &A) -> Option<String> {
+    match e {
+        A::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        A::Nested(inner) => constant_text(inner),
+        _ => None,
     }
 }
 

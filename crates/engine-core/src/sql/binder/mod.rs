@@ -5,6 +5,9 @@ mod aggregates;
 mod expr;
 mod query;
 mod scope;
+mod window;
+
+pub(crate) use window::EXCLUDE_MARK;
 
 use std::collections::HashMap;
 use std::sync::Arc;

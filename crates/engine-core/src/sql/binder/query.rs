@@ -11,6 +11,7 @@ use sqlparser::ast::{self, Expr as A, Spanned};
 use super::aggregates::{contains_aggregate, is_aggregate_call};
 use super::expr::{cast, compare, AggCtx, Ctx};
 use super::scope::resolve;
+use super::window::{point_at_windows, window_schema, WinCtx};
 use super::Binder;
 use crate::error::{Error, Result};
 use crate::plan::{
@@ -233,13 +234,12 @@ impl Binder<'_> {
             || s.into.is_some()
             || !s.lateral_views.is_empty()
             || s.prewhere.is_some()
-            || s.qualify.is_some()
-            || !s.named_window.is_empty()
         {
             return Err(Error::unsupported(
-                "TOP, INTO, LATERAL VIEW, PREWHERE, QUALIFY and WINDOW clauses",
+                "TOP, INTO, LATERAL VIEW and PREWHERE clauses",
             ));
         }
+        let win = RefCell::new(WinCtx::new(&s.named_window)?);
         // FROM
         check_relation_names(&s.from)?;
         let mut plan = if s.from.is_empty() {
@@ -251,6 +251,12 @@ impl Binder<'_> {
             let mut iter = s.from.iter();
             let mut plan = self.bind_table_with_joins(iter.next().expect("non-empty"))?;
             for twj in iter {
+                // `FROM t, UNNEST(t.list)`: the list reads the items before.
+                if is_unnest(&twj.relation) {
+                    plan = self.bind_unnest(plan, &twj.relation, false)?;
+                    plan = self.bind_joins(plan, &twj.joins)?;
+                    continue;
+                }
                 let right = self.bind_table_with_joins(twj)?;
                 let schema = plan.schema().join(right.schema());
                 plan = LogicalPlan::Join {
@@ -270,15 +276,7 @@ impl Binder<'_> {
                 return Err(Error::plan("aggregate functions are not allowed in WHERE"));
             }
             let (pred, t) = self.bind_typed(w, Ctx::plain(plan.schema()))?;
-            let pred = match t {
-                DataType::Boolean => pred,
-                DataType::Null => cast(pred, &t, &DataType::Boolean)?,
-                other => {
-                    return Err(Error::type_error(format!(
-                        "WHERE needs a boolean condition, got {other}"
-                    )))
-                }
-            };
+            let pred = condition(pred, t, "WHERE")?;
             plan = LogicalPlan::Filter {
                 input: Box::new(plan),
                 predicate: pred,
@@ -340,9 +338,13 @@ impl Binder<'_> {
                 Ctx {
                     schema: &placeholder,
                     agg: Some(a),
+                    win: Some(&win),
                 }
             }
-            None => Ctx::plain(pre.as_ref().expect("set when not aggregating")),
+            None => Ctx {
+                win: Some(&win),
+                ..Ctx::plain(pre.as_ref().expect("set when not aggregating"))
+            },
         };
         let mut exprs = Vec::with_capacity(items.len());
         let mut columns = Vec::with_capacity(items.len());
@@ -351,7 +353,10 @@ impl Binder<'_> {
                 Item::Ast { expr, name } => {
                     let b = self.bind_expr(expr, ctx)?;
                     let qualifier = match (&b, &agg_ctx) {
-                        (Expr::Column(c), None) => input_schema.columns[c.index].qualifier.clone(),
+                        (Expr::Column(c), None) => input_schema
+                            .columns
+                            .get(c.index)
+                            .and_then(|col| col.qualifier.clone()),
                         _ => None,
                     };
                     columns.push(PlanColumn::new(qualifier, name.clone(), DataType::Null));
@@ -386,17 +391,9 @@ impl Binder<'_> {
         }
         let having = match &s.having {
             Some(h) => {
-                let h = having_with_aliases(h, &items, &input_schema)?;
-                let (b, t) = self.bind_typed(&h, ctx)?;
-                Some(match t {
-                    DataType::Boolean => b,
-                    DataType::Null => cast(b, &t, &DataType::Boolean)?,
-                    other => {
-                        return Err(Error::type_error(format!(
-                            "HAVING needs a boolean condition, got {other}"
-                        )))
-                    }
-                })
+                let h = with_aliases(h, &items, &input_schema)?;
+                let (b, t) = self.bind_typed(&h, Ctx { win: None, ..ctx })?;
+                Some(condition(b, t, "HAVING")?)
             }
             None => None,
         };
@@ -434,7 +431,17 @@ impl Binder<'_> {
             });
         }
 
-        // Assemble: Aggregate -> Filter(HAVING) -> Project -> Distinct -> Sort -> Project.
+        let qualify = match &s.qualify {
+            Some(q) => {
+                let q = with_aliases(q, &items, &input_schema)?;
+                let (b, t) = self.bind_typed(&q, ctx)?;
+                Some(condition(b, t, "QUALIFY")?)
+            }
+            None => None,
+        };
+
+        // Assemble: Aggregate -> Filter(HAVING) -> Window -> Filter(QUALIFY)
+        // -> Project -> Distinct -> Sort -> Project.
         if let Some(a) = agg_ctx {
             let a = a.into_inner();
             let schema = agg_output_schema(&a, &input_schema);
@@ -450,6 +457,30 @@ impl Binder<'_> {
                     predicate: h,
                 };
             }
+        }
+        let windows = win.into_inner().exprs;
+        if !windows.is_empty() {
+            let width = plan.schema().len();
+            let schema = window_schema(plan.schema(), &windows);
+            plan = LogicalPlan::Window {
+                input: Box::new(plan),
+                exprs: windows,
+                schema,
+            };
+            for e in exprs.iter_mut() {
+                *e = point_at_windows(e, width);
+            }
+            if let Some(q) = qualify {
+                plan = LogicalPlan::Filter {
+                    input: Box::new(plan),
+                    predicate: point_at_windows(&q, width),
+                };
+            }
+        } else if let Some(q) = qualify {
+            plan = LogicalPlan::Filter {
+                input: Box::new(plan),
+                predicate: q,
+            };
         }
         for (c, e) in columns.iter_mut().zip(&exprs) {
             c.data_type = e.data_type(plan.schema());
@@ -577,12 +608,139 @@ impl Binder<'_> {
     }
 
     fn bind_table_with_joins(&mut self, twj: &ast::TableWithJoins) -> Result<LogicalPlan> {
-        let mut plan = self.bind_table_factor(&twj.relation)?;
-        for join in &twj.joins {
+        let plan = match is_unnest(&twj.relation) {
+            // A list of constants, or of the outer query's columns.
+            true => {
+                let one_row = LogicalPlan::Values {
+                    rows: vec![vec![]],
+                    schema: PlanSchema::default(),
+                };
+                self.bind_unnest(one_row, &twj.relation, false)?
+            }
+            false => self.bind_table_factor(&twj.relation)?,
+        };
+        self.bind_joins(plan, &twj.joins)
+    }
+
+    /// `plan` joined with each of `joins` in turn. An UNNEST reads the
+    /// lists of the rows joined so far (it is lateral, as in DuckDB).
+    fn bind_joins(&mut self, mut plan: LogicalPlan, joins: &[ast::Join]) -> Result<LogicalPlan> {
+        for join in joins {
+            if is_unnest(&join.relation) {
+                plan = self.bind_unnest_join(plan, join)?;
+                continue;
+            }
             let right = self.bind_table_factor(&join.relation)?;
             plan = self.bind_join(plan, right, &join.join_operator)?;
         }
         Ok(plan)
+    }
+
+    /// `left JOIN UNNEST(list) ...`: CROSS JOIN (or an inner join, whose
+    /// condition filters the elements) keeps rows with elements; `LEFT JOIN
+    /// ... ON TRUE` keeps the others too, with a NULL element.
+    fn bind_unnest_join(&mut self, left: LogicalPlan, join: &ast::Join) -> Result<LogicalPlan> {
+        use ast::JoinOperator as J;
+        // `ON TRUE`: every element joins its row.
+        let always = |c: &ast::JoinConstraint| match c {
+            ast::JoinConstraint::On(A::Value(v)) => {
+                matches!(v.value, ast::Value::Boolean(true))
+            }
+            _ => false,
+        };
+        let (outer, on) =
+            match &join.join_operator {
+                J::CrossJoin(ast::JoinConstraint::None) => (false, None),
+                J::CrossJoin(c) if always(c) => (false, None),
+                J::Join(c) | J::Inner(c) if always(c) => (false, None),
+                J::Join(ast::JoinConstraint::On(e)) | J::Inner(ast::JoinConstraint::On(e)) => {
+                    (false, Some(e))
+                }
+                J::Left(c) | J::LeftOuter(c) if always(c) => (true, None),
+                J::Left(ast::JoinConstraint::None)
+                | J::LeftOuter(ast::JoinConstraint::None)
+                | J::Join(ast::JoinConstraint::None)
+                | J::Inner(ast::JoinConstraint::None) => {
+                    return Err(Error::plan(
+                        "this JOIN needs ON or USING (or write CROSS JOIN)",
+                    ))
+                }
+                _ => return Err(Error::unsupported(
+                    "this join with UNNEST (use CROSS JOIN, JOIN ... ON, or LEFT JOIN ... ON TRUE)",
+                )),
+            };
+        let plan = self.bind_unnest(left, &join.relation, outer)?;
+        match on {
+            None => Ok(plan),
+            Some(c) => {
+                let (pred, t) = self.bind_typed(c, Ctx::plain(plan.schema()))?;
+                let predicate = condition(pred, t, "a JOIN condition")?;
+                Ok(LogicalPlan::Filter {
+                    input: Box::new(plan),
+                    predicate,
+                })
+            }
+        }
+    }
+
+    /// `UNNEST(list) [WITH ORDINALITY] [AS t[(element[, position])]]` over
+    /// `left`'s rows. Without column names the element column is named by
+    /// the alias (`UNNEST(missions) AS m`: `m`), else `unnest`.
+    fn bind_unnest(
+        &mut self,
+        left: LogicalPlan,
+        t: &ast::TableFactor,
+        outer: bool,
+    ) -> Result<LogicalPlan> {
+        let (alias, list, with_ordinality) = unnest_parts(t)?;
+        let with_ordinality = &with_ordinality;
+        let (list, t) = self.bind_typed(list, Ctx::plain(left.schema()))?;
+        let element = match &t {
+            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                f.data_type().clone()
+            }
+            DataType::Null => DataType::Null,
+            other => {
+                return Err(Error::type_error(format!(
+                    "UNNEST needs a list, got {}",
+                    crate::types::type_name(other)
+                )))
+            }
+        };
+        let qualifier = alias.as_ref().map(|a| a.name.value.clone());
+        let names: Vec<String> = alias
+            .as_ref()
+            .map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect())
+            .unwrap_or_default();
+        let max = if *with_ordinality { 2 } else { 1 };
+        if names.len() > max {
+            return Err(Error::plan(format!(
+                "UNNEST gives {max} column{}, the alias names {}",
+                if max == 1 { "" } else { "s" },
+                names.len()
+            )));
+        }
+        let name = names
+            .first()
+            .cloned()
+            .or_else(|| qualifier.clone())
+            .unwrap_or_else(|| "unnest".to_string());
+        let mut columns = left.schema().columns.clone();
+        columns.push(Arc::new(PlanColumn::new(qualifier.clone(), name, element)));
+        if *with_ordinality {
+            let name = names
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "ordinality".to_string());
+            columns.push(Arc::new(PlanColumn::new(qualifier, name, DataType::Int64)));
+        }
+        Ok(LogicalPlan::Unnest {
+            input: Box::new(left),
+            list,
+            outer,
+            ordinality: *with_ordinality,
+            schema: PlanSchema::shared(columns),
+        })
     }
 
     fn bind_table_factor(&mut self, t: &ast::TableFactor) -> Result<LogicalPlan> {
@@ -877,6 +1035,68 @@ impl Binder<'_> {
     }
 }
 
+/// A bound WHERE, HAVING, QUALIFY or join condition: a boolean (an untyped
+/// NULL is one).
+fn condition(e: Expr, t: DataType, clause: &str) -> Result<Expr> {
+    match t {
+        DataType::Boolean => Ok(e),
+        DataType::Null => cast(e, &t, &DataType::Boolean),
+        other => Err(Error::type_error(format!(
+            "{clause} needs a boolean condition, got {other}"
+        ))),
+    }
+}
+
+/// Whether a FROM item is `UNNEST(...)` (a table function to tern's
+/// dialect, an UNNEST item to others).
+fn is_unnest(t: &ast::TableFactor) -> bool {
+    match t {
+        ast::TableFactor::UNNEST { .. } => true,
+        ast::TableFactor::Table {
+            name,
+            args: Some(_),
+            ..
+        } => name.0.len() == 1 && super::object_name(name).eq_ignore_ascii_case("unnest"),
+        _ => false,
+    }
+}
+
+/// An UNNEST item's alias, its one list, and whether it asks WITH ORDINALITY.
+fn unnest_parts(t: &ast::TableFactor) -> Result<(Option<&ast::TableAlias>, &A, bool)> {
+    let several = || Error::unsupported("UNNEST of several lists at once");
+    match t {
+        ast::TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset,
+            with_ordinality,
+            ..
+        } => {
+            if *with_offset {
+                return Err(Error::unsupported(
+                    "UNNEST ... WITH OFFSET (use WITH ORDINALITY)",
+                ));
+            }
+            let [list] = array_exprs.as_slice() else {
+                return Err(several());
+            };
+            Ok((alias.as_ref(), list, *with_ordinality))
+        }
+        ast::TableFactor::Table {
+            alias,
+            args: Some(args),
+            with_ordinality,
+            ..
+        } => match args.args.as_slice() {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(list))] => {
+                Ok((alias.as_ref(), list, *with_ordinality))
+            }
+            _ => Err(several()),
+        },
+        _ => Err(Error::plan("internal: UNNEST expected")),
+    }
+}
+
 /// Splits a join condition over `left ++ right` columns into equi-join key pairs
 /// (left expression, right expression re-based to the right input) and the rest.
 fn split_equi_keys(cond: Expr, nl: usize) -> (Vec<(Expr, Expr)>, Vec<Expr>) {
@@ -934,7 +1154,7 @@ fn shift(e: &Expr, by: usize) -> Expr {
     })
 }
 
-fn sort_options(o: &ast::OrderByExpr) -> Result<(bool, bool)> {
+pub(super) fn sort_options(o: &ast::OrderByExpr) -> Result<(bool, bool)> {
     let descending = match &o.options.sort {
         None | Some(ast::OrderBySort::Asc) => false,
         Some(ast::OrderBySort::Desc) => true,
@@ -958,13 +1178,13 @@ fn position_literal(e: &A) -> Result<Option<usize>> {
     Ok(None)
 }
 
-/// HAVING may name a select-list alias where no column of the FROM clause
+/// HAVING and QUALIFY may name a select-list alias where no column of the FROM clause
 /// has that name (`SELECT k, COUNT(*) AS n ... HAVING n > 1`, as in DuckDB):
 /// the alias stands for its expression. Names inside a subquery of HAVING
 /// are the subquery's, and those inside an aggregate's arguments are the
 /// FROM clause's (`HAVING COUNT(n) > 1` with `name AS n` is an error, as in
 /// DuckDB): both are left alone.
-fn having_with_aliases(having: &A, items: &[Item<'_>], input: &PlanSchema) -> Result<A> {
+fn with_aliases(having: &A, items: &[Item<'_>], input: &PlanSchema) -> Result<A> {
     use sqlparser::ast::{Query, VisitMut, VisitorMut};
     use std::ops::ControlFlow;
 
@@ -1218,7 +1438,7 @@ fn output_name(e: &A) -> String {
         // Printing recurses per level: a tree too deep to bind gets a plain name
         // (binding it then fails with a clear error).
         other if super::aggregates::deeper_than(other, super::MAX_EXPR_DEPTH) => "expr".to_string(),
-        other => other.to_string(),
+        other => super::window::show_exclusions(other.to_string()),
     }
 }
 

@@ -1,0 +1,207 @@
+//! Lists and structs: list literals, UNNEST, ARRAY_AGG, indexing, SPLIT and
+//! struct fields. Every answer is DuckDB 2.0's for the same query (over the
+//! same rows, which DuckDB builds with its own list syntax).
+
+mod common;
+
+use common::{rows, sorted};
+use engine_core::Engine;
+
+/// `n(id, tags)`: two lists, an empty one, a NULL one and one holding a
+/// NULL; and the sample astronauts (lists of missions, a struct of their
+/// birth place) as `astronauts`.
+fn engine() -> Engine {
+    let e = Engine::new();
+    let astronauts = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/virtual/astronauts.parquet"
+    );
+    e.query(&format!(
+        "CREATE TABLE n AS SELECT * FROM (VALUES (1, ['a', 'b']), (2, []), (3, NULL), \
+         (4, ['c', NULL, 'a'])) v(id, tags);
+         CREATE VIEW astronauts AS SELECT * FROM '{astronauts}'"
+    ))
+    .unwrap();
+    e
+}
+
+#[test]
+fn unnest_gives_a_row_per_element() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, t FROM n CROSS JOIN UNNEST(tags) AS u(t) ORDER BY id, t NULLS LAST"
+        ),
+        ["1|a", "1|b", "4|a", "4|c", "4|NULL"]
+    );
+    // A comma is a cross join too, and the alias alone names the column.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, t FROM n, UNNEST(tags) AS t WHERE t = 'a' ORDER BY id"
+        ),
+        ["1|a", "4|a"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, t, k FROM n CROSS JOIN UNNEST(tags) WITH ORDINALITY AS u(t, k) ORDER BY id, k"
+        ),
+        ["1|a|1", "1|b|2", "4|c|1", "4|NULL|2", "4|a|3"]
+    );
+    // LEFT JOIN ... ON TRUE keeps the rows without elements.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, t FROM n LEFT JOIN UNNEST(tags) AS u(t) ON TRUE ORDER BY id, t NULLS LAST"
+        ),
+        ["1|a", "1|b", "2|NULL", "3|NULL", "4|a", "4|c", "4|NULL"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT x FROM UNNEST([3, 1, 2]) AS u(x) ORDER BY x"),
+        ["1", "2", "3"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT t, COUNT(*) FROM n CROSS JOIN UNNEST(tags) AS u(t) GROUP BY t ORDER BY t NULLS LAST"
+        ),
+        ["a|2", "b|1", "c|1", "NULL|1"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*), COUNT(DISTINCT m) FROM astronauts CROSS JOIN UNNEST(missions) AS u(m)"
+        ),
+        ["846|246"]
+    );
+    for (sql, says) in [
+        (
+            "SELECT * FROM n CROSS JOIN UNNEST(id) AS u",
+            "UNNEST needs a list",
+        ),
+        (
+            "SELECT * FROM n LEFT JOIN UNNEST(tags) AS u",
+            "needs ON or USING",
+        ),
+        (
+            "SELECT * FROM n CROSS JOIN UNNEST(tags) AS u(a, b)",
+            "the alias names 2",
+        ),
+        (
+            "SELECT * FROM n CROSS JOIN UNNEST(tags, tags) AS u",
+            "several lists",
+        ),
+    ] {
+        let err = e.query(sql).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}
+
+#[test]
+fn array_agg_collects_a_group_in_input_order() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, ARRAY_AGG(t) FROM n CROSS JOIN UNNEST(tags) AS u(t) GROUP BY id ORDER BY id"
+        ),
+        // (The NULL element prints as nothing in this helper's text.)
+        ["1|[a, b]", "4|[c, , a]"]
+    );
+    assert_eq!(rows(&e, "SELECT ARRAY_AGG(id) FROM n"), ["[1, 2, 3, 4]"]);
+    // A group of no rows (here: all filtered out) is NULL.
+    assert_eq!(
+        rows(&e, "SELECT ARRAY_AGG(id) FILTER (WHERE id > 9) FROM n"),
+        ["NULL"]
+    );
+    // Aggregated, then unnested again: the same rows.
+    assert_eq!(
+        sorted(rows(
+            &e,
+            "SELECT x FROM (SELECT ARRAY_AGG(id) AS xs FROM n) CROSS JOIN UNNEST(xs) AS u(x)"
+        )),
+        ["1", "2", "3", "4"]
+    );
+    let err = e
+        .query("SELECT ARRAY_AGG(id ORDER BY id) FROM n")
+        .unwrap_err();
+    assert!(err.to_string().contains("not supported"), "{err}");
+}
+
+#[test]
+fn list_literals_indexes_and_split() {
+    let e = engine();
+    // From 1; negative counts from the end; 0 and past the end are NULL.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, tags[1], tags[-1], tags[5], tags[0] FROM n ORDER BY id"
+        ),
+        [
+            "1|a|b|NULL|NULL",
+            "2|NULL|NULL|NULL|NULL",
+            "3|NULL|NULL|NULL|NULL",
+            "4|c|a|NULL|NULL"
+        ]
+    );
+    assert_eq!(
+        rows(&e, "SELECT COALESCE(tags, ['none'])[1] FROM n ORDER BY id"),
+        ["a", "NULL", "none", "c"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT SPLIT('a,b,,c', ',')[3], SPLIT('a,b,,c', ',')[4], SPLIT('ab', '')[2], SPLIT(NULL, ',')"
+        ),
+        ["|c|b|NULL"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT [1, 2, NULL][2], [1, 2][-2], ['a'][2]"),
+        ["2|1|NULL"]
+    );
+    let err = e.query("SELECT id[1] FROM n").unwrap_err().to_string();
+    assert!(
+        err.contains("reads a list's element or a struct's field"),
+        "{err}"
+    );
+}
+
+#[test]
+fn struct_fields_by_subscript_dot_and_arrow() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT birth_place['town'], birth_place.state, a.birth_place.town, \
+             birth_place->>'state', missions[1], missions[-1] \
+             FROM astronauts a WHERE name = 'Buzz Aldrin'"
+        ),
+        ["Montclair|NJ|Montclair|NJ|Gemini 12|Apollo 11"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*) FROM astronauts WHERE birth_place->>'state' = 'CA'"
+        ),
+        rows(
+            &e,
+            "SELECT COUNT(*) FROM astronauts WHERE birth_place['state'] = 'CA'"
+        )
+    );
+    for (sql, says) in [
+        (
+            "SELECT birth_place['nope'] FROM astronauts",
+            "unknown field 'nope'",
+        ),
+        ("SELECT birth_place[1] FROM astronauts", "named by a string"),
+        (
+            "SELECT name->>'x' FROM astronauts",
+            "JSON text is not read yet",
+        ),
+    ] {
+        let err = e.query(sql).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}
