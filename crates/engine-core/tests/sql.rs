@@ -683,3 +683,67 @@ fn register_batches_and_case_insensitive_names() {
     assert_eq!(rows(&e, "SELECT SUM(value) FROM mytable"), ["11"]);
     assert!(e.register_batches("x", vec![]).is_err());
 }
+
+// Answers checked against DuckDB 2.0.
+#[test]
+fn series_group_by_all_positions_and_digit_groups() {
+    let e = engine();
+    // GENERATE_SERIES includes its stop, RANGE does not; the alias alone
+    // names the column.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT * FROM generate_series(2, 10, 2) AS gs WHERE gs > 5"
+        ),
+        ["6", "8", "10"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT * FROM generate_series(10, 1, -3)"),
+        ["10", "7", "4", "1"]
+    );
+    assert!(rows(&e, "SELECT * FROM generate_series(1, 0)").is_empty());
+    assert_eq!(rows(&e, "SELECT * FROM range(3)"), ["0", "1", "2"]);
+    assert_eq!(rows(&e, "SELECT * FROM range(10, 0, -4)"), ["10", "6", "2"]);
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT n, i FROM range(4, 6) WITH ORDINALITY AS r(n, i)"
+        ),
+        ["4|1", "5|2"]
+    );
+    let err = e
+        .query("SELECT * FROM range(1, 5, 0)")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("step cannot be 0"), "{err}");
+    let err = e
+        .query("SELECT * FROM range(0, 9223372036854775807)")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("builds at most"), "{err}");
+    // GROUP BY ALL groups by the select items that aggregate nothing.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT grp, COUNT(*), MAX(id) FROM t GROUP BY ALL ORDER BY grp"
+        ),
+        ["a|2|2", "b|1|3", "NULL|1|4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT grp IS NULL AS g, id > 1, COUNT(*) FROM t GROUP BY ALL ORDER BY 1, 2"
+        ),
+        ["false|false|1", "false|true|2", "true|true|1"]
+    );
+    // POSITION / STRPOS count characters from 1; 0 when absent.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT STRPOS('héllo', 'l'), POSITION('b' IN 'abc'), STRPOS('abc', 'z'), STRPOS('abc', '')"
+        ),
+        ["3|2|0|1"]
+    );
+    // Underscores group digits.
+    assert_eq!(rows(&e, "SELECT 1_000 + 2.5_0"), ["1002.50"]);
+}

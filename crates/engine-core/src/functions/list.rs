@@ -151,3 +151,53 @@ pub(super) fn lengths(lists: &ArrayRef) -> Result<ArrayRef> {
         .collect();
     Ok(Arc::new(out))
 }
+
+/// The most values one series may hold: a series is built whole, as a list.
+const MAX_SERIES: i64 = 1 << 28;
+
+/// `GENERATE_SERIES(start, stop [, step])`, `RANGE(...)`: the integers from
+/// `start` (0 when only `stop` is given) by `step` (1) up to `stop`
+/// (included when `inclusive`), downwards for a negative step; empty when
+/// `stop` is on the other side; NULL when an argument is.
+pub(super) fn series(args: &[ArrayRef], num_rows: usize, inclusive: bool) -> Result<ArrayRef> {
+    use arrow_array::builder::{Int64Builder, ListBuilder};
+    use arrow_array::types::Int64Type;
+    let ints: Vec<_> = args.iter().map(|a| a.as_primitive::<Int64Type>()).collect();
+    let mut out = ListBuilder::new(Int64Builder::new());
+    for i in 0..num_rows {
+        let value = |k: usize| (!ints[k].is_null(i)).then(|| ints[k].value(i));
+        let parts = match ints.len() {
+            1 => (Some(0), value(0), Some(1)),
+            2 => (value(0), value(1), Some(1)),
+            _ => (value(0), value(1), value(2)),
+        };
+        let (Some(start), Some(stop), Some(step)) = parts else {
+            out.append(false);
+            continue;
+        };
+        if step == 0 {
+            return Err(Error::exec("a series' step cannot be 0"));
+        }
+        // How many values, in 128 bits so that no bound overflows.
+        let (start_w, stop_w, step_w) = (start as i128, stop as i128, step as i128);
+        let span = match inclusive {
+            true => stop_w - start_w + step_w.signum(),
+            false => stop_w - start_w,
+        };
+        let count = if span.signum() == step_w.signum() {
+            (span.abs() + step_w.abs() - 1) / step_w.abs()
+        } else {
+            0
+        };
+        if count > MAX_SERIES as i128 {
+            return Err(Error::ResourcesExhausted(format!(
+                "a series of {count} values; tern builds at most {MAX_SERIES} at once"
+            )));
+        }
+        for k in 0..count {
+            out.values().append_value((start_w + k * step_w) as i64);
+        }
+        out.append(true);
+    }
+    Ok(Arc::new(out.finish()))
+}

@@ -76,6 +76,15 @@ pub enum ScalarFunc {
     ListElement,
     /// `SPLIT(s, separator)`: the parts of `s` as a list.
     Split,
+    /// `STRPOS(s, sub)`, `POSITION(sub IN s)`: where `sub` first starts in
+    /// `s`, in characters from 1; 0 when it does not occur.
+    Strpos,
+    /// `GENERATE_SERIES(start, stop [, step])` (`stop` included) and
+    /// `RANGE(...)` (excluded) as a list; read as a table, one row each.
+    Series {
+        /// Whether `stop` is part of the series.
+        inclusive: bool,
+    },
     /// `s['field']`, `s.field`, `s->'field'`: a struct's field, by its
     /// position (bound from that syntax).
     StructField(u32),
@@ -141,6 +150,9 @@ impl ScalarFunc {
             "list_value" | "list_pack" => ListValue,
             "list_element" | "list_extract" | "array_extract" => ListElement,
             "split" | "string_split" | "str_split" | "string_to_array" => Split,
+            "strpos" | "instr" | "position" => Strpos,
+            "generate_series" => Series { inclusive: true },
+            "range" => Series { inclusive: false },
             _ => return None,
         })
     }
@@ -195,6 +207,9 @@ impl ScalarFunc {
             "list_value",
             "list_element",
             "split",
+            "strpos",
+            "generate_series",
+            "range",
             "count",
             "sum",
             "avg",
@@ -254,6 +269,9 @@ impl ScalarFunc {
             ListValue => "LIST_VALUE",
             ListElement => "LIST_ELEMENT",
             Split => "SPLIT",
+            Strpos => "STRPOS",
+            Series { inclusive: true } => "GENERATE_SERIES",
+            Series { inclusive: false } => "RANGE",
             StructField(_) => "STRUCT_EXTRACT",
             AnyOf(op) => match op {
                 crate::plan::BinaryOp::Eq => "= ANY",
@@ -417,9 +435,21 @@ impl ScalarFunc {
                 }
                 vec![list_of(&element), Int64]
             }
-            Split => {
+            Split | Strpos => {
                 arity(2, 2)?;
                 vec![Utf8, Utf8]
+            }
+            Series { .. } => {
+                arity(1, 3)?;
+                for t in args {
+                    if !is_integer(t) && *t != Null {
+                        return Err(Error::type_error(format!(
+                            "{} counts in integers, got {t}",
+                            self.name()
+                        )));
+                    }
+                }
+                vec![Int64; n]
             }
             StructField(i) => {
                 arity(1, 1)?;
@@ -493,6 +523,8 @@ impl ScalarFunc {
                 _ => Null,
             },
             Split => list_of(&Utf8),
+            Strpos => Int64,
+            Series { .. } => list_of(&Int64),
             StructField(i) => match args.first() {
                 Some(Struct(fields)) => fields
                     .get(i as usize)
@@ -624,6 +656,8 @@ impl ScalarFunc {
             ListValue => list::make(args, num_rows),
             ListElement => list::element(&args[0], &args[1]),
             Split => string::split(&args[0], &args[1]),
+            Strpos => string::strpos(&args[0], &args[1]),
+            Series { inclusive } => list::series(args, num_rows, inclusive),
             StructField(i) => struct_field(&args[0], i as usize),
         }
     }

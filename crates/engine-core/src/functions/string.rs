@@ -293,3 +293,21 @@ pub(super) fn split(s: &ArrayRef, sep: &ArrayRef) -> Result<ArrayRef> {
     }
     Ok(std::sync::Arc::new(out.finish()))
 }
+
+/// `STRPOS(s, sub)`: where `sub` first starts in `s`, in characters from 1;
+/// 0 when it does not occur (an empty `sub` is at 1).
+pub(super) fn strpos(s: &ArrayRef, sub: &ArrayRef) -> Result<ArrayRef> {
+    let (s, sub) = (s.as_string::<i32>(), sub.as_string::<i32>());
+    let out: Int64Array = s
+        .iter()
+        .zip(sub.iter())
+        .map(|(s, sub)| {
+            let (s, sub) = (s?, sub?);
+            Some(
+                s.find(sub)
+                    .map_or(0, |at| s[..at].chars().count() as i64 + 1),
+            )
+        })
+        .collect();
+    Ok(Arc::new(out))
+}

@@ -73,6 +73,11 @@ impl Dialect for TernDialect {
         true
     }
 
+    /// `1_000_000`, as in DuckDB.
+    fn supports_numeric_literal_underscores(&self) -> bool {
+        true
+    }
+
     fn supports_window_clause_named_window_reference(&self) -> bool {
         true
     }

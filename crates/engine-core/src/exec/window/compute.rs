@@ -304,6 +304,12 @@ fn each_frame(
     })
 }
 
+/// Whether every frame is small enough (at most 32 rows) that reading its
+/// rows costs less than building and asking a segment tree.
+fn small(frames: &Frames) -> bool {
+    frames.max_rows().is_some_and(|n| n <= 32)
+}
+
 /// Prefix sums of `values`: `out[i]` is the sum of the first `i`.
 fn prefix<T: Copy + std::ops::Add<Output = T>>(values: impl Iterator<Item = T>, zero: T) -> Vec<T> {
     let mut out = vec![zero];
@@ -331,12 +337,13 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
                 && (func == AggFunc::CountStar || nulls.as_ref().is_none_or(|m| m.is_valid(i)))
         })
         .collect();
-    let counts = prefix(kept.iter().map(|&k| k as u64), 0u64);
+    // (At most u32::MAX rows are windowed at once.)
+    let counts = prefix(kept.iter().map(|&k| k as u32), 0u32);
     let count = |pieces: &Pieces| -> u64 {
         pieces
             .iter()
             .filter(|r| !r.is_empty())
-            .map(|r| counts[r.end] - counts[r.start])
+            .map(|r| (counts[r.end] - counts[r.start]) as u64)
             .sum()
     };
     if input.expr.distinct {
@@ -379,13 +386,20 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
             let leaves = (0..n as u32)
                 .map(|i| if kept[i as usize] { i } else { none })
                 .collect();
-            let tree = SegmentTree::new(leaves, none, better);
+            // Small frames are read row by row; others through a tree.
+            let tree = (!small(frames)).then(|| SegmentTree::new(leaves, none, better));
             let mut idx = UInt32Array::builder(n);
             each_frame(input, frames, |_, pieces| {
-                let best = pieces
-                    .iter()
-                    .filter(|r| !r.is_empty())
-                    .fold(none, |b, r| better(b, tree.query(r.start, r.end)));
+                let best = pieces.iter().filter(|r| !r.is_empty()).fold(none, |b, r| {
+                    let here = match &tree {
+                        Some(t) => t.query(r.start, r.end),
+                        None => r
+                            .clone()
+                            .filter(|&j| kept[j])
+                            .fold(none, |x, j| better(x, j as u32)),
+                    };
+                    better(b, here)
+                });
                 match best == none {
                     true => idx.append_null(),
                     false => idx.append_value(best),
@@ -487,16 +501,26 @@ fn sum(
     let Some((values, scale)) = exact(a, kept)? else {
         let mut out = Vec::with_capacity(n);
         let v = a.as_primitive::<Float64Type>();
-        let leaves = (0..n)
+        let leaves: Vec<f64> = (0..n)
             .map(|i| if kept[i] { v.value(i) } else { 0.0 })
             .collect();
-        let tree = SegmentTree::new(leaves, 0.0, |x: f64, y: f64| x + y);
+        // Small frames are summed row by row; others through a tree.
+        let (tree, leaves) = match small(frames) {
+            true => (None, leaves),
+            false => (
+                Some(SegmentTree::new(leaves, 0.0, |x: f64, y: f64| x + y)),
+                vec![],
+            ),
+        };
         each_frame(input, frames, |_, pieces| {
             let c = count(pieces);
             let s: f64 = pieces
                 .iter()
                 .filter(|r| !r.is_empty())
-                .map(|r| tree.query(r.start, r.end))
+                .map(|r| match &tree {
+                    Some(t) => t.query(r.start, r.end),
+                    None => leaves[r.clone()].iter().sum(),
+                })
                 .sum();
             out.push((c > 0).then_some((s, c)));
             Ok(())

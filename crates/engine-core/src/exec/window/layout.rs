@@ -78,6 +78,8 @@ pub(super) type Pieces = [Range<usize>; 3];
 /// Computes each row's frame.
 pub(super) struct Frames<'a> {
     frame: &'a WindowFrame,
+    /// The start's and the end's ROWS or GROUPS offsets, read once.
+    offsets: [usize; 2],
     /// For RANGE offsets: the one ORDER BY key's values, sorted, and the
     /// values each offset bound moves them to.
     range: Option<RangeKeys>,
@@ -130,7 +132,35 @@ impl<'a> Frames<'a> {
             }
             _ => None,
         };
-        Ok(Frames { frame, range })
+        let rows_or_groups = |b: &FrameBound| match (b, frame.units) {
+            (_, FrameUnits::Range) => Ok(0),
+            (FrameBound::Preceding(v) | FrameBound::Following(v), _) => count(v),
+            _ => Ok(0),
+        };
+        let offsets = [rows_or_groups(&frame.start)?, rows_or_groups(&frame.end)?];
+        Ok(Frames {
+            frame,
+            offsets,
+            range,
+        })
+    }
+
+    /// The most rows a frame holds, when the frame says (ROWS between two
+    /// offsets or the current row): small frames are read row by row.
+    pub fn max_rows(&self) -> Option<usize> {
+        if self.frame.units != FrameUnits::Rows {
+            return None;
+        }
+        // Each bound as a signed distance from the current row.
+        let at = |b: &FrameBound, n: usize| match b {
+            FrameBound::Preceding(_) => Some(-(n as i64)),
+            FrameBound::CurrentRow => Some(0),
+            FrameBound::Following(_) => Some(n as i64),
+            _ => None,
+        };
+        let start = at(&self.frame.start, self.offsets[0])?;
+        let end = at(&self.frame.end, self.offsets[1])?;
+        Some(usize::try_from(end - start + 1).unwrap_or(0))
     }
 
     /// Row `i`'s frame (pieces in order; empty ones have `start >= end`), in
@@ -180,11 +210,11 @@ impl<'a> Frames<'a> {
                 (_, true) => peer.start,
                 (_, false) => peer.end,
             },
-            FrameBound::Preceding(v) | FrameBound::Following(v) => {
+            FrameBound::Preceding(_) | FrameBound::Following(_) => {
                 let back = matches!(b, FrameBound::Preceding(_));
+                let n = self.offsets[usize::from(!is_start)];
                 match units {
                     FrameUnits::Rows => {
-                        let n = count(v)?;
                         let row = match back {
                             true => i.checked_sub(n),
                             false => i.checked_add(n),
@@ -197,7 +227,6 @@ impl<'a> Frames<'a> {
                         }
                     }
                     FrameUnits::Groups => {
-                        let n = count(v)?;
                         let target = match back {
                             true => g.checked_sub(n),
                             false => g.checked_add(n).filter(|&t| t < peers.len()),

@@ -146,6 +146,11 @@ impl Binder<'_> {
                 let args = [left.as_ref().clone(), right.as_ref().clone()];
                 self.bind_scalar_call(ScalarFunc::AnyOf(op), &args, ctx)
             }
+            // `POSITION(sub IN s)`.
+            A::Position { expr, r#in } => {
+                let args = [r#in.as_ref().clone(), expr.as_ref().clone()];
+                self.bind_scalar_call(ScalarFunc::Strpos, &args, ctx)
+            }
             // `[a, b, ...]`: a list literal (or of expressions).
             A::Array(list) => self.bind_scalar_call(ScalarFunc::ListValue, &list.elem, ctx),
             // `s['field']`, `list[i]`, `s.field` after a subscript.
@@ -727,7 +732,12 @@ impl Binder<'_> {
         self.bind_scalar_call(func, &args, ctx)
     }
 
-    fn bind_scalar_call(&mut self, func: ScalarFunc, args: &[A], ctx: Ctx) -> Result<Expr> {
+    pub(super) fn bind_scalar_call(
+        &mut self,
+        func: ScalarFunc,
+        args: &[A],
+        ctx: Ctx,
+    ) -> Result<Expr> {
         let bound = args
             .iter()
             .map(|a| self.bind_typed(a, ctx))
@@ -1023,13 +1033,17 @@ fn negate(e: Expr) -> Expr {
     }
 }
 
-fn number(s: &str) -> A {
+pub(super) fn number(s: &str) -> A {
     A::Value(Value::Number(s.to_string(), false).into())
 }
 
 /// A SQL literal as a value.
 fn literal(v: &Value) -> Result<Expr> {
     Ok(Expr::Literal(match v {
+        // `1_000` is 1000 (the underscores only group digits, as in DuckDB).
+        Value::Number(s, _) if s.contains('_') => {
+            return literal(&Value::Number(s.replace('_', ""), false))
+        }
         Value::Number(s, _) => match s.parse::<i64>() {
             Ok(i) => ScalarValue::int64(i),
             Err(_) => match decimal_literal(s) {

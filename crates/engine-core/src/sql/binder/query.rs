@@ -14,6 +14,7 @@ use super::scope::resolve;
 use super::window::{point_at_windows, window_schema, WinCtx};
 use super::Binder;
 use crate::error::{Error, Result};
+use crate::functions::ScalarFunc;
 use crate::plan::{
     BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, SetOpKind, SortExpr,
 };
@@ -284,12 +285,23 @@ impl Binder<'_> {
         }
         // The select list, with * expanded.
         let items = expand_items(&s.projection, plan.schema())?;
+        let all_keys: Vec<A>;
         let group_by: &[A] = match &s.group_by {
             ast::GroupByExpr::Expressions(exprs, mods) if mods.is_empty() => exprs,
-            ast::GroupByExpr::Expressions(..) => {
-                return Err(Error::unsupported("GROUP BY modifiers (ROLLUP, CUBE, ...)"))
+            // GROUP BY ALL: by every select item that aggregates nothing (as
+            // in DuckDB), written as their positions.
+            ast::GroupByExpr::All(mods) if mods.is_empty() => {
+                all_keys = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| {
+                        !matches!(item, Item::Ast { expr, .. } if contains_aggregate(expr))
+                    })
+                    .map(|(i, _)| super::expr::number(&(i + 1).to_string()))
+                    .collect();
+                &all_keys
             }
-            ast::GroupByExpr::All(_) => return Err(Error::unsupported("GROUP BY ALL")),
+            _ => return Err(Error::unsupported("GROUP BY modifiers (ROLLUP, CUBE, ...)")),
         };
         let aggregating = !group_by.is_empty()
             || s.having.is_some()
@@ -693,56 +705,100 @@ impl Binder<'_> {
         outer: bool,
     ) -> Result<LogicalPlan> {
         let (alias, list, with_ordinality) = unnest_parts(t)?;
-        let with_ordinality = &with_ordinality;
         let (list, t) = self.bind_typed(list, Ctx::plain(left.schema()))?;
-        let element = match &t {
-            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-                f.data_type().clone()
-            }
-            DataType::Null => DataType::Null,
-            other => {
-                return Err(Error::type_error(format!(
-                    "UNNEST needs a list, got {}",
-                    crate::types::type_name(other)
-                )))
-            }
-        };
-        let qualifier = alias.as_ref().map(|a| a.name.value.clone());
-        let names: Vec<String> = alias
-            .as_ref()
-            .map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect())
-            .unwrap_or_default();
-        let max = if *with_ordinality { 2 } else { 1 };
-        if names.len() > max {
-            return Err(Error::plan(format!(
-                "UNNEST gives {max} column{}, the alias names {}",
-                if max == 1 { "" } else { "s" },
-                names.len()
-            )));
-        }
-        let name = names
-            .first()
-            .cloned()
-            .or_else(|| qualifier.clone())
-            .unwrap_or_else(|| "unnest".to_string());
-        let mut columns = left.schema().columns.clone();
-        columns.push(Arc::new(PlanColumn::new(qualifier.clone(), name, element)));
-        if *with_ordinality {
-            let name = names
-                .get(1)
-                .cloned()
-                .unwrap_or_else(|| "ordinality".to_string());
-            columns.push(Arc::new(PlanColumn::new(qualifier, name, DataType::Int64)));
-        }
-        Ok(LogicalPlan::Unnest {
-            input: Box::new(left),
-            list,
-            outer,
-            ordinality: *with_ordinality,
-            schema: PlanSchema::shared(columns),
-        })
+        unnest_node(left, list, &t, alias, with_ordinality, outer, "unnest")
     }
 
+    /// `GENERATE_SERIES(...)` or `RANGE(...)` in FROM: the series' list,
+    /// unnested (one row per value, in a column named as the function).
+    fn bind_series(
+        &mut self,
+        func: ScalarFunc,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        with_ordinality: bool,
+    ) -> Result<LogicalPlan> {
+        let args = args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+                other => Err(Error::unsupported(format!(
+                    "the argument '{other}' of {}()",
+                    func.name()
+                ))),
+            })
+            .collect::<Result<Vec<A>>>()?;
+        let empty = PlanSchema::default();
+        let list = self.bind_scalar_call(func, &args, Ctx::plain(&empty))?;
+        let t = list.data_type(&empty);
+        let one_row = LogicalPlan::Values {
+            rows: vec![vec![]],
+            schema: PlanSchema::default(),
+        };
+        let name = func.name().to_lowercase();
+        unnest_node(one_row, list, &t, alias, with_ordinality, false, &name)
+    }
+}
+
+/// An UNNEST node of `list` (of type `t`) over `left`, its columns named by
+/// `alias` (the alias alone names the element), else `default`.
+fn unnest_node(
+    left: LogicalPlan,
+    list: Expr,
+    t: &DataType,
+    alias: Option<&ast::TableAlias>,
+    with_ordinality: bool,
+    outer: bool,
+    default: &str,
+) -> Result<LogicalPlan> {
+    let element = match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            f.data_type().clone()
+        }
+        DataType::Null => DataType::Null,
+        other => {
+            return Err(Error::type_error(format!(
+                "UNNEST needs a list, got {}",
+                crate::types::type_name(other)
+            )))
+        }
+    };
+    let qualifier = alias.map(|a| a.name.value.clone());
+    let names: Vec<String> = alias
+        .map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect())
+        .unwrap_or_default();
+    let max = if with_ordinality { 2 } else { 1 };
+    if names.len() > max {
+        return Err(Error::plan(format!(
+            "UNNEST gives {max} column{}, the alias names {}",
+            if max == 1 { "" } else { "s" },
+            names.len()
+        )));
+    }
+    let name = names
+        .first()
+        .cloned()
+        .or_else(|| qualifier.clone())
+        .unwrap_or_else(|| default.to_string());
+    let mut columns = left.schema().columns.clone();
+    columns.push(Arc::new(PlanColumn::new(qualifier.clone(), name, element)));
+    if with_ordinality {
+        let name = names
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| "ordinality".to_string());
+        columns.push(Arc::new(PlanColumn::new(qualifier, name, DataType::Int64)));
+    }
+    Ok(LogicalPlan::Unnest {
+        input: Box::new(left),
+        list,
+        outer,
+        ordinality: with_ordinality,
+        schema: PlanSchema::shared(columns),
+    })
+}
+
+impl Binder<'_> {
     fn bind_table_factor(&mut self, t: &ast::TableFactor) -> Result<LogicalPlan> {
         crate::stack::check()?;
         match t {
@@ -751,8 +807,15 @@ impl Binder<'_> {
                 alias,
                 args,
                 version,
+                with_ordinality,
                 ..
             } => {
+                if let Some(args) = args {
+                    let full = super::object_name(name).to_lowercase();
+                    if let Some(f @ ScalarFunc::Series { .. }) = ScalarFunc::from_name(&full) {
+                        return self.bind_series(f, &args.args, alias.as_ref(), *with_ordinality);
+                    }
+                }
                 if args.is_some() {
                     return Err(Error::unsupported(format!("table function {name}()")));
                 }
