@@ -747,3 +747,40 @@ fn series_group_by_all_positions_and_digit_groups() {
     // Underscores group digits.
     assert_eq!(rows(&e, "SELECT 1_000 + 2.5_0"), ["1002.50"]);
 }
+
+// Answers checked against DuckDB 2.0.
+#[test]
+fn date_differences_count_boundaries() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT DATEDIFF('days', DATE '2022-07-07', DATE '2022-01-01'), \
+             DATEDIFF('minutes', TIMESTAMP '2022-07-07 10:00:00', TIMESTAMP '2022-07-07 12:30:59'), \
+             DATEDIFF('month', DATE '2022-01-31', DATE '2022-02-01'), \
+             DATEDIFF('year', DATE '2021-12-31', DATE '2022-01-01'), \
+             DATEDIFF('quarter', DATE '2022-03-31', DATE '2022-04-01'), \
+             DATEDIFF('hour', TIMESTAMP '2022-01-01 23:59:00', TIMESTAMP '2022-01-02 00:01:00'), \
+             DATEDIFF('day', TIMESTAMP '2022-01-01 23:59:00', DATE '2022-01-02'), \
+             DATEDIFF('days', '2022-07-07', DATE '2022-07-08')"
+        ),
+        ["-187|150|1|1|1|1|1|1"]
+    );
+    // Weeks are whole weeks of days (DuckDB's rule), not Mondays passed.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT DATEDIFF('week', DATE '2024-01-07', DATE '2024-01-08'), \
+             DATEDIFF('week', DATE '2024-01-14', DATE '2024-01-08'), \
+             DATEDIFF('week', DATE '2024-01-01', DATE '2024-01-15'), \
+             DATEDIFF('millisecond', TIMESTAMP '2024-01-01 10:00:00.0015', TIMESTAMP '2024-01-01 10:00:00.0031'), \
+             DATEDIFF('day', NULL, DATE '2024-01-01')"
+        ),
+        ["0|0|2|2|NULL"]
+    );
+    let err = e
+        .query("SELECT DATEDIFF('dow', DATE '2024-01-01', DATE '2024-01-02')")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot count in"), "{err}");
+}

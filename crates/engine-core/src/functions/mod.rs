@@ -53,6 +53,8 @@ pub enum ScalarFunc {
     CurrentDate,
     DatePart,
     DateTrunc,
+    /// `DATEDIFF(part, start, end)`: `part` boundaries between the two.
+    DateDiff,
     StartsWith,
     EndsWith,
     Ascii,
@@ -130,6 +132,7 @@ impl ScalarFunc {
             "current_date" | "today" => CurrentDate,
             "date_part" | "datepart" => DatePart,
             "date_trunc" | "datetrunc" => DateTrunc,
+            "datediff" | "date_diff" => DateDiff,
             "starts_with" | "prefix" => StartsWith,
             "ends_with" | "suffix" => EndsWith,
             "ascii" => Ascii,
@@ -187,6 +190,7 @@ impl ScalarFunc {
             "current_date",
             "date_part",
             "date_trunc",
+            "datediff",
             "starts_with",
             "ends_with",
             "ascii",
@@ -249,6 +253,7 @@ impl ScalarFunc {
             CurrentDate => "CURRENT_DATE",
             DatePart => "DATE_PART",
             DateTrunc => "DATE_TRUNC",
+            DateDiff => "DATEDIFF",
             StartsWith => "STARTS_WITH",
             EndsWith => "ENDS_WITH",
             Ascii => "ASCII",
@@ -484,6 +489,14 @@ impl ScalarFunc {
                 arity(0, 0)?;
                 vec![]
             }
+            DateDiff => {
+                arity(3, 3)?;
+                // Both ends as timestamps (a date is its midnight).
+                self.temporal(&args[1])?;
+                self.temporal(&args[2])?;
+                let ts = Timestamp(TimeUnit::Microsecond, None);
+                vec![Utf8, ts.clone(), ts]
+            }
             DatePart | DateTrunc => {
                 arity(2, 2)?;
                 vec![Utf8, self.temporal(&args[1])?]
@@ -542,6 +555,7 @@ impl ScalarFunc {
             CurrentDate => Date32,
             DatePart => Int64,
             DateTrunc => args.get(1).cloned().unwrap_or(Date32),
+            DateDiff => Int64,
         }
     }
 
@@ -628,6 +642,7 @@ impl ScalarFunc {
             }
             DatePart => datetime::date_part(args),
             DateTrunc => datetime::date_trunc(args),
+            DateDiff => datetime::date_diff(args),
             StartsWith => Ok(Arc::new(arrow_string::like::starts_with(
                 &args[0], &args[1],
             )?)),

@@ -44,10 +44,13 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let parser = Parser::new(&TernDialect).with_recursion_limit(RECURSION_LIMIT);
     // Only a text that mentions EXCLUDE can hold a frame exclusion: others
     // are tokenized by the parser itself, as they always were.
-    let mentions_exclude = sql
-        .as_bytes()
-        .windows(7)
-        .any(|w| w.eq_ignore_ascii_case(b"exclude"));
+    let bytes = sql.as_bytes();
+    let mentions_exclude = bytes.iter().enumerate().any(|(i, &b)| {
+        b | 0x20 == b'x'
+            && i > 0
+            && bytes[i - 1..].len() >= 7
+            && bytes[i - 1..i + 6].eq_ignore_ascii_case(b"exclude")
+    });
     let result = match mentions_exclude {
         false => parser.try_with_sql(sql),
         true => Tokenizer::new(&TernDialect, sql)
