@@ -191,7 +191,9 @@ fn every_frame_shape_matches_a_brute_force_reference() {
     let mut checked = 0;
     for desc in [false, true] {
         // Each partition's rows in the window's order: by `k` (NULLs as the
-        // largest value), ties in input order.
+        // largest value), ties in input order. (SQL leaves ties open; with
+        // two sort keys, `p` and `k`, tern's sort breaks them by row index,
+        // which this reference relies on to check FIRST_VALUE and ROWS.)
         let mut parts: Vec<Vec<Row>> = Vec::new();
         let mut by_p: std::collections::BTreeMap<Option<i64>, Vec<Row>> = Default::default();
         for r in &data {
