@@ -500,6 +500,11 @@ fn misplaced_and_malformed_windows_are_errors() {
             "counts rows from 1",
         ),
         ("SELECT UPPER(g) OVER () FROM s", "unknown window function"),
+        (
+            "SELECT ROW_NUMBER() FROM s",
+            "ROW_NUMBER() is a window function: it needs OVER",
+        ),
+        ("SELECT LAG(x) FROM s", "needs OVER"),
         ("SELECT RANK() IGNORE NULLS OVER () FROM s", "IGNORE NULLS"),
         ("SELECT SUM(x) OVER w FROM s", "window 'w' is not defined"),
         ("SELECT 1 FROM s WINDOW w AS (), w AS ()", "defined twice"),

@@ -712,6 +712,12 @@ impl Binder<'_> {
                 name.to_uppercase()
             )));
         }
+        if let Some(w) = crate::plan::WindowFunc::from_name(&name) {
+            return Err(Error::plan(format!(
+                "{}() is a window function: it needs OVER (...)",
+                w.name()
+            )));
+        }
         let func = ScalarFunc::from_name(&name).ok_or_else(|| Error::UnknownName {
             kind: "function",
             name: name.clone(),
