@@ -125,6 +125,11 @@ const QUERIES: &[&str] = &[
     // shared, correlated ones run per row in each worker.
     "SELECT COUNT(*) FROM big WHERE k > (SELECT MAX(k) - 100 FROM big)",
     "SELECT k, (SELECT name FROM dim WHERE dim.g = big.g) FROM big WHERE k % 100000 = 3",
+    // Statistics merged from the workers' partial states; texts, modes and
+    // chosen rows in table order, as a serial scan meets them.
+    "SELECT g, ROUND(STDDEV(v), 6), ROUND(CORR(v, x), 9), REGR_COUNT(v, x), MEDIAN(x), \
+     QUANTILE_DISC(s, 0.3), MODE(x), ARG_MAX(s, x), ANY_VALUE(k), MD5(STRING_AGG(s, ',')), \
+     BOOL_OR(x > 98), COUNT_IF(x > 50) FROM big GROUP BY g ORDER BY g",
     // A CTE used twice.
     "WITH c AS (SELECT g, SUM(k) AS t FROM big GROUP BY g) SELECT a.g, a.t - b.t FROM c a JOIN c b ON a.g = b.g + 1 ORDER BY 1",
 ];

@@ -784,3 +784,72 @@ fn date_differences_count_boundaries() {
         .to_string();
     assert!(err.contains("cannot count in"), "{err}");
 }
+
+/// Regular expressions, each answer DuckDB 2.0's.
+#[test]
+fn regular_expressions() {
+    let e = Engine::new();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT 'Cordelia' ~ '^C.', 'abc' ~* 'B', 'abc' !~ 'b', 'abc' !~* 'B', \
+             REGEXP_MATCHES('ABC', 'b', 'i'), REGEXP_FULL_MATCH('abc', 'b'), \
+             REGEXP_FULL_MATCH('ab', 'a|ab'), 'Mars' REGEXP 'a.s', 'Mars' NOT RLIKE 'a.s'"
+        ),
+        ["true|true|false|false|true|false|true|true|false"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            concat!(
+                r"SELECT REGEXP_REPLACE('aaa', 'a', 'b'), REGEXP_REPLACE('aaa', 'a', 'b', 'g'), ",
+                r"REGEXP_REPLACE('abc', '(b)', '<\1>'), REGEXP_REPLACE('abc', '(b)', '\0\0'), ",
+                r"REGEXP_REPLACE('abc', 'b', '\\'), REGEXP_REPLACE('a.c', '.', '$0'), ",
+                r"REGEXP_REPLACE('a.c', '.', 'x', 'gl')"
+            )
+        ),
+        [r"baa|bbb|a<b>c|abbc|a\c|$0.c|axc"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT REGEXP_EXTRACT('abc123', '[0-9]+'), \
+             REGEXP_EXTRACT('abc123', '([a-z]+)([0-9]+)', 2), REGEXP_EXTRACT('abc', 'z') = '', \
+             REGEXP_EXTRACT_ALL('a1b22c', '[0-9]+'), REGEXP_SPLIT_TO_ARRAY('a1b2c', '[0-9]')"
+        ),
+        ["123|123|true|[1, 22]|[a, b, c]"]
+    );
+    // A NULL argument gives NULL; a pattern may differ row by row.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT REGEXP_MATCHES(NULL, 'a'), REGEXP_REPLACE('a', NULL, 'b'), \
+             REGEXP_EXTRACT('a', 'a', NULL)"
+        ),
+        ["NULL|NULL|NULL"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT s ~ p FROM (VALUES ('abc', 'b'), ('abc', '^b'), ('xyz', 'y$|^x')) t(s, p)"
+        ),
+        ["true", "false", "true"]
+    );
+    for (sql, says) in [
+        ("SELECT 'a' ~ '('", "invalid regular expression"),
+        (
+            "SELECT REGEXP_MATCHES('a', 'a', 'q')",
+            "unknown regular expression option 'q'",
+        ),
+        ("SELECT REGEXP_MATCHES('a', 'a', 'g')", "option 'g'"),
+        ("SELECT REGEXP_EXTRACT('a', '(a)', 2)", "no group 2"),
+        (
+            "SELECT REGEXP_EXTRACT('a', 'a', 'x')",
+            "group is an integer",
+        ),
+        ("SELECT REGEXP_REPLACE('a', 'a')", "3 to 4 argument"),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}

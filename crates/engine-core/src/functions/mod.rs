@@ -8,6 +8,7 @@
 pub mod datetime;
 mod list;
 mod math;
+mod regex;
 mod string;
 
 pub(crate) use string::text_bytes;
@@ -92,6 +93,19 @@ pub enum ScalarFunc {
     StructField(u32),
     /// `value op ANY(list)`, for a comparison `op` (bound from that syntax).
     AnyOf(crate::plan::BinaryOp),
+    /// `REGEXP_MATCHES(s, pattern [, flags])` and `s ~ pattern`: whether the
+    /// pattern matches somewhere in `s`.
+    RegexpMatches,
+    /// `REGEXP_FULL_MATCH(s, pattern [, flags])`: whether it matches all of `s`.
+    RegexpFullMatch,
+    /// `REGEXP_REPLACE(s, pattern, replacement [, flags])`.
+    RegexpReplace,
+    /// `REGEXP_EXTRACT(s, pattern [, group])`.
+    RegexpExtract,
+    /// `REGEXP_EXTRACT_ALL(s, pattern [, group])`: every match, as a list.
+    RegexpExtractAll,
+    /// `REGEXP_SPLIT_TO_ARRAY(s, pattern)`: the texts between matches.
+    RegexpSplit,
 }
 
 impl ScalarFunc {
@@ -154,6 +168,12 @@ impl ScalarFunc {
             "list_element" | "list_extract" | "array_extract" => ListElement,
             "split" | "string_split" | "str_split" | "string_to_array" => Split,
             "strpos" | "instr" | "position" => Strpos,
+            "regexp_matches" => RegexpMatches,
+            "regexp_full_match" => RegexpFullMatch,
+            "regexp_replace" => RegexpReplace,
+            "regexp_extract" | "regexp_substr" => RegexpExtract,
+            "regexp_extract_all" => RegexpExtractAll,
+            "regexp_split_to_array" | "string_split_regex" | "str_split_regex" => RegexpSplit,
             "generate_series" => Series { inclusive: true },
             "range" => Series { inclusive: false },
             _ => return None,
@@ -212,13 +232,14 @@ impl ScalarFunc {
             "list_element",
             "split",
             "strpos",
+            "regexp_matches",
+            "regexp_full_match",
+            "regexp_replace",
+            "regexp_extract",
+            "regexp_extract_all",
+            "regexp_split_to_array",
             "generate_series",
             "range",
-            "count",
-            "sum",
-            "avg",
-            "min",
-            "max",
         ]
     }
 
@@ -278,6 +299,12 @@ impl ScalarFunc {
             Series { inclusive: true } => "GENERATE_SERIES",
             Series { inclusive: false } => "RANGE",
             StructField(_) => "STRUCT_EXTRACT",
+            RegexpMatches => "REGEXP_MATCHES",
+            RegexpFullMatch => "REGEXP_FULL_MATCH",
+            RegexpReplace => "REGEXP_REPLACE",
+            RegexpExtract => "REGEXP_EXTRACT",
+            RegexpExtractAll => "REGEXP_EXTRACT_ALL",
+            RegexpSplit => "REGEXP_SPLIT_TO_ARRAY",
             AnyOf(op) => match op {
                 crate::plan::BinaryOp::Eq => "= ANY",
                 crate::plan::BinaryOp::NotEq => "<> ANY",
@@ -444,6 +471,29 @@ impl ScalarFunc {
                 arity(2, 2)?;
                 vec![Utf8, Utf8]
             }
+            RegexpMatches | RegexpFullMatch => {
+                arity(2, 3)?;
+                vec![Utf8; n]
+            }
+            RegexpReplace => {
+                arity(3, 4)?;
+                vec![Utf8; n]
+            }
+            RegexpSplit => {
+                arity(2, 2)?;
+                vec![Utf8; n]
+            }
+            RegexpExtract | RegexpExtractAll => {
+                arity(2, 3)?;
+                if n == 3 && !is_integer(&args[2]) && args[2] != Null {
+                    return Err(Error::type_error(format!(
+                        "{}'s group is an integer, got {}",
+                        self.name(),
+                        args[2]
+                    )));
+                }
+                vec![Utf8, Utf8, Int64][..n].to_vec()
+            }
             Series { .. } => {
                 arity(1, 3)?;
                 for t in args {
@@ -529,7 +579,11 @@ impl ScalarFunc {
         match self {
             Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
             | Reverse | LPad | RPad | Md5 | Sha1 | Sha256 => Utf8,
-            StartsWith | EndsWith | ArrayContains | AnyOf(_) => Boolean,
+            StartsWith | EndsWith | ArrayContains | AnyOf(_) | RegexpMatches | RegexpFullMatch => {
+                Boolean
+            }
+            RegexpReplace | RegexpExtract => Utf8,
+            RegexpExtractAll | RegexpSplit => list_of(&Utf8),
             ListValue => list_of(args.first().unwrap_or(&Null)),
             ListElement => match args.first() {
                 Some(List(f)) => f.data_type().clone(),
@@ -674,6 +728,12 @@ impl ScalarFunc {
             Strpos => string::strpos(&args[0], &args[1]),
             Series { inclusive } => list::series(args, num_rows, inclusive),
             StructField(i) => struct_field(&args[0], i as usize),
+            RegexpMatches => regex::matches(args, false),
+            RegexpFullMatch => regex::matches(args, true),
+            RegexpReplace => regex::replace(args, fits),
+            RegexpExtract => regex::extract(args),
+            RegexpExtractAll => regex::all(args, false),
+            RegexpSplit => regex::all(args, true),
         }
     }
 }

@@ -830,38 +830,241 @@ impl fmt::Display for Expr {
 pub enum AggFunc {
     CountStar,
     Count,
+    /// `COUNT_IF(cond)`: the rows where `cond` is true.
+    CountIf,
     Sum,
     Avg,
     Min,
     Max,
+    /// `BOOL_AND(b)`/`EVERY(b)`: whether every non-NULL value is true.
+    BoolAnd,
+    /// `BOOL_OR(b)`: whether some value is true.
+    BoolOr,
+    /// `ANY_VALUE(x)`: the first non-NULL value met.
+    AnyValue,
+    /// `ARG_MIN(x, key)`/`MIN_BY`: `x` on the row with the smallest `key`
+    /// (rows where either is NULL are skipped, as in DuckDB).
+    ArgMin,
+    /// `ARG_MAX(x, key)`/`MAX_BY`.
+    ArgMax,
     /// `ARRAY_AGG(x)`/`LIST(x)`: the group's values as a list, in input
     /// order, NULLs included.
     ArrayAgg,
+    /// `STRING_AGG(x [, sep])`: the non-NULL texts joined by a constant
+    /// separator (`,` by default), in input order.
+    StringAgg,
+    /// Sample and population variance and standard deviation.
+    VarSamp,
+    VarPop,
+    StddevSamp,
+    StddevPop,
+    /// Two-argument statistics: `CORR(y, x)`, `COVAR_*(y, x)` and the
+    /// regression family `REGR_*(y, x)` of SQL:2003.
+    Corr,
+    CovarSamp,
+    CovarPop,
+    RegrSlope,
+    RegrIntercept,
+    RegrR2,
+    RegrCount,
+    RegrAvgX,
+    RegrAvgY,
+    RegrSxx,
+    RegrSyy,
+    RegrSxy,
+    /// `MEDIAN(x)`: `QUANTILE_CONT(x, 0.5)`.
+    Median,
+    /// `QUANTILE_CONT(x, q)`: interpolated between the two nearest values.
+    QuantileCont,
+    /// `QUANTILE_DISC(x, q)`: the first value at or past the fraction `q`.
+    QuantileDisc,
+    /// `MODE(x)`: the most frequent value; of equally frequent values,
+    /// the one met first.
+    Mode,
+    /// `APPROX_COUNT_DISTINCT(x)`: counted exactly.
+    ApproxCountDistinct,
 }
+
+/// Names and aggregates, for lookup and for listing.
+const AGGREGATES: &[(&str, AggFunc)] = &[
+    ("count", AggFunc::Count),
+    ("count_if", AggFunc::CountIf),
+    ("sum", AggFunc::Sum),
+    ("avg", AggFunc::Avg),
+    ("mean", AggFunc::Avg),
+    ("min", AggFunc::Min),
+    ("max", AggFunc::Max),
+    ("bool_and", AggFunc::BoolAnd),
+    ("every", AggFunc::BoolAnd),
+    ("bool_or", AggFunc::BoolOr),
+    ("any_value", AggFunc::AnyValue),
+    ("arg_min", AggFunc::ArgMin),
+    ("argmin", AggFunc::ArgMin),
+    ("min_by", AggFunc::ArgMin),
+    ("arg_max", AggFunc::ArgMax),
+    ("argmax", AggFunc::ArgMax),
+    ("max_by", AggFunc::ArgMax),
+    ("array_agg", AggFunc::ArrayAgg),
+    ("list", AggFunc::ArrayAgg),
+    ("string_agg", AggFunc::StringAgg),
+    ("group_concat", AggFunc::StringAgg),
+    ("listagg", AggFunc::StringAgg),
+    ("var_samp", AggFunc::VarSamp),
+    ("variance", AggFunc::VarSamp),
+    ("var_pop", AggFunc::VarPop),
+    ("stddev_samp", AggFunc::StddevSamp),
+    ("stddev", AggFunc::StddevSamp),
+    ("stddev_pop", AggFunc::StddevPop),
+    ("corr", AggFunc::Corr),
+    ("covar_samp", AggFunc::CovarSamp),
+    ("covar_pop", AggFunc::CovarPop),
+    ("regr_slope", AggFunc::RegrSlope),
+    ("regr_intercept", AggFunc::RegrIntercept),
+    ("regr_r2", AggFunc::RegrR2),
+    ("regr_count", AggFunc::RegrCount),
+    ("regr_avgx", AggFunc::RegrAvgX),
+    ("regr_avgy", AggFunc::RegrAvgY),
+    ("regr_sxx", AggFunc::RegrSxx),
+    ("regr_syy", AggFunc::RegrSyy),
+    ("regr_sxy", AggFunc::RegrSxy),
+    ("median", AggFunc::Median),
+    ("quantile_cont", AggFunc::QuantileCont),
+    ("quantile_disc", AggFunc::QuantileDisc),
+    ("quantile", AggFunc::QuantileDisc),
+    ("mode", AggFunc::Mode),
+    ("approx_count_distinct", AggFunc::ApproxCountDistinct),
+];
 
 impl AggFunc {
     /// Looks up an aggregate by its lower-case SQL name.
     pub fn from_name(name: &str) -> Option<AggFunc> {
-        Some(match name {
-            "count" => AggFunc::Count,
-            "sum" => AggFunc::Sum,
-            "avg" | "mean" => AggFunc::Avg,
-            "min" => AggFunc::Min,
-            "max" => AggFunc::Max,
-            "array_agg" | "list" => AggFunc::ArrayAgg,
-            _ => return None,
-        })
+        AGGREGATES.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
     }
+
+    /// Every aggregate's SQL names, lower case.
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        AGGREGATES.iter().map(|&(n, _)| n)
+    }
+
     /// The SQL name.
     pub fn name(self) -> &'static str {
         match self {
             AggFunc::CountStar => "COUNT(*)",
             AggFunc::Count => "COUNT",
+            AggFunc::CountIf => "COUNT_IF",
             AggFunc::Sum => "SUM",
             AggFunc::Avg => "AVG",
             AggFunc::Min => "MIN",
             AggFunc::Max => "MAX",
+            AggFunc::BoolAnd => "BOOL_AND",
+            AggFunc::BoolOr => "BOOL_OR",
+            AggFunc::AnyValue => "ANY_VALUE",
+            AggFunc::ArgMin => "ARG_MIN",
+            AggFunc::ArgMax => "ARG_MAX",
             AggFunc::ArrayAgg => "ARRAY_AGG",
+            AggFunc::StringAgg => "STRING_AGG",
+            AggFunc::VarSamp => "VAR_SAMP",
+            AggFunc::VarPop => "VAR_POP",
+            AggFunc::StddevSamp => "STDDEV_SAMP",
+            AggFunc::StddevPop => "STDDEV_POP",
+            AggFunc::Corr => "CORR",
+            AggFunc::CovarSamp => "COVAR_SAMP",
+            AggFunc::CovarPop => "COVAR_POP",
+            AggFunc::RegrSlope => "REGR_SLOPE",
+            AggFunc::RegrIntercept => "REGR_INTERCEPT",
+            AggFunc::RegrR2 => "REGR_R2",
+            AggFunc::RegrCount => "REGR_COUNT",
+            AggFunc::RegrAvgX => "REGR_AVGX",
+            AggFunc::RegrAvgY => "REGR_AVGY",
+            AggFunc::RegrSxx => "REGR_SXX",
+            AggFunc::RegrSyy => "REGR_SYY",
+            AggFunc::RegrSxy => "REGR_SXY",
+            AggFunc::Median => "MEDIAN",
+            AggFunc::QuantileCont => "QUANTILE_CONT",
+            AggFunc::QuantileDisc => "QUANTILE_DISC",
+            AggFunc::Mode => "MODE",
+            AggFunc::ApproxCountDistinct => "APPROX_COUNT_DISTINCT",
+        }
+    }
+
+    /// How many arguments it takes: at least the first, at most the second.
+    pub fn arity(self) -> (usize, usize) {
+        match self {
+            AggFunc::CountStar => (0, 0),
+            AggFunc::StringAgg => (1, 2),
+            AggFunc::ArgMin | AggFunc::ArgMax | AggFunc::QuantileCont | AggFunc::QuantileDisc => {
+                (2, 2)
+            }
+            f if f.bivariate() => (2, 2),
+            _ => (1, 1),
+        }
+    }
+
+    /// Whether it is one of the two-variable statistics (CORR, COVAR_*, REGR_*).
+    pub fn bivariate(self) -> bool {
+        matches!(
+            self,
+            AggFunc::Corr
+                | AggFunc::CovarSamp
+                | AggFunc::CovarPop
+                | AggFunc::RegrSlope
+                | AggFunc::RegrIntercept
+                | AggFunc::RegrR2
+                | AggFunc::RegrCount
+                | AggFunc::RegrAvgX
+                | AggFunc::RegrAvgY
+                | AggFunc::RegrSxx
+                | AggFunc::RegrSyy
+                | AggFunc::RegrSxy
+        )
+    }
+
+    /// Whether it is a variance or standard deviation.
+    pub fn univariate_moment(self) -> bool {
+        matches!(
+            self,
+            AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop
+        )
+    }
+
+    /// Whether it counts, so that no rows give 0 rather than NULL.
+    pub fn counts(self) -> bool {
+        matches!(
+            self,
+            AggFunc::CountStar
+                | AggFunc::Count
+                | AggFunc::CountIf
+                | AggFunc::RegrCount
+                | AggFunc::ApproxCountDistinct
+        )
+    }
+
+    /// The result type, given the (bound and coerced) first argument's type.
+    pub fn result_type(self, arg: DataType) -> DataType {
+        match self {
+            AggFunc::CountStar
+            | AggFunc::Count
+            | AggFunc::CountIf
+            | AggFunc::RegrCount
+            | AggFunc::ApproxCountDistinct => DataType::Int64,
+            AggFunc::Min
+            | AggFunc::Max
+            | AggFunc::AnyValue
+            | AggFunc::ArgMin
+            | AggFunc::ArgMax
+            | AggFunc::QuantileDisc
+            | AggFunc::Mode => arg,
+            AggFunc::BoolAnd | AggFunc::BoolOr => DataType::Boolean,
+            AggFunc::StringAgg => DataType::Utf8,
+            AggFunc::ArrayAgg => {
+                DataType::List(Arc::new(arrow_schema::Field::new_list_field(arg, true)))
+            }
+            AggFunc::Sum => match arg {
+                DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
+                DataType::Float16 | DataType::Float32 | DataType::Float64 => DataType::Float64,
+                _ => DataType::Int64,
+            },
+            _ => DataType::Float64,
         }
     }
 }
@@ -882,26 +1085,8 @@ pub struct AggregateExpr {
 impl AggregateExpr {
     /// The aggregate's result type.
     pub fn data_type(&self, input: &PlanSchema) -> DataType {
-        let arg = || {
-            self.args
-                .first()
-                .map(|a| a.data_type(input))
-                .unwrap_or(DataType::Null)
-        };
-        match self.func {
-            AggFunc::CountStar | AggFunc::Count => DataType::Int64,
-            AggFunc::Avg => DataType::Float64,
-            AggFunc::Min | AggFunc::Max => arg(),
-            AggFunc::ArrayAgg => {
-                DataType::List(Arc::new(arrow_schema::Field::new_list_field(arg(), true)))
-            }
-            AggFunc::Sum => match arg() {
-                DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
-                DataType::Float16 | DataType::Float32 | DataType::Float64 => DataType::Float64,
-                DataType::Null => DataType::Int64,
-                _ => DataType::Int64,
-            },
-        }
+        let arg = self.args.first().map(|a| a.data_type(input));
+        self.func.result_type(arg.unwrap_or(DataType::Null))
     }
 }
 

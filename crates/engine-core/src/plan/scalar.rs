@@ -62,6 +62,15 @@ impl ScalarValue {
         let a = a.as_any().downcast_ref::<Int64Array>()?;
         (!a.is_null(0)).then(|| a.value(0))
     }
+    /// The value as an f64, if it is a non-null number.
+    pub fn as_f64(&self) -> Option<f64> {
+        if self.is_null() || !crate::types::is_numeric(self.0.data_type()) {
+            return None;
+        }
+        let a = arrow_cast::cast(&self.0, &DataType::Float64).ok()?;
+        let a = a.as_any().downcast_ref::<arrow_array::Float64Array>()?;
+        (!a.is_null(0)).then(|| a.value(0))
+    }
     /// The value as a string, if it is a non-null string of any layout
     /// (`Utf8`, `LargeUtf8` or `Utf8View`: a constant compared with a view
     /// column is cast to a view).

@@ -6,7 +6,7 @@ use std::fmt;
 
 use arrow_schema::DataType;
 
-use super::{AggFunc, AggregateExpr, Expr, PlanSchema, ScalarValue, SortExpr};
+use super::{AggFunc, Expr, PlanSchema, ScalarValue, SortExpr};
 
 /// A window function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,13 +201,7 @@ impl WindowExpr {
             | WindowFunc::FirstValue
             | WindowFunc::LastValue
             | WindowFunc::NthValue => arg(),
-            WindowFunc::Aggregate(func) => AggregateExpr {
-                func,
-                args: self.args.clone(),
-                distinct: false,
-                filter: None,
-            }
-            .data_type(input),
+            WindowFunc::Aggregate(func) => func.result_type(arg()),
         }
     }
 

@@ -362,7 +362,6 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
             let a = arg.ok_or_else(|| Error::exec("internal: SUM without its argument"))?;
             sum(input, frames, func == AggFunc::Avg, a, &kept, &count)
         }
-        AggFunc::ArrayAgg => Err(Error::unsupported("ARRAY_AGG(...) OVER (...)")),
         AggFunc::Min | AggFunc::Max => {
             let a = arg.ok_or_else(|| Error::exec("internal: MIN without its argument"))?;
             let rows = RowConverter::new(vec![SortField::new(a.data_type().clone())])?
@@ -408,6 +407,11 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
             })?;
             Ok(arrow_select::take::take(a.as_ref(), &idx.finish(), None)?)
         }
+        // The binder lets no other aggregate over a window.
+        other => Err(Error::unsupported(format!(
+            "{}(...) OVER (...)",
+            other.name()
+        ))),
     }
 }
 

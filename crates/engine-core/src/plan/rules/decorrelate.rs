@@ -41,9 +41,7 @@
 
 use super::split_join_condition;
 use crate::plan::columns::{projection_map, rename_map};
-use crate::plan::{
-    AggFunc, BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, Subquery,
-};
+use crate::plan::{BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, Subquery};
 
 /// Rewrites the subqueries of `plan` (and of the plans inside its subqueries)
 /// into joins where it can.
@@ -388,7 +386,7 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
     };
     if aggs
         .iter()
-        .any(|a| matches!(a.func, AggFunc::Count | AggFunc::CountStar) || a.references_outer(1))
+        .any(|a| a.func.counts() || a.references_outer(1))
     {
         return None;
     }

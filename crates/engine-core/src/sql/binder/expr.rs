@@ -258,6 +258,13 @@ impl Binder<'_> {
                     negated: *negated,
                 })
             }
+            // `s [NOT] REGEXP pattern`, `s [NOT] RLIKE pattern`.
+            A::RLike {
+                negated,
+                expr,
+                pattern,
+                ..
+            } => self.bind_regex_match(expr, pattern, false, *negated, ctx),
             A::Like {
                 negated,
                 expr,
@@ -528,6 +535,11 @@ impl Binder<'_> {
         if let Some(c) = cmp {
             return self.bind_comparison(left, right, c, ctx);
         }
+        if let O::PGRegexMatch | O::PGRegexIMatch | O::PGRegexNotMatch | O::PGRegexNotIMatch = op {
+            let insensitive = matches!(op, O::PGRegexIMatch | O::PGRegexNotIMatch);
+            let negated = matches!(op, O::PGRegexNotMatch | O::PGRegexNotIMatch);
+            return self.bind_regex_match(left, right, insensitive, negated, ctx);
+        }
         let (l, lt) = self.bind_typed(left, ctx)?;
         let (r, rt) = self.bind_typed(right, ctx)?;
         let int_div = self.settings.integer_division;
@@ -582,6 +594,27 @@ impl Binder<'_> {
             ))),
             other => Err(Error::unsupported(format!("operator '{other}'"))),
         }
+    }
+
+    /// `s ~ pattern` (`~*` ignoring case, `!~` and `!~*` negated), and
+    /// `s [NOT] REGEXP pattern`: REGEXP_MATCHES.
+    fn bind_regex_match(
+        &mut self,
+        text: &A,
+        pattern: &A,
+        insensitive: bool,
+        negated: bool,
+        ctx: Ctx,
+    ) -> Result<Expr> {
+        let mut args = vec![text.clone(), pattern.clone()];
+        if insensitive {
+            args.push(A::Value(Value::SingleQuotedString("i".into()).into()));
+        }
+        let m = self.bind_scalar_call(ScalarFunc::RegexpMatches, &args, ctx)?;
+        Ok(match negated {
+            true => Expr::Not(Box::new(m)),
+            false => m,
+        })
     }
 
     pub(super) fn bind_comparison(
@@ -723,7 +756,11 @@ impl Binder<'_> {
             name: name.clone(),
             suggestion: crate::util::closest(
                 &name,
-                ScalarFunc::all_names().iter().map(|s| s.to_string()),
+                ScalarFunc::all_names()
+                    .iter()
+                    .copied()
+                    .chain(AggFunc::all_names())
+                    .map(str::to_string),
             ),
             location: location(f.name.span()),
         })?;
@@ -782,44 +819,31 @@ impl Binder<'_> {
                 return Err(Error::plan(format!("{}(*) is not valid", func.name())));
             }
             func = AggFunc::CountStar;
-        } else if args.len() != 1 {
-            return Err(Error::plan(format!(
-                "{}() takes one argument, got {}",
-                func.name(),
-                args.len()
-            )));
+        } else {
+            let (least, most) = func.arity();
+            if args.len() < least || args.len() > most {
+                let wanted = match (least, most) {
+                    (1, 1) => "one argument".to_string(),
+                    (2, 2) => "two arguments".to_string(),
+                    (l, m) => format!("{l} to {m} arguments"),
+                };
+                return Err(Error::plan(format!(
+                    "{}() takes {wanted}, got {}",
+                    func.name(),
+                    args.len()
+                )));
+            }
         }
         let mut bound = Vec::with_capacity(args.len());
-        for a in args {
+        for (i, a) in args.iter().enumerate() {
             if !in_window && contains_aggregate(a) {
                 return Err(Error::plan("aggregate calls cannot be nested"));
             }
             let (b, t) = self.bind_typed(a, ctx)?;
-            let b = match func {
-                AggFunc::Sum | AggFunc::Avg => {
-                    if is_string(&t) || !(is_numeric(&t) || t == DataType::Null) {
-                        return Err(Error::type_error(format!(
-                            "{}() needs a numeric argument, got {t}",
-                            func.name()
-                        )));
-                    }
-                    match &t {
-                        DataType::Null => cast(b, &t, &DataType::Int64)?,
-                        DataType::Decimal128(..) | DataType::Float64 | DataType::Int64 => b,
-                        // Other decimal widths sum as DECIMAL(38, s): exact, and
-                        // a value past 38 digits is an error, never truncated.
-                        DataType::Decimal32(_, s)
-                        | DataType::Decimal64(_, s)
-                        | DataType::Decimal256(_, s) => {
-                            cast(b, &t, &DataType::Decimal128(38, (*s).min(38)))?
-                        }
-                        t if crate::types::is_float(t) => cast(b, t, &DataType::Float64)?,
-                        t => cast(b, t, &DataType::Int64)?,
-                    }
-                }
-                _ => b,
-            };
-            bound.push(b);
+            bound.push(aggregate_argument(func, i, b, &t)?);
+        }
+        if func == AggFunc::StringAgg && bound.len() == 1 {
+            bound.push(Expr::Literal(ScalarValue::utf8(",")));
         }
         let filter = match &f.filter {
             Some(cond) => {
@@ -983,6 +1007,70 @@ pub(super) fn compare(
         ))
     })?;
     Ok(cast(l, lt, &t)?.binary(op, cast(r, rt, &t)?))
+}
+
+/// Argument `i` of aggregate `func`, bound as `b` of type `t`, checked and
+/// cast to the type its accumulator reads.
+fn aggregate_argument(func: AggFunc, i: usize, b: Expr, t: &DataType) -> Result<Expr> {
+    let numeric = |b: Expr, to: Option<&DataType>| -> Result<Expr> {
+        if is_string(t) || !(is_numeric(t) || *t == DataType::Null) {
+            return Err(Error::type_error(format!(
+                "{}() needs a numeric argument, got {t}",
+                func.name()
+            )));
+        }
+        match to {
+            Some(to) => cast(b, t, to),
+            None => Ok(b),
+        }
+    };
+    match (func, i) {
+        (AggFunc::Sum | AggFunc::Avg, _) => match t {
+            DataType::Null => numeric(b, Some(&DataType::Int64)),
+            DataType::Decimal128(..) | DataType::Float64 | DataType::Int64 => numeric(b, None),
+            // Other decimal widths sum as DECIMAL(38, s): exact, and
+            // a value past 38 digits is an error, never truncated.
+            DataType::Decimal32(_, s) | DataType::Decimal64(_, s) | DataType::Decimal256(_, s) => {
+                numeric(b, Some(&DataType::Decimal128(38, (*s).min(38))))
+            }
+            t if crate::types::is_float(t) => numeric(b, Some(&DataType::Float64)),
+            _ => numeric(b, Some(&DataType::Int64)),
+        },
+        (f, _) if f.univariate_moment() || f.bivariate() => numeric(b, Some(&DataType::Float64)),
+        (AggFunc::Median | AggFunc::QuantileCont, 0) => numeric(b, Some(&DataType::Float64)),
+        (AggFunc::QuantileCont | AggFunc::QuantileDisc, 1) => {
+            let q = match &b {
+                Expr::Literal(v) => v.as_f64(),
+                _ => None,
+            };
+            match q {
+                Some(q) if (0.0..=1.0).contains(&q) => Ok(Expr::Literal(ScalarValue::float64(q))),
+                _ => Err(Error::plan(format!(
+                    "{}()'s fraction must be a constant number from 0 to 1, got {b}",
+                    func.name()
+                ))),
+            }
+        }
+        (AggFunc::CountIf | AggFunc::BoolAnd | AggFunc::BoolOr, _) => {
+            boolean(b, t, &format!("{}()", func.name()))
+        }
+        (AggFunc::StringAgg, 0) => match t {
+            DataType::Utf8 => Ok(b),
+            DataType::List(_) | DataType::Struct(_) | DataType::Map(..) => Err(Error::type_error(
+                format!("STRING_AGG() joins texts, not values of type {t}"),
+            )),
+            _ => cast(b, t, &DataType::Utf8),
+        },
+        (AggFunc::StringAgg, _) => match &b {
+            Expr::Literal(v) if v.as_str().is_some() => {
+                Ok(Expr::Literal(ScalarValue::utf8(v.as_str().unwrap_or(","))))
+            }
+            _ => Err(Error::plan(format!(
+                "STRING_AGG()'s separator must be a constant text, got {b}"
+            ))),
+        },
+        _ => Ok(b),
+    }
 }
 
 /// `e` as a boolean: NULL becomes a boolean NULL; anything else must be boolean.

@@ -197,6 +197,20 @@ impl Binder<'_> {
                     });
                 }
                 let agg = self.bind_aggregate(f, ctx, true)?;
+                if !matches!(
+                    agg.func,
+                    AggFunc::CountStar
+                        | AggFunc::Count
+                        | AggFunc::Sum
+                        | AggFunc::Avg
+                        | AggFunc::Min
+                        | AggFunc::Max
+                ) {
+                    return Err(Error::unsupported(format!(
+                        "{}(...) OVER (...): of the aggregates, COUNT, SUM, AVG, MIN and MAX run over windows",
+                        agg.func.name()
+                    )));
+                }
                 // MIN and MAX of distinct values are MIN and MAX.
                 let distinct = agg.distinct && !matches!(agg.func, AggFunc::Min | AggFunc::Max);
                 (
