@@ -101,7 +101,9 @@ fn decode(d: &Dataset) -> Result<MemTable> {
     let batches = reader
         .collect::<Result<Vec<RecordBatch>, _>>()
         .map_err(bad)?;
-    Ok(MemTable::try_new(schema, batches)?.with_column_aliases(d.aliases))
+    Ok(MemTable::try_new(schema, batches)?
+        .with_column_aliases(d.aliases)
+        .read_only())
 }
 
 impl DatasetProvider for VirtualDatasets {

@@ -3,6 +3,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use arrow_array::cast::AsArray;
 use arrow_array::{new_null_array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
@@ -260,6 +261,10 @@ impl QueryResult {
 pub struct Engine {
     catalog: Catalog,
     settings: RwLock<Settings>,
+    /// Held by a statement that writes a table, from reading it to putting
+    /// its new rows in place, so that two writes never overwrite each
+    /// other's changes (queries take no lock: they read snapshots).
+    writing: std::sync::Mutex<()>,
 }
 
 /// Builds an [`Engine`] with caching settings; [`Engine::builder`] makes one.
@@ -320,6 +325,7 @@ impl EngineBuilder {
         Engine {
             catalog: Catalog::with_cache(self.cache),
             settings: RwLock::default(),
+            writing: std::sync::Mutex::new(()),
         }
     }
 }
@@ -416,15 +422,31 @@ impl Engine {
                 Statement::CreateTable {
                     name,
                     schema,
+                    rules,
                     source,
                     if_not_exists,
                     or_replace,
                 } => Statement::CreateTable {
                     name,
                     schema,
+                    rules,
                     source: source.map(optimize).transpose()?,
                     if_not_exists,
                     or_replace,
+                },
+                Statement::Change {
+                    table,
+                    rows,
+                    delete,
+                } => Statement::Change {
+                    table,
+                    rows: optimize(rows)?,
+                    delete,
+                },
+                Statement::Copy { plan, path, format } => Statement::Copy {
+                    plan: optimize(plan)?,
+                    path,
+                    format,
                 },
                 Statement::Insert {
                     table,
@@ -584,6 +606,7 @@ impl Engine {
             Statement::CreateTable {
                 name,
                 schema,
+                rules,
                 source,
                 if_not_exists,
                 or_replace,
@@ -594,14 +617,18 @@ impl Engine {
                     }
                     return Err(Error::plan(format!("table '{name}' already exists")));
                 }
-                let table = Arc::new(MemTable::try_new(Arc::clone(&schema), vec![])?);
+                let table =
+                    Arc::new(MemTable::try_new(Arc::clone(&schema), vec![])?.with_rules(rules));
                 if let Some(plan) = source {
-                    let ctx = context()?;
-                    for b in collect(&compile(plan, parallelism)?, &ctx)? {
-                        let mapping: Vec<Option<usize>> =
-                            (0..schema.fields().len()).map(Some).collect();
-                        table.insert(conform(&b, &schema, &mapping)?)?;
-                    }
+                    let mapping: Vec<Option<usize>> =
+                        (0..schema.fields().len()).map(Some).collect();
+                    let batches = collect(&compile(plan, parallelism)?, &context()?)?;
+                    table.insert(conform_all(
+                        batches,
+                        &schema,
+                        &mapping,
+                        table.column_rules(),
+                    )?)?;
                 }
                 self.catalog.register(&name, table);
                 Ok(QueryResult::empty())
@@ -611,18 +638,48 @@ impl Engine {
                 mapping,
                 source,
             } => {
+                let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+                let batches = collect(&compile(source, parallelism)?, &context()?)?;
+                let count = batches.iter().map(|b| b.num_rows() as i64).sum();
+                // Every batch is checked before any is added: a failing
+                // INSERT leaves the table as it was.
+                let rows = conform_all(batches, &table.schema(), &mapping, table.column_rules())?;
+                table.insert(rows)?;
+                Ok(count_result(count))
+            }
+            Statement::Change {
+                table,
+                rows,
+                delete,
+            } => {
+                let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
                 let schema = table.schema();
-                let ctx = context()?;
-                let mut count = 0i64;
-                for b in collect(&compile(source, parallelism)?, &ctx)? {
-                    count += b.num_rows() as i64;
-                    table.insert(conform(&b, &schema, &mapping)?)?;
+                let n = schema.fields().len();
+                let columns: Vec<usize> = (0..n).collect();
+                let mapping: Vec<Option<usize>> = (0..n).map(Some).collect();
+                let mut count = 0;
+                let mut kept = Vec::new();
+                for b in collect(&compile(rows, parallelism)?, &context()?)? {
+                    let hit = b.column(n).as_boolean().clone();
+                    count += hit.true_count() as i64;
+                    let mut b = b.project(&columns)?;
+                    if delete {
+                        let keep = arrow_arith::boolean::not(&hit)?;
+                        b = arrow_select::filter::filter_record_batch(&b, &keep)?;
+                    }
+                    kept.push(b);
                 }
-                let batch = RecordBatch::try_from_iter([(
-                    "count",
-                    Arc::new(Int64Array::from(vec![count])) as ArrayRef,
-                )])?;
-                Ok(QueryResult::new(batch.schema(), vec![batch]))
+                table.replace(conform_all(kept, &schema, &mapping, table.column_rules())?)?;
+                Ok(count_result(count))
+            }
+            Statement::Copy { plan, path, format } => {
+                let plan = compile(plan, parallelism)?;
+                let batches = collect(&plan, &context()?)?;
+                let schema = plan.schema().to_arrow();
+                crate::io::write_file(path.as_ref(), format, &schema, &batches)?;
+                Ok(count_result(
+                    batches.iter().map(|b| b.num_rows() as i64).sum(),
+                ))
             }
             Statement::CreateView {
                 name,
@@ -870,6 +927,44 @@ fn setting_bool(name: &str, v: &ScalarValue) -> Result<bool> {
 }
 
 /// A source batch rearranged and cast to a table's columns.
+/// A one-row result of how many rows a statement wrote.
+fn count_result(count: i64) -> QueryResult {
+    let column: ArrayRef = Arc::new(Int64Array::from(vec![count]));
+    let schema = Arc::new(arrow_schema::Schema::new(vec![Field::new(
+        "count",
+        DataType::Int64,
+        false,
+    )]));
+    match RecordBatch::try_new(Arc::clone(&schema), vec![column]) {
+        Ok(batch) => QueryResult::new(schema, vec![batch]),
+        Err(_) => QueryResult::empty(),
+    }
+}
+
+/// `batches` made into rows of a table of `schema` (see [`conform`]), NOT
+/// NULL columns checked by `rules`.
+fn conform_all(
+    batches: Vec<RecordBatch>,
+    schema: &SchemaRef,
+    mapping: &[Option<usize>],
+    rules: &[crate::catalog::ColumnRule],
+) -> Result<Vec<RecordBatch>> {
+    let mut out = Vec::with_capacity(batches.len());
+    for b in batches {
+        let b = conform(&b, schema, mapping)?;
+        for (i, rule) in rules.iter().enumerate() {
+            if rule.not_null && b.column(i).null_count() > 0 {
+                return Err(Error::Constraint(format!(
+                    "column '{}' is NOT NULL, and a NULL was written to it",
+                    schema.field(i).name()
+                )));
+            }
+        }
+        out.push(b);
+    }
+    Ok(out)
+}
+
 fn conform(b: &RecordBatch, schema: &SchemaRef, mapping: &[Option<usize>]) -> Result<RecordBatch> {
     let columns = schema
         .fields()

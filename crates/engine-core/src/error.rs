@@ -94,6 +94,9 @@ pub enum Error {
     /// The query needed more memory than its limit (`SET memory_limit`,
     /// `TERN_MEMORY_LIMIT`, by default a share of what the process may use).
     ResourcesExhausted(String),
+    /// A write broke a table's rule (NOT NULL, PRIMARY KEY, UNIQUE); the
+    /// table is left as it was.
+    Constraint(String),
 }
 
 impl Error {
@@ -221,6 +224,7 @@ impl fmt::Display for Error {
             Error::Cancelled(m) => write!(f, "query cancelled: {m}"),
             Error::Denied(m) => write!(f, "not allowed: {m}"),
             Error::ResourcesExhausted(m) => write!(f, "out of memory: {m}"),
+            Error::Constraint(m) => write!(f, "constraint violated: {m}"),
         }
     }
 }

@@ -853,3 +853,39 @@ fn regular_expressions() {
         assert!(err.contains(says), "{sql}: {err}");
     }
 }
+
+/// A correlated subquery whose value is not NULL over no rows
+/// (`COALESCE(SUM(x), 0)`) keeps that value for outer rows without a
+/// match: it must not become a LEFT JOIN's NULL. DuckDB's answers.
+#[test]
+fn correlated_aggregates_over_no_rows_keep_their_value() {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE p AS SELECT * FROM (VALUES (1), (2), (3)) v(id); \
+         CREATE TABLE s AS SELECT * FROM (VALUES (2, 10.0), (2, 5.0), (3, NULL)) v(pid, r)",
+    )
+    .unwrap();
+    for (sql, want) in [
+        (
+            "SELECT id, (SELECT COALESCE(SUM(r), 0) FROM s WHERE s.pid = p.id) FROM p ORDER BY id",
+            vec!["1|0.0", "2|15.0", "3|0.0"],
+        ),
+        (
+            "SELECT id, (SELECT CASE WHEN MAX(r) IS NULL THEN 'none' ELSE 'some' END \
+             FROM s WHERE s.pid = p.id) FROM p ORDER BY id",
+            vec!["1|none", "2|some", "3|none"],
+        ),
+        (
+            "SELECT id FROM p WHERE (SELECT COALESCE(SUM(r), 0) FROM s WHERE s.pid = p.id) = 0 \
+             ORDER BY id",
+            vec!["1", "3"],
+        ),
+        // NULL over no rows: still a join, with the same answers.
+        (
+            "SELECT id, (SELECT 2 * SUM(r) FROM s WHERE s.pid = p.id) FROM p ORDER BY id",
+            vec!["1|NULL", "2|30.0", "3|NULL"],
+        ),
+    ] {
+        assert_eq!(rows(&e, sql), want, "{sql}");
+    }
+}

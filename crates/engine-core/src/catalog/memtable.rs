@@ -3,7 +3,7 @@
 use arrow_array::cast::AsArray;
 use std::sync::{Arc, RwLock};
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::SchemaRef;
 
 use super::{BatchIter, ScanRequest, TableProvider};
@@ -15,6 +15,9 @@ pub struct MemTable {
     schema: SchemaRef,
     batches: RwLock<Arc<Vec<RecordBatch>>>,
     aliases: &'static [(&'static str, &'static str)],
+    rules: super::TableRules,
+    /// Whether INSERT, UPDATE and DELETE may change it.
+    writable: bool,
     /// Distinct-count estimates already computed, by column (cleared by an
     /// insert): planning a join asks for them more than once.
     distinct: std::sync::Mutex<Vec<Option<Option<u64>>>>,
@@ -30,8 +33,49 @@ impl MemTable {
             schema,
             batches: RwLock::new(Arc::new(batches)),
             aliases: &[],
+            rules: super::TableRules::default(),
+            writable: true,
             distinct: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Makes the table refuse INSERT, UPDATE and DELETE (the sample datasets
+    /// do, being shared by every engine that registers them).
+    pub fn read_only(mut self) -> Self {
+        self.writable = false;
+        self
+    }
+
+    /// Gives the table rules that writes must keep.
+    pub fn with_rules(mut self, rules: super::TableRules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Sets the table's rows (each batch already checked), forgetting what
+    /// was estimated of the old ones.
+    fn store(&self, f: impl FnOnce(&mut Vec<RecordBatch>)) {
+        self.distinct
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        let mut guard = self.batches.write().unwrap_or_else(|e| e.into_inner());
+        f(Arc::make_mut(&mut guard));
+    }
+
+    /// `batches` checked against the schema and relabelled with it.
+    fn checked(&self, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+        if !self.writable {
+            return Err(Error::unsupported(super::READ_ONLY));
+        }
+        batches
+            .into_iter()
+            .filter(|b| b.num_rows() > 0)
+            .map(|b| {
+                check_schema(&self.schema, &b)?;
+                Ok(b.with_schema(Arc::clone(&self.schema))?)
+            })
+            .collect()
     }
 
     /// Adds extra names for columns: `(alias, real column name)` pairs.
@@ -80,6 +124,58 @@ impl MemTable {
         let (lo, hi) = range?;
         Some(((hi as i128 - lo as i128 + 1).max(1)).min(rows.max(1) as i128) as u64)
     }
+}
+
+/// That no two of the rows in `batches` share a value of a key. Rows with
+/// a NULL in the key are skipped (a PRIMARY KEY's columns hold none).
+fn check_keys<'a>(
+    schema: &SchemaRef,
+    keys: &[super::UniqueKey],
+    batches: impl Iterator<Item = &'a RecordBatch> + Clone,
+) -> Result<()> {
+    use crate::exec::rowset::{Interner, KeyEncoder};
+    for key in keys {
+        let types: Vec<_> = key
+            .columns
+            .iter()
+            .map(|&i| schema.field(i).data_type().clone())
+            .collect();
+        let encoder = KeyEncoder::new(&types)?;
+        let mut seen = Interner::new(&encoder);
+        for b in batches.clone() {
+            let columns: Vec<_> = key
+                .columns
+                .iter()
+                .map(|&i| Arc::clone(b.column(i)))
+                .collect();
+            let rows = encoder.encode(&columns)?;
+            for r in 0..b.num_rows() {
+                if columns.iter().any(|c| c.is_null(r)) || seen.intern(rows.row(r)).1 {
+                    continue;
+                }
+                let show = |f: &dyn Fn(usize) -> String| {
+                    key.columns
+                        .iter()
+                        .map(|&i| f(i))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let names = show(&|i| schema.field(i).name().clone());
+                let values = show(&|i| {
+                    arrow_cast::display::array_value_to_string(b.column(i), r).unwrap_or_default()
+                });
+                return Err(Error::Constraint(format!(
+                    "duplicate key ({names}) = ({values}): the table's {} allows each once",
+                    if key.primary {
+                        "PRIMARY KEY"
+                    } else {
+                        "UNIQUE constraint"
+                    }
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_schema(schema: &SchemaRef, batch: &RecordBatch) -> Result<()> {
@@ -173,15 +269,24 @@ impl TableProvider for MemTable {
         self.aliases
     }
 
-    fn insert(&self, batch: RecordBatch) -> Result<()> {
-        check_schema(&self.schema, &batch)?;
-        self.distinct
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        let batch = batch.with_schema(Arc::clone(&self.schema))?;
-        let mut guard = self.batches.write().unwrap_or_else(|e| e.into_inner());
-        Arc::make_mut(&mut guard).push(batch);
+    fn insert(&self, batches: Vec<RecordBatch>) -> Result<()> {
+        let batches = self.checked(batches)?;
+        if !self.rules.keys.is_empty() {
+            let old = Arc::clone(&self.batches.read().unwrap_or_else(|e| e.into_inner()));
+            check_keys(&self.schema, &self.rules.keys, old.iter().chain(&batches))?;
+        }
+        self.store(|rows| rows.extend(batches));
         Ok(())
+    }
+
+    fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
+        let batches = self.checked(batches)?;
+        check_keys(&self.schema, &self.rules.keys, batches.iter())?;
+        self.store(|rows| *rows = batches);
+        Ok(())
+    }
+
+    fn column_rules(&self) -> &[super::ColumnRule] {
+        &self.rules.columns
     }
 }

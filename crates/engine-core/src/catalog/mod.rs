@@ -91,10 +91,56 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
         &[]
     }
 
-    /// Appends rows, for tables that accept `INSERT`.
-    fn insert(&self, _batch: RecordBatch) -> Result<()> {
-        Err(Error::unsupported("this table is read-only"))
+    /// Appends rows, for tables that accept `INSERT`: all of `batches` or,
+    /// on an error, none.
+    fn insert(&self, _batches: Vec<RecordBatch>) -> Result<()> {
+        Err(Error::unsupported(READ_ONLY))
     }
+
+    /// Replaces every row, for tables that accept `UPDATE` and `DELETE`.
+    fn replace(&self, _batches: Vec<RecordBatch>) -> Result<()> {
+        Err(Error::unsupported(READ_ONLY))
+    }
+
+    /// What each column requires of the values written to it (none: no
+    /// rules); `CREATE TABLE` gives them.
+    fn column_rules(&self) -> &[ColumnRule] {
+        &[]
+    }
+}
+
+/// The refusal of a write to a table that takes none.
+pub(crate) const READ_ONLY: &str = "writing to a read-only table (files, URLs and the sample \
+     datasets are read-only; tables made by CREATE TABLE or registered batches are not)";
+
+/// What a writable table requires of the rows written to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableRules {
+    /// One per column (or none: no column rules).
+    pub columns: Vec<ColumnRule>,
+    /// PRIMARY KEY and UNIQUE column sets.
+    pub keys: Vec<UniqueKey>,
+}
+
+/// Columns whose values no two rows may share: a PRIMARY KEY (whose
+/// columns are also NOT NULL) or a UNIQUE constraint (rows with a NULL in
+/// the key never collide, as in SQL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueKey {
+    /// The key's columns, by position.
+    pub columns: Vec<usize>,
+    /// PRIMARY KEY rather than UNIQUE (for messages).
+    pub primary: bool,
+}
+
+/// What a writable table's column requires of values written to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnRule {
+    /// `NOT NULL`: a NULL written to it is an error.
+    pub not_null: bool,
+    /// `DEFAULT expr`: the value an INSERT that leaves the column out gives
+    /// it (an expression over no columns, computed at each INSERT).
+    pub default: Option<crate::plan::Expr>,
 }
 
 /// A named query (`CREATE VIEW name [(columns)] AS query`).

@@ -18,7 +18,7 @@ mod memory;
 mod merge;
 mod parallel;
 mod profile;
-mod rowset;
+pub(crate) mod rowset;
 mod setop;
 mod sort;
 #[cfg(feature = "ipc")]

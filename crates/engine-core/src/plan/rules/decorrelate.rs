@@ -41,7 +41,9 @@
 
 use super::split_join_condition;
 use crate::plan::columns::{projection_map, rename_map};
-use crate::plan::{BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, Subquery};
+use crate::plan::{
+    BinaryOp, Expr, JoinKind, LogicalPlan, PlanColumn, PlanSchema, ScalarValue, Subquery,
+};
 
 /// Rewrites the subqueries of `plan` (and of the plans inside its subqueries)
 /// into joins where it can.
@@ -388,6 +390,18 @@ fn grouped_subquery(sub: &Subquery) -> Option<(LogicalPlan, Vec<Expr>)> {
         .iter()
         .any(|a| a.func.counts() || a.references_outer(1))
     {
+        return None;
+    }
+    // A key with no rows gets NULL from the LEFT JOIN, where the subquery
+    // gives `value` over NULL aggregates: `COALESCE(SUM(x), 0)` is 0. The
+    // rewrite holds only when that value is NULL too.
+    let nulls: std::collections::HashMap<_, _> = agg_schema
+        .columns
+        .iter()
+        .map(|c| (c.id, Expr::Literal(ScalarValue::null(&c.data_type))))
+        .collect();
+    let on_empty = value.clone().substitute(&|id| nulls.get(&id).cloned());
+    if !crate::exec::evaluate_constant(&on_empty).is_ok_and(|v| v.is_null()) {
         return None;
     }
     let LogicalPlan::Filter { input, predicate } = agg_input.as_ref() else {

@@ -2,6 +2,7 @@
 //! catalog and reconciling types. Expressions are in `expr`, queries in `query`.
 
 mod aggregates;
+mod dml;
 mod expr;
 mod query;
 mod scope;
@@ -12,14 +13,13 @@ pub(crate) use window::EXCLUDE_MARK;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_schema::SchemaRef;
 use sqlparser::ast;
 
 use crate::catalog::{Catalog, TableProvider};
 use crate::engine::Settings;
 use crate::error::{Error, Result};
 use crate::plan::{LogicalPlan, PlanSchema, ScalarValue};
-use crate::types::sql_to_arrow;
 
 /// A statement ready to run.
 #[derive(Debug)]
@@ -46,6 +46,8 @@ pub enum Statement {
         name: String,
         /// Its columns.
         schema: SchemaRef,
+        /// What the table requires of rows written to it.
+        rules: crate::catalog::TableRules,
         /// Rows to fill it with.
         source: Option<LogicalPlan>,
         /// `IF NOT EXISTS`.
@@ -61,6 +63,26 @@ pub enum Statement {
         mapping: Vec<Option<usize>>,
         /// The rows.
         source: LogicalPlan,
+    },
+    /// `UPDATE` or `DELETE`: a query over the table giving each row's new
+    /// values (its columns, in order) and, last, whether the statement hit
+    /// the row; the table's rows are replaced with the query's.
+    Change {
+        /// The table written.
+        table: Arc<dyn TableProvider>,
+        /// The rows, as described above.
+        rows: LogicalPlan,
+        /// DELETE: rows hit are dropped (UPDATE: all are kept).
+        delete: bool,
+    },
+    /// `COPY ... TO 'file'`: a query's rows written to a file.
+    Copy {
+        /// The rows.
+        plan: LogicalPlan,
+        /// The file.
+        path: String,
+        /// How it is written.
+        format: crate::io::OutputFormat,
     },
     /// `CREATE VIEW name AS query`.
     CreateView {
@@ -171,82 +193,18 @@ impl<'a> Binder<'a> {
                 };
                 Ok(Statement::Set { name, value: v })
             }
-            ast::Statement::CreateTable(ct) => {
-                let name = object_name(&ct.name);
-                let source = ct.query.as_ref().map(|q| self.bind_query(q)).transpose()?;
-                let schema = match &source {
-                    Some(plan) if ct.columns.is_empty() => plan.schema().to_arrow(),
-                    _ => {
-                        if ct.columns.is_empty() {
-                            return Err(Error::plan("CREATE TABLE needs columns or AS query"));
-                        }
-                        let fields = ct
-                            .columns
-                            .iter()
-                            .map(|c| {
-                                Ok(Field::new(&c.name.value, sql_to_arrow(&c.data_type)?, true))
-                            })
-                            .collect::<Result<Vec<_>>>()?;
-                        Arc::new(Schema::new(fields))
-                    }
-                };
-                Ok(Statement::CreateTable {
-                    name,
-                    schema,
-                    source,
-                    if_not_exists: ct.if_not_exists,
-                    or_replace: ct.or_replace,
-                })
-            }
-            ast::Statement::Insert(ins) => {
-                let name = match &ins.table {
-                    ast::TableObject::TableName(n) => object_name(n),
-                    other => return Err(Error::unsupported(format!("INSERT INTO {other}"))),
-                };
-                let table = self.catalog.resolve(&name)?;
-                let source = ins
-                    .source
-                    .as_ref()
-                    .ok_or_else(|| Error::unsupported("INSERT without a query or VALUES"))?;
-                let source = self.bind_query(source)?;
-                let schema = table.schema();
-                let targets: Vec<usize> = if ins.columns.is_empty() {
-                    (0..schema.fields().len()).collect()
-                } else {
-                    ins.columns
-                        .iter()
-                        .map(|c| {
-                            let cname = object_name(c);
-                            schema
-                                .fields()
-                                .iter()
-                                .position(|f| f.name().eq_ignore_ascii_case(&cname))
-                                .ok_or_else(|| {
-                                    Error::unknown_column(
-                                        &cname,
-                                        schema.fields().iter().map(|f| f.name().clone()),
-                                    )
-                                })
-                        })
-                        .collect::<Result<_>>()?
-                };
-                if targets.len() != source.schema().len() {
-                    return Err(Error::plan(format!(
-                        "INSERT names {} columns but the query gives {}",
-                        targets.len(),
-                        source.schema().len()
-                    )));
-                }
-                let mut mapping = vec![None; schema.fields().len()];
-                for (src, &t) in targets.iter().enumerate() {
-                    mapping[t] = Some(src);
-                }
-                Ok(Statement::Insert {
-                    table,
-                    mapping,
-                    source,
-                })
-            }
+            ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
+            ast::Statement::Insert(ins) => self.bind_insert(ins),
+            ast::Statement::Update(u) => self.bind_update(u),
+            ast::Statement::Delete(d) => self.bind_delete(d),
+            ast::Statement::Copy {
+                source,
+                to,
+                target,
+                options,
+                legacy_options,
+                payload: None,
+            } if legacy_options.is_empty() => self.bind_copy(source, *to, target, options),
             ast::Statement::CreateView(cv) => {
                 if cv.materialized {
                     return Err(Error::unsupported(

@@ -799,7 +799,7 @@ fn unnest_node(
 }
 
 impl Binder<'_> {
-    fn bind_table_factor(&mut self, t: &ast::TableFactor) -> Result<LogicalPlan> {
+    pub(super) fn bind_table_factor(&mut self, t: &ast::TableFactor) -> Result<LogicalPlan> {
         crate::stack::check()?;
         match t {
             ast::TableFactor::Table {
@@ -1100,7 +1100,7 @@ impl Binder<'_> {
 
 /// A bound WHERE, HAVING, QUALIFY or join condition: a boolean (an untyped
 /// NULL is one).
-fn condition(e: Expr, t: DataType, clause: &str) -> Result<Expr> {
+pub(super) fn condition(e: Expr, t: DataType, clause: &str) -> Result<Expr> {
     match t {
         DataType::Boolean => Ok(e),
         DataType::Null => cast(e, &t, &DataType::Boolean),
