@@ -220,3 +220,89 @@ fn aggregate_mistakes_are_errors() {
         assert!(err.contains(says), "{sql}: {err}");
     }
 }
+
+#[test]
+fn grouping_sets_rollup_and_cube() {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE g AS SELECT * FROM (VALUES (1, 'x', 10), (1, 'y', 20), (2, 'x', 30), \
+         (NULL, 'x', 40)) v(a, b, c)",
+    )
+    .unwrap();
+    // A NULL key of the data and a key a set leaves out are both NULL;
+    // GROUPING tells them apart.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT a, b, COUNT(*), SUM(c), GROUPING(a), GROUPING(b), GROUPING(a, b) FROM g \
+             GROUP BY CUBE(a, b) ORDER BY 5, 6, 1 NULLS LAST, 2 NULLS LAST"
+        ),
+        [
+            "1|x|1|10|0|0|0",
+            "1|y|1|20|0|0|0",
+            "2|x|1|30|0|0|0",
+            "NULL|x|1|40|0|0|0",
+            "1|NULL|2|30|0|1|1",
+            "2|NULL|1|30|0|1|1",
+            "NULL|NULL|1|40|0|1|1",
+            "NULL|x|3|80|1|0|2",
+            "NULL|y|1|20|1|0|2",
+            "NULL|NULL|4|100|1|1|3",
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT a, b, COUNT(*) FROM g WHERE a IS NOT NULL GROUP BY a, ROLLUP(b) \
+             ORDER BY 1, 2 NULLS LAST"
+        ),
+        ["1|x|1", "1|y|1", "1|NULL|2", "2|x|1", "2|NULL|1"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT a, b, COUNT(*) FROM g WHERE a IS NOT NULL \
+             GROUP BY GROUPING SETS ((a, b), (b), ()) HAVING COUNT(*) > 1 \
+             ORDER BY 1 NULLS LAST, 2 NULLS LAST"
+        ),
+        ["NULL|x|2", "NULL|NULL|3"]
+    );
+    // A set named twice gives its rows twice.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT b, COUNT(*) FROM g GROUP BY GROUPING SETS ((b), (b)) ORDER BY 1, 2"
+        ),
+        ["x|3", "x|3", "y|1", "y|1"]
+    );
+    // The empty set gives its row over no input, as an aggregate without
+    // GROUP BY does (DuckDB and PostgreSQL alike).
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT a, COUNT(*) FROM g WHERE false GROUP BY ROLLUP(a)"
+        ),
+        ["NULL|0"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*) FROM g WHERE false GROUP BY GROUPING SETS (())"
+        ),
+        ["0"]
+    );
+    for (sql, says) in [
+        (
+            "SELECT GROUPING(c) FROM g GROUP BY ROLLUP(a)",
+            "GROUP BY keys",
+        ),
+        ("SELECT GROUPING(a) FROM g", "GROUP BY"),
+        (
+            "SELECT COUNT(*) FROM g GROUP BY CUBE(a, b, c, a, b, c, a, b, c, a, b, c, a)",
+            "12 keys",
+        ),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}

@@ -130,6 +130,9 @@ const QUERIES: &[&str] = &[
     "SELECT g, ROUND(STDDEV(v), 6), ROUND(CORR(v, x), 9), REGR_COUNT(v, x), MEDIAN(x), \
      QUANTILE_DISC(s, 0.3), MODE(x), ARG_MAX(s, x), ANY_VALUE(k), MD5(STRING_AGG(s, ',')), \
      BOOL_OR(x > 98), COUNT_IF(x > 50) FROM big GROUP BY g ORDER BY g",
+    // Grouping sets: the rows expanded in each worker, the empty set's row once.
+    "SELECT g, x % 3, COUNT(*), SUM(d), GROUPING(g, x % 3) FROM big \
+     GROUP BY CUBE(g, x % 3) ORDER BY 5, 1, 2",
     // A CTE used twice.
     "WITH c AS (SELECT g, SUM(k) AS t FROM big GROUP BY g) SELECT a.g, a.t - b.t FROM c a JOIN c b ON a.g = b.g + 1 ORDER BY 1",
 ];
@@ -159,6 +162,7 @@ fn big_scans_use_the_threads_they_are_given() {
     for (sql, threads) in [
         ("SELECT COUNT(*) FROM big", 3),
         ("SELECT g, SUM(v) FROM big GROUP BY g", 4),
+        ("SELECT g, COUNT(*) FROM big GROUP BY ROLLUP(g)", 3),
         ("SELECT k FROM big ORDER BY s, k LIMIT 3", 2),
         ("SELECT COUNT(*) FROM big b JOIN dim d ON b.g = d.g", 2),
         ("SELECT k FROM big WHERE k % 1000 = 0", 5),

@@ -111,6 +111,34 @@ pub(super) fn project<'a>(
     }))
 }
 
+/// Each input batch once per list of expressions (GROUPING SETS' copies
+/// of the rows), the lists in order.
+pub(super) fn expand<'a>(
+    input: Stream<'a>,
+    lists: &'a [Vec<Expr>],
+    schema: &'a PlanSchema,
+    ctx: &'a ExecContext,
+) -> Stream<'a> {
+    let mut makers: Vec<BatchMaker> = lists.iter().map(|_| BatchMaker::new(schema)).collect();
+    Box::new(input.flat_map(move |b| {
+        let out: Vec<Result<RecordBatch>> = match b {
+            Err(e) => vec![Err(e)],
+            Ok(b) => lists
+                .iter()
+                .zip(makers.iter_mut())
+                .map(|(list, maker)| {
+                    let columns = list
+                        .iter()
+                        .map(|e| evaluate(e, &b, ctx))
+                        .collect::<Result<Vec<_>>>()?;
+                    maker.make(columns, b.num_rows())
+                })
+                .collect(),
+        };
+        out
+    }))
+}
+
 /// The same columns under the plan's names.
 pub(super) fn rename<'a>(input: Stream<'a>, schema: &'a PlanSchema) -> Stream<'a> {
     let mut maker = BatchMaker::new(schema);

@@ -229,6 +229,11 @@ fn operator<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<Stream<'
             ordinality,
             schema,
         } => unnest::unnest(execute(input, ctx)?, list, *outer, *ordinality, schema, ctx),
+        PhysicalPlan::Expand {
+            input,
+            lists,
+            schema,
+        } => basic::expand(execute(input, ctx)?, lists, schema, ctx),
         PhysicalPlan::SetOp {
             left,
             right,
@@ -279,13 +284,15 @@ fn aggregate_node<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<St
         aggs,
         schema,
         partial,
+        seeds,
     } = plan
     else {
         unreachable!("aggregate_node of an aggregate")
     };
     let input_schema = input.schema();
     let Some((parallel, _)) = parallel_input(input, ctx).filter(|_| *partial) else {
-        return aggregate::aggregate(execute(input, ctx)?, input_schema, group, aggs, schema, ctx);
+        let input = execute(input, ctx)?;
+        return aggregate::aggregate(input, input_schema, group, aggs, seeds, schema, ctx);
     };
     let parts = parallel::run(parallel, ctx, |stream, c| {
         let mut agg = aggregate::Aggregator::new(input_schema, group, aggs, c)?;
@@ -295,6 +302,7 @@ fn aggregate_node<'a>(plan: &'a PhysicalPlan, ctx: &'a ExecContext) -> Result<St
         Ok(agg)
     })?;
     let mut whole = aggregate::Aggregator::new(input_schema, group, aggs, ctx)?;
+    whole.seed(seeds)?;
     for part in parts {
         whole.merge(part)?;
     }

@@ -74,6 +74,7 @@ fn pipeline(plan: &PhysicalPlan) -> Result<(&PhysicalPlan, Vec<&PhysicalPlan>)> 
         node = match node {
             PhysicalPlan::Filter { input, .. }
             | PhysicalPlan::Project { input, .. }
+            | PhysicalPlan::Expand { input, .. }
             | PhysicalPlan::Rename { input, .. } => input,
             PhysicalPlan::Join { left, .. } => {
                 joins.push(node);

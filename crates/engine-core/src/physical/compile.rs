@@ -152,6 +152,15 @@ impl Compiler {
                 ordinality,
                 schema,
             }),
+            LogicalPlan::Expand {
+                input,
+                lists,
+                schema,
+            } => Ok(PhysicalPlan::Expand {
+                input: self.input(input)?,
+                lists,
+                schema,
+            }),
             LogicalPlan::Distinct { input } => Ok(PhysicalPlan::Distinct {
                 input: self.gathered_input(input)?,
             }),
@@ -225,6 +234,7 @@ impl Compiler {
         else {
             return Err(Error::plan("planner bug: an aggregate expected"));
         };
+        let seeds = seeds(&input, &group);
         // Aggregates that do not merge (DISTINCT ones) take the input as it
         // streams: gathering it from workers would hold it all.
         let input = match mergeable(&aggs) {
@@ -238,6 +248,7 @@ impl Compiler {
             aggs,
             schema,
             partial,
+            seeds,
         })
     }
 
@@ -343,16 +354,41 @@ impl Compiler {
     }
 }
 
+/// The groups an aggregate over an Expand must have even with no input:
+/// those of the lists that give every group key a constant (the empty
+/// grouping set: NULL keys and the set's number).
+fn seeds(input: &LogicalPlan, group: &[Expr]) -> Vec<Vec<crate::plan::ScalarValue>> {
+    let LogicalPlan::Expand { lists, schema, .. } = input else {
+        return vec![];
+    };
+    lists
+        .iter()
+        .filter_map(|list| {
+            group
+                .iter()
+                .map(|g| match g {
+                    Expr::Column(c) => match &list[schema.index_of(c.id)?] {
+                        Expr::Literal(v) => Some(v.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+        })
+        .collect()
+}
+
 /// The scan of the pipeline ending at `plan`: below filters, projections,
-/// renames and the left (probe) side of joins that hash their right input
-/// and keep every left row's chance (not RIGHT or FULL joins, which must
-/// also see which right rows no left row matched).
+/// expansions, renames and the left (probe) side of joins that hash their
+/// right input and keep every left row's chance (not RIGHT or FULL joins,
+/// which must also see which right rows no left row matched).
 fn pipeline_scan(plan: &mut PhysicalPlan) -> Option<&mut ScanNode> {
     let mut node = plan;
     loop {
         node = match node {
             PhysicalPlan::Filter { input, .. }
             | PhysicalPlan::Project { input, .. }
+            | PhysicalPlan::Expand { input, .. }
             | PhysicalPlan::Rename { input, .. } => input,
             PhysicalPlan::Join {
                 left,

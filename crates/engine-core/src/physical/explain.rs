@@ -124,6 +124,7 @@ impl PhysicalPlan {
                 ..
             } => crate::plan::unnest_line(list, *outer, *ordinality),
             PhysicalPlan::Window { exprs, .. } => crate::plan::window_line(exprs),
+            PhysicalPlan::Expand { lists, .. } => crate::plan::expand_line(lists),
             PhysicalPlan::SetOp { op, all, .. } => {
                 format!("{op:?}{}", if *all { " ALL" } else { "" })
             }

@@ -88,6 +88,10 @@ pub enum PhysicalPlan {
         /// The input is a [`Parallel`](PhysicalPlan::Parallel) pipeline whose
         /// workers each aggregate their part; the parts' groups then merge.
         partial: bool,
+        /// Groups (their key values) that exist even when no row falls in
+        /// them: the empty grouping set of GROUPING SETS, ROLLUP and CUBE,
+        /// which gives its row over no input, as a query without GROUP BY does.
+        seeds: Vec<Vec<crate::plan::ScalarValue>>,
     },
     /// Window functions: the input gathered, sorted once per distinct
     /// PARTITION BY / ORDER BY, and one column computed per call.
@@ -110,6 +114,16 @@ pub enum PhysicalPlan {
         /// Add each element's position (from 1).
         ordinality: bool,
         /// Output columns: the input's, the element, then the position.
+        schema: PlanSchema,
+    },
+    /// Each input batch once per list of expressions (streaming): the
+    /// repeated rows of GROUPING SETS.
+    Expand {
+        /// Input.
+        input: Box<PhysicalPlan>,
+        /// The lists, each one expression per output column.
+        lists: Vec<Vec<Expr>>,
+        /// Output columns.
         schema: PlanSchema,
     },
     /// Order rows; keep the first `fetch` when set (a top-k).
@@ -241,6 +255,7 @@ impl PhysicalPlan {
             | PhysicalPlan::Aggregate { schema, .. }
             | PhysicalPlan::Window { schema, .. }
             | PhysicalPlan::Unnest { schema, .. }
+            | PhysicalPlan::Expand { schema, .. }
             | PhysicalPlan::Join { schema, .. }
             | PhysicalPlan::SetOp { schema, .. } => schema,
             PhysicalPlan::Filter { input, .. }
@@ -263,6 +278,7 @@ impl PhysicalPlan {
             | PhysicalPlan::Aggregate { input, .. }
             | PhysicalPlan::Window { input, .. }
             | PhysicalPlan::Unnest { input, .. }
+            | PhysicalPlan::Expand { input, .. }
             | PhysicalPlan::Sort { input, .. }
             | PhysicalPlan::Distinct { input }
             | PhysicalPlan::Parallel { input, .. } => vec![input],

@@ -32,6 +32,7 @@ pub fn estimate(plan: &LogicalPlan) -> f64 {
         }
         // A few elements a list.
         LogicalPlan::Unnest { input, .. } => estimate(input) * 4.0,
+        LogicalPlan::Expand { input, lists, .. } => estimate(input) * lists.len() as f64,
         LogicalPlan::Project { input, .. }
         | LogicalPlan::Rename { input, .. }
         | LogicalPlan::Window { input, .. }
@@ -120,7 +121,7 @@ pub fn distinct(plan: &LogicalPlan, col: ColumnId) -> Option<f64> {
                 None
             }
         }
-        LogicalPlan::Values { .. } | LogicalPlan::SetOp { .. } => None,
+        LogicalPlan::Values { .. } | LogicalPlan::SetOp { .. } | LogicalPlan::Expand { .. } => None,
     }
 }
 

@@ -118,6 +118,10 @@ impl Pass {
                 Ok(())
             }
             P::Unnest { input, list, .. } => self.expr(list, &Lookup::new(input.schema())),
+            P::Expand { input, lists, .. } => {
+                let lookup = Lookup::new(input.schema());
+                lists.iter_mut().try_for_each(|l| self.exprs(l, &lookup))
+            }
             P::Window { input, exprs, .. } => {
                 let lookup = Lookup::new(input.schema());
                 exprs

@@ -124,6 +124,18 @@ pub enum LogicalPlan {
         /// Output columns: the input's, the element, then the position.
         schema: PlanSchema,
     },
+    /// Each input row once per list of expressions, computed by that list:
+    /// GROUPING SETS, ROLLUP and CUBE repeat the rows once per grouping set,
+    /// with the keys the set leaves out as NULL and the set's number.
+    Expand {
+        /// Input.
+        input: Box<LogicalPlan>,
+        /// The lists, each over the input and one expression per output
+        /// column (of the same types).
+        lists: Vec<Vec<Expr>>,
+        /// Output columns.
+        schema: PlanSchema,
+    },
     /// Join two inputs; output columns are left's then right's.
     Join {
         /// Left input.
@@ -224,6 +236,7 @@ impl LogicalPlan {
             | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Window { schema, .. }
             | LogicalPlan::Unnest { schema, .. }
+            | LogicalPlan::Expand { schema, .. }
             | LogicalPlan::Join { schema, .. }
             | LogicalPlan::SetOp { schema, .. }
             | LogicalPlan::Rename { schema, .. } => schema,
@@ -244,6 +257,7 @@ impl LogicalPlan {
             | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Window { input, .. }
             | LogicalPlan::Unnest { input, .. }
+            | LogicalPlan::Expand { input, .. }
             | LogicalPlan::Sort { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Distinct { input }
@@ -296,6 +310,7 @@ impl LogicalPlan {
                 ordinality,
                 ..
             } => crate::plan::unnest_line(list, *outer, *ordinality),
+            LogicalPlan::Expand { lists, .. } => crate::plan::expand_line(lists),
             LogicalPlan::Join {
                 kind, on, filter, ..
             } => {

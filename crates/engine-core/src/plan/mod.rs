@@ -23,5 +23,5 @@ pub use logical::{JoinKind, LogicalPlan, SetOpKind, SharedPlan, SortExpr};
 pub use rules::prune_columns;
 pub use scalar::ScalarValue;
 pub use schema::{ColumnId, PlanColumn, PlanSchema};
-pub(crate) use window::{unnest_line, window_line};
+pub(crate) use window::{expand_line, unnest_line, window_line};
 pub use window::{FrameBound, FrameExclude, FrameUnits, WindowExpr, WindowFrame, WindowFunc};

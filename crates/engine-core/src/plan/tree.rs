@@ -81,6 +81,15 @@ impl LogicalPlan {
                 ordinality,
                 schema,
             },
+            P::Expand {
+                input,
+                lists,
+                schema,
+            } => P::Expand {
+                input: b(input),
+                lists,
+                schema,
+            },
             P::Join {
                 left,
                 right,
@@ -192,6 +201,18 @@ impl LogicalPlan {
                 ordinality,
                 schema,
             },
+            P::Expand {
+                input,
+                lists,
+                schema,
+            } => P::Expand {
+                input,
+                lists: lists
+                    .into_iter()
+                    .map(|l| l.into_iter().map(&mut *f).collect())
+                    .collect(),
+                schema,
+            },
             P::Join {
                 left,
                 right,
@@ -241,6 +262,7 @@ impl LogicalPlan {
             }
             P::Window { exprs, .. } => exprs.iter().flat_map(|w| w.exprs()).for_each(f),
             P::Unnest { list, .. } => f(list),
+            P::Expand { lists, .. } => lists.iter().flatten().for_each(f),
             P::Join { on, filter, .. } => {
                 for (l, r) in on {
                     f(l);

@@ -327,6 +327,18 @@ pub(crate) fn window_line(exprs: &[WindowExpr]) -> String {
     format!("Window [{}]", calls.join(", "))
 }
 
+/// An Expand node's line in EXPLAIN (logical and physical alike): its lists.
+pub(crate) fn expand_line(lists: &[Vec<Expr>]) -> String {
+    let lists: Vec<String> = lists
+        .iter()
+        .map(|l| {
+            let items: Vec<String> = l.iter().map(|e| e.to_string()).collect();
+            format!("[{}]", items.join(", "))
+        })
+        .collect();
+    format!("Expand {}", lists.join(" "))
+}
+
 /// An UNNEST node's line in EXPLAIN (logical and physical alike).
 pub(crate) fn unnest_line(list: &Expr, outer: bool, ordinality: bool) -> String {
     format!(

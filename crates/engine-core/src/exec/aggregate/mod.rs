@@ -20,7 +20,7 @@ use super::eval::{evaluate, true_mask};
 use super::rowset::KeyMap;
 use super::{make_batch, ExecContext, Reservation, Stream};
 use crate::error::{Error, Result};
-use crate::plan::{AggFunc, AggregateExpr, Expr, PlanSchema};
+use crate::plan::{AggFunc, AggregateExpr, Expr, PlanSchema, ScalarValue};
 use collect::{ArrayAgg, Ordered, Rank, StringAgg};
 use distinct::Distinct;
 use extremes::{Best, Pick};
@@ -35,6 +35,7 @@ pub(super) fn aggregate<'a>(
     input_schema: &'a PlanSchema,
     group: &'a [Expr],
     aggs: &'a [AggregateExpr],
+    seeds: &'a [Vec<ScalarValue>],
     schema: &'a PlanSchema,
     ctx: &'a ExecContext,
 ) -> Result<Stream<'a>> {
@@ -43,6 +44,7 @@ pub(super) fn aggregate<'a>(
         let input = input.take()?;
         let run = || {
             let mut agg = Aggregator::new(input_schema, group, aggs, ctx)?;
+            agg.seed(seeds)?;
             for batch in input {
                 agg.fold(&batch?, ctx)?;
             }
@@ -91,6 +93,21 @@ impl<'a> Aggregator<'a> {
             ids: Vec::new(),
             held: ctx.memory.reserve("GROUP BY"),
         })
+    }
+
+    /// Makes the groups with key values `seeds` exist, with no rows yet.
+    pub(super) fn seed(&mut self, seeds: &[Vec<ScalarValue>]) -> Result<()> {
+        if seeds.is_empty() || self.group.is_empty() {
+            return Ok(());
+        }
+        let keys = (0..self.group.len())
+            .map(|k| {
+                let values: Vec<&dyn arrow_array::Array> =
+                    seeds.iter().map(|s| s[k].array().as_ref()).collect();
+                Ok(arrow_select::concat::concat(&values)?)
+            })
+            .collect::<Result<Vec<ArrayRef>>>()?;
+        self.groups.intern(&keys, &mut self.ids)
     }
 
     fn num_groups(&self) -> usize {

@@ -91,6 +91,25 @@ fn visit(plan: &mut LogicalPlan, required: &IdSet) {
             }
             visit(input, &needed);
         }
+        LogicalPlan::Expand {
+            input,
+            lists,
+            schema,
+        } => {
+            // As a projection, for each list: an output nobody reads is an
+            // untyped NULL in every list.
+            let mut needed = IdSet::default();
+            for (i, c) in schema.columns.iter().enumerate() {
+                for list in lists.iter_mut() {
+                    if required.contains(&c.id) {
+                        mark(&list[i], input.schema(), &mut needed);
+                    } else {
+                        list[i] = Expr::Literal(crate::plan::ScalarValue::null(&DataType::Null));
+                    }
+                }
+            }
+            visit(input, &needed);
+        }
         LogicalPlan::Unnest { input, list, .. } => {
             let mut needed = required.clone();
             mark(list, input.schema(), &mut needed);

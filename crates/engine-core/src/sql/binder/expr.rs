@@ -21,6 +21,22 @@ pub(super) struct AggCtx {
     pub input: PlanSchema,
     pub group: Vec<Expr>,
     pub aggs: Vec<AggregateExpr>,
+    /// With grouping sets, the keys as bound over the input (`group` then
+    /// reads the Expand's copies of them, and last the set's number).
+    pub keys: Vec<Expr>,
+    /// With grouping sets, the keys (positions in `keys`) of each set.
+    pub sets: Option<Vec<Vec<usize>>>,
+}
+
+impl AggCtx {
+    /// The output position of the group key `e` (an expression over the
+    /// input) is, if it is one.
+    pub fn key_position(&self, e: &Expr) -> Option<usize> {
+        self.keys
+            .iter()
+            .position(|k| k == e)
+            .or_else(|| self.group.iter().position(|g| g == e))
+    }
 }
 
 /// Where an expression is bound.
@@ -426,6 +442,29 @@ impl Binder<'_> {
     /// reference to that key. `None` means: bind the parts.
     fn bind_grouped(&mut self, e: &A, agg: &RefCell<AggCtx>) -> Result<Option<Expr>> {
         match e {
+            A::Function(f) if super::grouping::is_grouping_call(f) => {
+                let (args, distinct, star) = self.function_args(f)?;
+                if args.is_empty() || distinct || star {
+                    return Err(Error::plan("GROUPING() takes one or more GROUP BY keys"));
+                }
+                let input = agg.borrow().input.clone();
+                let mut at = Vec::with_capacity(args.len());
+                for a in args {
+                    let b = self.bind_expr(a, Ctx::plain(&input))?;
+                    let pos = agg.borrow().key_position(&b);
+                    match pos {
+                        Some(p) => at.push(p),
+                        None => {
+                            return Err(Error::plan(format!(
+                                "GROUPING() takes GROUP BY keys; '{a}' is not one"
+                            )))
+                        }
+                    }
+                }
+                let a = agg.borrow();
+                let set = Expr::col(a.keys.len());
+                Ok(Some(super::grouping::grouping(&at, a.sets.as_deref(), set)))
+            }
             A::Function(f) if is_aggregate_call(f) => {
                 let input = agg.borrow().input.clone();
                 let bound = self.bind_aggregate(f, Ctx::plain(&input), false)?;
@@ -455,7 +494,7 @@ impl Binder<'_> {
                 self.correlated = saved;
                 Ok(bound
                     .ok()
-                    .and_then(|b| agg.borrow().group.iter().position(|g| *g == b))
+                    .and_then(|b| agg.borrow().key_position(&b))
                     .map(Expr::col))
             }
         }
@@ -466,7 +505,7 @@ impl Binder<'_> {
         if let Some(agg) = ctx.agg {
             let a = agg.borrow();
             if let Some(i) = resolve(&a.input, qualifier, name)? {
-                return match a.group.iter().position(|g| *g == Expr::col(i)) {
+                return match a.key_position(&Expr::col(i)) {
                     Some(k) => Ok(Expr::col(k)),
                     None => Err(Error::plan(format!(
                         "column '{name}' must appear in the GROUP BY clause or be used in an aggregate function"
@@ -744,6 +783,11 @@ impl Binder<'_> {
                 "aggregate function {}() is not allowed here",
                 name.to_uppercase()
             )));
+        }
+        if super::grouping::is_grouping_call(f) {
+            return Err(Error::plan(
+                "GROUPING() reads GROUP BY keys: it belongs in the SELECT, HAVING or ORDER BY of a query with GROUP BY",
+            ));
         }
         if let Some(w) = crate::plan::WindowFunc::from_name(&name) {
             return Err(Error::plan(format!(

@@ -4,6 +4,7 @@
 mod aggregates;
 mod dml;
 mod expr;
+mod grouping;
 mod query;
 mod scope;
 mod window;

@@ -301,7 +301,11 @@ impl Binder<'_> {
                     .collect();
                 &all_keys
             }
-            _ => return Err(Error::unsupported("GROUP BY modifiers (ROLLUP, CUBE, ...)")),
+            _ => {
+                return Err(Error::unsupported(
+                    "GROUP BY modifiers (write ROLLUP(...), CUBE(...) or GROUPING SETS (...))",
+                ))
+            }
         };
         let aggregating = !group_by.is_empty()
             || s.having.is_some()
@@ -311,9 +315,24 @@ impl Binder<'_> {
             || order_by.iter().any(|o| contains_aggregate(&o.expr));
 
         let input_schema = plan.schema().clone();
+        let sets_as_written = super::grouping::grouping_sets(group_by)?;
+        let flat_keys: Vec<&A>;
+        let key_asts: Vec<&A> = match &sets_as_written {
+            Some(sets) => {
+                flat_keys = sets.iter().flatten().copied().collect();
+                flat_keys
+            }
+            None => group_by.iter().collect(),
+        };
         let (pre, agg_ctx) = if aggregating {
             let mut group = Vec::new();
-            for g in group_by {
+            // Each key as written (each syntax node once), with its
+            // position in `group`.
+            let mut written: Vec<(&A, usize)> = Vec::with_capacity(key_asts.len());
+            for g in key_asts {
+                if written.iter().any(|(w, _)| std::ptr::eq(*w, g)) {
+                    continue;
+                }
                 let g_ast = self.group_key_ast(g, &items, &input_schema)?;
                 let bound = match g_ast {
                     Ok(a) => {
@@ -326,16 +345,48 @@ impl Binder<'_> {
                     }
                     Err(index) => Expr::col(index),
                 };
-                if !group.contains(&bound) {
-                    group.push(bound);
-                }
+                let at = match group.iter().position(|k| *k == bound) {
+                    Some(at) => at,
+                    None => {
+                        group.push(bound);
+                        group.len() - 1
+                    }
+                };
+                written.push((g, at));
             }
-            let ctx = RefCell::new(AggCtx {
-                input: input_schema.clone(),
-                group,
-                aggs: vec![],
-            });
-            (None, Some(ctx))
+            let ctx = match &sets_as_written {
+                None => AggCtx {
+                    input: input_schema.clone(),
+                    group,
+                    aggs: vec![],
+                    keys: vec![],
+                    sets: None,
+                },
+                Some(sets_ast) => {
+                    // The keys of each set, by position in `group`.
+                    let at = |a: &A| {
+                        written
+                            .iter()
+                            .find(|(w, _)| std::ptr::eq(*w, a))
+                            .map_or(0, |&(_, at)| at)
+                    };
+                    let sets: Vec<Vec<usize>> = sets_ast
+                        .iter()
+                        .map(|s| s.iter().map(|a| at(a)).collect())
+                        .collect();
+                    let n = input_schema.len();
+                    plan = super::grouping::expand(plan, &group, &sets);
+                    let k = group.len();
+                    AggCtx {
+                        input: plan.schema().clone(),
+                        group: (n..=n + k).map(Expr::col).collect(),
+                        aggs: vec![],
+                        keys: group,
+                        sets: Some(sets),
+                    }
+                }
+            };
+            (None, Some(RefCell::new(ctx)))
         } else {
             (Some(input_schema.clone()), None)
         };
@@ -377,11 +428,7 @@ impl Binder<'_> {
                 Item::Column { index } => {
                     let b = match &agg_ctx {
                         Some(a) => {
-                            let pos = a
-                                .borrow()
-                                .group
-                                .iter()
-                                .position(|g| *g == Expr::col(*index));
+                            let pos = a.borrow().key_position(&Expr::col(*index));
                             Expr::col(pos.ok_or_else(|| {
                                 Error::plan(format!(
                                     "column '{}' must appear in the GROUP BY clause or be used in an aggregate function",
@@ -456,7 +503,7 @@ impl Binder<'_> {
         // -> Project -> Distinct -> Sort -> Project.
         if let Some(a) = agg_ctx {
             let a = a.into_inner();
-            let schema = agg_output_schema(&a, &input_schema);
+            let schema = agg_output_schema(&a, &a.input);
             plan = LogicalPlan::Aggregate {
                 input: Box::new(plan),
                 group: a.group,
