@@ -31,3 +31,16 @@ fn sql_reference_examples_hold() {
         "found only {checked} examples in docs/sql.md"
     );
 }
+
+/// Every function `SHOW FUNCTIONS` lists is documented on the reference page
+/// (its name in capitals, or in backticks).
+#[test]
+fn every_function_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sql.md"))
+        .expect("docs/sql.md");
+    let missing: Vec<&str> = engine_core::functions::registry::functions()
+        .map(|f| f.names[0])
+        .filter(|n| !doc.contains(&n.to_uppercase()) && !doc.contains(&format!("`{n}")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/sql.md: {missing:?}");
+}

@@ -889,3 +889,38 @@ fn correlated_aggregates_over_no_rows_keep_their_value() {
         assert_eq!(rows(&e, sql), want, "{sql}");
     }
 }
+
+#[test]
+fn show_functions_lists_the_binders_table() {
+    let e = Engine::new();
+    let all = e.query("SHOW FUNCTIONS").unwrap();
+    assert_eq!(
+        all.num_rows(),
+        engine_core::functions::registry::functions().count()
+    );
+    assert_eq!(
+        rows(&e, "SHOW FUNCTIONS LIKE 'regexp_ex%'"),
+        [
+            "regexp_extract|scalar|REGEXP_EXTRACT(text, pattern [, group]) -> VARCHAR|regexp_substr|the first match, or its group; '' if none",
+            "regexp_extract_all|scalar|REGEXP_EXTRACT_ALL(text, pattern [, group]) -> VARCHAR[]||every match, or its group",
+        ]
+    );
+    // An alias finds its function; ILIKE ignores case.
+    assert_eq!(
+        rows(&e, "SHOW FUNCTIONS ILIKE 'MIN_BY'")
+            .iter()
+            .map(|r| r.split('|').take(2).collect::<Vec<_>>().join("|"))
+            .collect::<Vec<_>>(),
+        ["arg_min|aggregate"]
+    );
+    let kinds = rows(&e, "SHOW FUNCTIONS LIKE 'r%'");
+    assert!(
+        kinds.iter().any(|r| r.starts_with("range|table|")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|r| r.starts_with("rank|window|")),
+        "{kinds:?}"
+    );
+    assert!(e.query("SHOW FUNCTIONS WHERE name = 'x'").is_err());
+}

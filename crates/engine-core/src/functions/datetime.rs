@@ -14,6 +14,36 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 use crate::error::{Error, Result};
 
+use super::registry::{def, FunctionDef, FunctionKind::Scalar};
+use super::ScalarFunc as F;
+
+/// The date and time functions.
+pub(super) const FUNCTIONS: &[FunctionDef] = &[
+    def(&["now", "current_timestamp"], Scalar(F::Now), "NOW() -> TIMESTAMP", "the current time (UTC)"),
+    def(&["current_date", "today"], Scalar(F::CurrentDate), "CURRENT_DATE -> DATE", "today's date (UTC)"),
+    def(
+        &["date_part", "datepart"],
+        Scalar(F::DatePart),
+        "DATE_PART(part, date | timestamp) -> BIGINT",
+        "a part (year, month, day, hour, dow, epoch, ...) of a date or time; also EXTRACT(part FROM x)",
+    ),
+    def(
+        &["date_trunc", "datetrunc"],
+        Scalar(F::DateTrunc),
+        "DATE_TRUNC(part, date | timestamp) -> type of x",
+        "the date or time cut down to the start of its part (year, month, week, day, hour, ...)",
+    ),
+    def(
+        &["datediff", "date_diff"],
+        Scalar(F::DateDiff),
+        "DATEDIFF(part, start, end) -> BIGINT",
+        "how many part boundaries lie from start to end",
+    ),
+    def(&["year"], Scalar(F::Year), "YEAR(date | timestamp) -> BIGINT", "the year"),
+    def(&["month"], Scalar(F::Month), "MONTH(date | timestamp) -> BIGINT", "the month, 1 to 12"),
+    def(&["day", "dayofmonth"], Scalar(F::Day), "DAY(date | timestamp) -> BIGINT", "the day of the month"),
+];
+
 /// A date part by its SQL name (`year`, `month`, `dow`, ...).
 ///
 /// ```

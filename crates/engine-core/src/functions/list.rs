@@ -13,6 +13,43 @@ use arrow_schema::{DataType, Field};
 use crate::error::{Error, Result};
 use crate::plan::BinaryOp;
 
+use super::registry::{def, FunctionDef, FunctionKind as K};
+use super::ScalarFunc as F;
+
+/// The list functions, and the series that FROM reads as tables.
+pub(super) const FUNCTIONS: &[FunctionDef] = &[
+    def(
+        &["list_value", "list_pack"],
+        K::Scalar(F::ListValue),
+        "LIST_VALUE(value, ...) -> list",
+        "a list of the values; also [a, b, ...]",
+    ),
+    def(
+        &["list_element", "list_extract", "array_extract"],
+        K::Scalar(F::ListElement),
+        "LIST_ELEMENT(list, i) -> element",
+        "the element at i (from 1; negative from the end); also list[i]",
+    ),
+    def(
+        &["array_contains", "list_contains", "list_has", "array_has"],
+        K::Scalar(F::ArrayContains),
+        "ARRAY_CONTAINS(list, value) -> BOOLEAN",
+        "whether an element equals the value",
+    ),
+    def(
+        &["generate_series"],
+        K::Table(F::Series { inclusive: true }),
+        "generate_series(start, stop [, step]) -> BIGINT rows",
+        "the integers from start to stop, stop included; in FROM a table, else a list",
+    ),
+    def(
+        &["range"],
+        K::Table(F::Series { inclusive: false }),
+        "range([start,] stop [, step]) -> BIGINT rows",
+        "the integers from start (0) up to stop, stop excluded; in FROM a table, else a list",
+    ),
+];
+
 /// Each element of row `i`'s list compared with row `i`'s value.
 fn compare_row(
     op: BinaryOp,

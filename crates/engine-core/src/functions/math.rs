@@ -10,6 +10,85 @@ use arrow_schema::DataType;
 use super::float_type;
 use crate::error::{Error, Result};
 
+use super::registry::{def, FunctionDef, FunctionKind::Scalar};
+use super::ScalarFunc as F;
+
+/// The numeric functions.
+pub(super) const FUNCTIONS: &[FunctionDef] = &[
+    def(
+        &["round"],
+        Scalar(F::Round),
+        "ROUND(x [, digits]) -> type of x",
+        "x rounded half away from zero, to digits places (0)",
+    ),
+    def(
+        &["abs"],
+        Scalar(F::Abs),
+        "ABS(x) -> type of x",
+        "the absolute value",
+    ),
+    def(
+        &["floor"],
+        Scalar(F::Floor),
+        "FLOOR(x) -> type of x",
+        "the largest integer not above x",
+    ),
+    def(
+        &["ceil", "ceiling"],
+        Scalar(F::Ceil),
+        "CEIL(x) -> type of x",
+        "the smallest integer not below x",
+    ),
+    def(
+        &["sign"],
+        Scalar(F::Sign),
+        "SIGN(x) -> type of x",
+        "-1, 0 or 1",
+    ),
+    def(
+        &["sqrt"],
+        Scalar(F::Sqrt),
+        "SQRT(x) -> DOUBLE",
+        "the square root (NULL for a negative x)",
+    ),
+    def(
+        &["power", "pow"],
+        Scalar(F::Power),
+        "POWER(x, y) -> DOUBLE",
+        "x to the power y",
+    ),
+    def(
+        &["pi"],
+        Scalar(F::Pi),
+        "PI() -> DOUBLE",
+        "3.141592653589793",
+    ),
+    def(
+        &["exp"],
+        Scalar(F::Exp),
+        "EXP(x) -> DOUBLE",
+        "e to the power x",
+    ),
+    def(
+        &["ln"],
+        Scalar(F::Ln),
+        "LN(x) -> DOUBLE",
+        "the natural logarithm (NULL for a negative x)",
+    ),
+    def(
+        &["log10"],
+        Scalar(F::Log10),
+        "LOG10(x) -> DOUBLE",
+        "the base-10 logarithm",
+    ),
+    def(
+        &["log2"],
+        Scalar(F::Log2),
+        "LOG2(x) -> DOUBLE",
+        "the base-2 logarithm",
+    ),
+];
+
 /// ROUND(x [, digits]): half away from zero; integers with digits ≥ 0 are unchanged.
 pub(super) fn round(args: &[ArrayRef]) -> Result<ArrayRef> {
     let digits = args.get(1).map(|d| d.as_primitive::<Int64Type>());

@@ -1,23 +1,29 @@
-//! Scalar functions, found by a `match` on the lower-cased name: nothing is
-//! registered at start-up, so a new engine pays nothing for the function library.
+//! Scalar functions, a module per family (`string`, `regex`, `math`,
+//! `conditional`, `datetime`, `list`), each with its part of the function
+//! table ([`registry`]), where the binder finds functions by their
+//! lower-cased name and `SHOW FUNCTIONS` lists them. The table is constant:
+//! nothing is registered at start-up, so a new engine pays nothing for the
+//! function library.
 //!
 //! The binder calls [`ScalarFunc::from_name`] and [`ScalarFunc::coerce`] (which
 //! says what each argument is cast to); the executor calls [`ScalarFunc::invoke`]
 //! with arrays already of those types.
 
+mod aggregates;
+mod conditional;
 pub mod datetime;
 mod list;
 mod math;
 mod regex;
+pub mod registry;
 mod string;
+mod windows;
 
 pub(crate) use string::text_bytes;
 
 use std::sync::Arc;
 
-use arrow_array::{
-    new_null_array, Array, ArrayRef, BooleanArray, Date32Array, TimestampMicrosecondArray,
-};
+use arrow_array::{Array, ArrayRef, Date32Array, TimestampMicrosecondArray};
 use arrow_schema::{DataType, TimeUnit};
 
 use crate::error::{Error, Result};
@@ -117,130 +123,7 @@ impl ScalarFunc {
     /// assert_eq!(ScalarFunc::from_name("no_such_fn"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<ScalarFunc> {
-        use ScalarFunc::*;
-        Some(match name {
-            "upper" | "ucase" => Upper,
-            "lower" | "lcase" => Lower,
-            "length" | "len" | "char_length" | "character_length" => Length,
-            "substring" | "substr" => Substring,
-            "concat" => Concat,
-            "trim" => Trim,
-            "ltrim" => LTrim,
-            "rtrim" => RTrim,
-            "replace" => Replace,
-            "left" => Left,
-            "right" => Right,
-            "reverse" => Reverse,
-            "round" => Round,
-            "abs" => Abs,
-            "floor" => Floor,
-            "ceil" | "ceiling" => Ceil,
-            "sqrt" => Sqrt,
-            "power" | "pow" => Power,
-            "sign" => Sign,
-            "coalesce" | "ifnull" => Coalesce,
-            "nullif" => NullIf,
-            "greatest" => Greatest,
-            "least" => Least,
-            "now" | "current_timestamp" => Now,
-            "current_date" | "today" => CurrentDate,
-            "date_part" | "datepart" => DatePart,
-            "date_trunc" | "datetrunc" => DateTrunc,
-            "datediff" | "date_diff" => DateDiff,
-            "starts_with" | "prefix" => StartsWith,
-            "ends_with" | "suffix" => EndsWith,
-            "ascii" => Ascii,
-            "lpad" => LPad,
-            "rpad" => RPad,
-            "md5" => Md5,
-            "sha1" => Sha1,
-            "sha256" => Sha256,
-            "pi" => Pi,
-            "exp" => Exp,
-            "ln" => Ln,
-            "log10" => Log10,
-            "log2" => Log2,
-            "year" => Year,
-            "month" => Month,
-            "day" | "dayofmonth" => Day,
-            "array_contains" | "list_contains" | "list_has" | "array_has" => ArrayContains,
-            "list_value" | "list_pack" => ListValue,
-            "list_element" | "list_extract" | "array_extract" => ListElement,
-            "split" | "string_split" | "str_split" | "string_to_array" => Split,
-            "strpos" | "instr" | "position" => Strpos,
-            "regexp_matches" => RegexpMatches,
-            "regexp_full_match" => RegexpFullMatch,
-            "regexp_replace" => RegexpReplace,
-            "regexp_extract" | "regexp_substr" => RegexpExtract,
-            "regexp_extract_all" => RegexpExtractAll,
-            "regexp_split_to_array" | "string_split_regex" | "str_split_regex" => RegexpSplit,
-            "generate_series" => Series { inclusive: true },
-            "range" => Series { inclusive: false },
-            _ => return None,
-        })
-    }
-
-    /// Every function name, for "did you mean" suggestions.
-    pub fn all_names() -> &'static [&'static str] {
-        &[
-            "upper",
-            "lower",
-            "length",
-            "substring",
-            "concat",
-            "trim",
-            "ltrim",
-            "rtrim",
-            "replace",
-            "left",
-            "right",
-            "reverse",
-            "round",
-            "abs",
-            "floor",
-            "ceil",
-            "sqrt",
-            "power",
-            "sign",
-            "coalesce",
-            "nullif",
-            "greatest",
-            "least",
-            "now",
-            "current_date",
-            "date_part",
-            "date_trunc",
-            "datediff",
-            "starts_with",
-            "ends_with",
-            "ascii",
-            "lpad",
-            "rpad",
-            "md5",
-            "sha1",
-            "sha256",
-            "pi",
-            "exp",
-            "ln",
-            "log10",
-            "log2",
-            "year",
-            "month",
-            "day",
-            "array_contains",
-            "list_value",
-            "list_element",
-            "split",
-            "strpos",
-            "regexp_matches",
-            "regexp_full_match",
-            "regexp_replace",
-            "regexp_extract",
-            "regexp_extract_all",
-            "regexp_split_to_array",
-            "generate_series",
-            "range",
-        ]
+        registry::scalar(name)
     }
 
     /// The function's name in SQL.
@@ -670,7 +553,7 @@ impl ScalarFunc {
             Sqrt => math::float_unary(&args[0], f64::sqrt),
             Power => math::power(&args[0], &args[1]),
             Sign => math::sign(&args[0]),
-            Coalesce => coalesce(args, num_rows),
+            Coalesce => conditional::coalesce(args, num_rows),
             NullIf => {
                 let eq = arrow_ord::cmp::eq(&args[0], &args[1])?;
                 Ok(arrow_select::nullif::nullif(&args[0], &eq)?)
@@ -792,24 +675,6 @@ fn supertype(func: ScalarFunc, args: &[DataType]) -> Result<DataType> {
             ))
         })
     })
-}
-
-/// The first non-null argument, row by row.
-fn coalesce(args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
-    let mut iter = args.iter().rev();
-    let mut result = match iter.next() {
-        Some(last) => Arc::clone(last),
-        None => return Ok(new_null_array(&DataType::Null, num_rows)),
-    };
-    for a in iter {
-        if a.null_count() == 0 {
-            result = Arc::clone(a);
-            continue;
-        }
-        let mask: BooleanArray = (0..a.len()).map(|i| Some(a.is_valid(i))).collect();
-        result = arrow_select::zip::zip(&mask, a, &result)?;
-    }
-    Ok(result)
 }
 
 /// Whether a type is a float (re-exported for the math helpers).

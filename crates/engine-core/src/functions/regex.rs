@@ -14,6 +14,53 @@ use regex::{Regex, RegexBuilder};
 
 use crate::error::{Error, Result};
 
+use super::registry::{def, FunctionDef, FunctionKind::Scalar};
+use super::ScalarFunc as F;
+
+/// The regular-expression functions.
+pub(super) const FUNCTIONS: &[FunctionDef] = &[
+    def(
+        &["regexp_matches"],
+        Scalar(F::RegexpMatches),
+        "REGEXP_MATCHES(text, pattern [, flags]) -> BOOLEAN",
+        "whether the pattern matches somewhere in the text (also text ~ pattern)",
+    ),
+    def(
+        &["regexp_full_match"],
+        Scalar(F::RegexpFullMatch),
+        "REGEXP_FULL_MATCH(text, pattern [, flags]) -> BOOLEAN",
+        "whether the pattern matches the whole text",
+    ),
+    def(
+        &["regexp_replace"],
+        Scalar(F::RegexpReplace),
+        "REGEXP_REPLACE(text, pattern, replacement [, flags]) -> VARCHAR",
+        "the first match (every match with flag g) replaced; \\1 is a group",
+    ),
+    def(
+        &["regexp_extract", "regexp_substr"],
+        Scalar(F::RegexpExtract),
+        "REGEXP_EXTRACT(text, pattern [, group]) -> VARCHAR",
+        "the first match, or its group; '' if none",
+    ),
+    def(
+        &["regexp_extract_all"],
+        Scalar(F::RegexpExtractAll),
+        "REGEXP_EXTRACT_ALL(text, pattern [, group]) -> VARCHAR[]",
+        "every match, or its group",
+    ),
+    def(
+        &[
+            "regexp_split_to_array",
+            "string_split_regex",
+            "str_split_regex",
+        ],
+        Scalar(F::RegexpSplit),
+        "REGEXP_SPLIT_TO_ARRAY(text, pattern) -> VARCHAR[]",
+        "the texts between matches",
+    ),
+];
+
 /// Options read from a flags argument such as `'gi'`.
 #[derive(Default, Clone, Copy, PartialEq)]
 struct Options {

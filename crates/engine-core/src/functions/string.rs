@@ -9,6 +9,145 @@ use arrow_array::{Array, ArrayRef, Int64Array};
 
 use crate::error::Result;
 
+use super::registry::{def, FunctionDef, FunctionKind::Scalar};
+use super::ScalarFunc as F;
+
+/// The text and hashing functions.
+pub(super) const FUNCTIONS: &[FunctionDef] = &[
+    def(
+        &["upper", "ucase"],
+        Scalar(F::Upper),
+        "UPPER(text) -> VARCHAR",
+        "the text in upper case",
+    ),
+    def(
+        &["lower", "lcase"],
+        Scalar(F::Lower),
+        "LOWER(text) -> VARCHAR",
+        "the text in lower case",
+    ),
+    def(
+        &["length", "len", "char_length", "character_length"],
+        Scalar(F::Length),
+        "LENGTH(text | list) -> BIGINT",
+        "the number of characters of a text, or of elements of a list",
+    ),
+    def(
+        &["substring", "substr"],
+        Scalar(F::Substring),
+        "SUBSTRING(text, start [, length]) -> VARCHAR",
+        "the characters from start (from 1), at most length of them",
+    ),
+    def(
+        &["concat"],
+        Scalar(F::Concat),
+        "CONCAT(value, ...) -> VARCHAR",
+        "the values as text, joined; NULLs are skipped",
+    ),
+    def(
+        &["trim"],
+        Scalar(F::Trim),
+        "TRIM(text [, chars]) -> VARCHAR",
+        "the text without leading and trailing spaces (or chars)",
+    ),
+    def(
+        &["ltrim"],
+        Scalar(F::LTrim),
+        "LTRIM(text [, chars]) -> VARCHAR",
+        "the text without leading spaces (or chars)",
+    ),
+    def(
+        &["rtrim"],
+        Scalar(F::RTrim),
+        "RTRIM(text [, chars]) -> VARCHAR",
+        "the text without trailing spaces (or chars)",
+    ),
+    def(
+        &["replace"],
+        Scalar(F::Replace),
+        "REPLACE(text, from, to) -> VARCHAR",
+        "every occurrence of from replaced by to",
+    ),
+    def(
+        &["left"],
+        Scalar(F::Left),
+        "LEFT(text, n) -> VARCHAR",
+        "the first n characters",
+    ),
+    def(
+        &["right"],
+        Scalar(F::Right),
+        "RIGHT(text, n) -> VARCHAR",
+        "the last n characters",
+    ),
+    def(
+        &["reverse"],
+        Scalar(F::Reverse),
+        "REVERSE(text) -> VARCHAR",
+        "the characters in reverse order",
+    ),
+    def(
+        &["starts_with", "prefix"],
+        Scalar(F::StartsWith),
+        "STARTS_WITH(text, prefix) -> BOOLEAN",
+        "whether the text starts with prefix",
+    ),
+    def(
+        &["ends_with", "suffix"],
+        Scalar(F::EndsWith),
+        "ENDS_WITH(text, suffix) -> BOOLEAN",
+        "whether the text ends with suffix",
+    ),
+    def(
+        &["ascii"],
+        Scalar(F::Ascii),
+        "ASCII(text) -> INTEGER",
+        "the code point of the first character (0 for '')",
+    ),
+    def(
+        &["lpad"],
+        Scalar(F::LPad),
+        "LPAD(text, n [, fill]) -> VARCHAR",
+        "the text padded on the left with fill (a space) to n characters, or cut to n",
+    ),
+    def(
+        &["rpad"],
+        Scalar(F::RPad),
+        "RPAD(text, n [, fill]) -> VARCHAR",
+        "the text padded on the right with fill (a space) to n characters, or cut to n",
+    ),
+    def(
+        &["split", "string_split", "str_split", "string_to_array"],
+        Scalar(F::Split),
+        "SPLIT(text, separator) -> VARCHAR[]",
+        "the parts between separators (an empty separator splits characters)",
+    ),
+    def(
+        &["strpos", "instr", "position"],
+        Scalar(F::Strpos),
+        "STRPOS(text, sub) -> BIGINT",
+        "where sub first starts, in characters from 1; 0 if absent",
+    ),
+    def(
+        &["md5"],
+        Scalar(F::Md5),
+        "MD5(text) -> VARCHAR",
+        "the MD5 digest of the text's UTF-8 bytes, in hex",
+    ),
+    def(
+        &["sha1"],
+        Scalar(F::Sha1),
+        "SHA1(text) -> VARCHAR",
+        "the SHA-1 digest of the text's UTF-8 bytes, in hex",
+    ),
+    def(
+        &["sha256"],
+        Scalar(F::Sha256),
+        "SHA256(text) -> VARCHAR",
+        "the SHA-256 digest of the text's UTF-8 bytes, in hex",
+    ),
+];
+
 /// Applies `f` to each non-null string, writing the result into a reused buffer.
 pub(super) fn map_str(a: &ArrayRef, f: impl Fn(&str, &mut String)) -> Result<ArrayRef> {
     let a = a.as_string::<i32>();

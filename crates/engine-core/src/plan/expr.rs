@@ -885,65 +885,10 @@ pub enum AggFunc {
     ApproxCountDistinct,
 }
 
-/// Names and aggregates, for lookup and for listing.
-const AGGREGATES: &[(&str, AggFunc)] = &[
-    ("count", AggFunc::Count),
-    ("count_if", AggFunc::CountIf),
-    ("sum", AggFunc::Sum),
-    ("avg", AggFunc::Avg),
-    ("mean", AggFunc::Avg),
-    ("min", AggFunc::Min),
-    ("max", AggFunc::Max),
-    ("bool_and", AggFunc::BoolAnd),
-    ("every", AggFunc::BoolAnd),
-    ("bool_or", AggFunc::BoolOr),
-    ("any_value", AggFunc::AnyValue),
-    ("arg_min", AggFunc::ArgMin),
-    ("argmin", AggFunc::ArgMin),
-    ("min_by", AggFunc::ArgMin),
-    ("arg_max", AggFunc::ArgMax),
-    ("argmax", AggFunc::ArgMax),
-    ("max_by", AggFunc::ArgMax),
-    ("array_agg", AggFunc::ArrayAgg),
-    ("list", AggFunc::ArrayAgg),
-    ("string_agg", AggFunc::StringAgg),
-    ("group_concat", AggFunc::StringAgg),
-    ("listagg", AggFunc::StringAgg),
-    ("var_samp", AggFunc::VarSamp),
-    ("variance", AggFunc::VarSamp),
-    ("var_pop", AggFunc::VarPop),
-    ("stddev_samp", AggFunc::StddevSamp),
-    ("stddev", AggFunc::StddevSamp),
-    ("stddev_pop", AggFunc::StddevPop),
-    ("corr", AggFunc::Corr),
-    ("covar_samp", AggFunc::CovarSamp),
-    ("covar_pop", AggFunc::CovarPop),
-    ("regr_slope", AggFunc::RegrSlope),
-    ("regr_intercept", AggFunc::RegrIntercept),
-    ("regr_r2", AggFunc::RegrR2),
-    ("regr_count", AggFunc::RegrCount),
-    ("regr_avgx", AggFunc::RegrAvgX),
-    ("regr_avgy", AggFunc::RegrAvgY),
-    ("regr_sxx", AggFunc::RegrSxx),
-    ("regr_syy", AggFunc::RegrSyy),
-    ("regr_sxy", AggFunc::RegrSxy),
-    ("median", AggFunc::Median),
-    ("quantile_cont", AggFunc::QuantileCont),
-    ("quantile_disc", AggFunc::QuantileDisc),
-    ("quantile", AggFunc::QuantileDisc),
-    ("mode", AggFunc::Mode),
-    ("approx_count_distinct", AggFunc::ApproxCountDistinct),
-];
-
 impl AggFunc {
     /// Looks up an aggregate by its lower-case SQL name.
     pub fn from_name(name: &str) -> Option<AggFunc> {
-        AGGREGATES.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
-    }
-
-    /// Every aggregate's SQL names, lower case.
-    pub fn all_names() -> impl Iterator<Item = &'static str> {
-        AGGREGATES.iter().map(|&(n, _)| n)
+        crate::functions::registry::aggregate(name)
     }
 
     /// The SQL name.

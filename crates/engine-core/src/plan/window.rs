@@ -41,20 +41,7 @@ impl WindowFunc {
     /// Looks up a window-only function by its lower-case name (aggregates
     /// are found through [`AggFunc::from_name`]).
     pub fn from_name(name: &str) -> Option<WindowFunc> {
-        Some(match name {
-            "row_number" => WindowFunc::RowNumber,
-            "rank" => WindowFunc::Rank,
-            "dense_rank" => WindowFunc::DenseRank,
-            "percent_rank" => WindowFunc::PercentRank,
-            "cume_dist" => WindowFunc::CumeDist,
-            "ntile" => WindowFunc::Ntile,
-            "lag" => WindowFunc::Lag,
-            "lead" => WindowFunc::Lead,
-            "first_value" | "first" => WindowFunc::FirstValue,
-            "last_value" | "last" => WindowFunc::LastValue,
-            "nth_value" => WindowFunc::NthValue,
-            _ => return None,
-        })
+        crate::functions::registry::window(name)
     }
 
     /// The SQL name.

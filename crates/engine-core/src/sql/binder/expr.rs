@@ -800,11 +800,7 @@ impl Binder<'_> {
             name: name.clone(),
             suggestion: crate::util::closest(
                 &name,
-                ScalarFunc::all_names()
-                    .iter()
-                    .copied()
-                    .chain(AggFunc::all_names())
-                    .map(str::to_string),
+                crate::functions::registry::all_names().map(str::to_string),
             ),
             location: location(f.name.span()),
         })?;

@@ -246,6 +246,7 @@ impl<'a> Binder<'a> {
                 if_exists: *if_exists,
             }),
             ast::Statement::CreateIndex(_) => Ok(Statement::Accepted("CREATE INDEX")),
+            ast::Statement::ShowFunctions { filter } => show_functions(filter.as_ref()),
             other => {
                 let text = other.to_string();
                 let word = text
@@ -266,6 +267,68 @@ impl<'a> Binder<'a> {
         }
         Ok(Statement::Describe(self.resolve_table(&name)?.schema()))
     }
+}
+
+/// `SHOW FUNCTIONS [LIKE 'pattern' | ILIKE 'pattern']`: the function table,
+/// a row per function (`pattern` matched against each of its names).
+fn show_functions(filter: Option<&ast::ShowStatementFilter>) -> Result<Statement> {
+    use crate::functions::registry::functions;
+    use arrow_array::{Array, StringArray};
+    use arrow_schema::DataType;
+    let (pattern, insensitive) = match filter {
+        None => (None, false),
+        Some(ast::ShowStatementFilter::Like(p) | ast::ShowStatementFilter::NoKeyword(p)) => {
+            (Some(p.as_str()), false)
+        }
+        Some(ast::ShowStatementFilter::ILike(p)) => (Some(p.as_str()), true),
+        Some(ast::ShowStatementFilter::Where(_)) => {
+            return Err(Error::unsupported(
+                "SHOW FUNCTIONS WHERE (use LIKE, or SELECT from a view of it)",
+            ))
+        }
+    };
+    let listed: Vec<_> = functions().collect();
+    let mut keep = vec![pattern.is_none(); listed.len()];
+    if let Some(p) = pattern {
+        let owners: Vec<usize> = listed
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| f.names.iter().map(move |_| i))
+            .collect();
+        let names = StringArray::from_iter_values(listed.iter().flat_map(|f| f.names.iter()));
+        let p = arrow_array::Scalar::new(StringArray::from(vec![p]));
+        let hits = match insensitive {
+            true => arrow_string::like::ilike(&names, &p)?,
+            false => arrow_string::like::like(&names, &p)?,
+        };
+        for (i, &owner) in owners.iter().enumerate() {
+            if hits.is_valid(i) && hits.value(i) {
+                keep[owner] = true;
+            }
+        }
+    }
+    let text = |s: &str| crate::plan::Expr::Literal(ScalarValue::utf8(s));
+    let rows = listed
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .map(|(f, _)| {
+            vec![
+                text(f.names[0]),
+                text(f.kind.name()),
+                text(f.signature),
+                text(&f.names[1..].join(", ")),
+                text(f.description),
+            ]
+        })
+        .collect();
+    let schema = PlanSchema::new(
+        ["name", "kind", "signature", "aliases", "description"]
+            .into_iter()
+            .map(|n| crate::plan::PlanColumn::new(None, n, DataType::Utf8))
+            .collect(),
+    );
+    Ok(Statement::Query(LogicalPlan::Values { rows, schema }))
 }
 
 /// A dotted name as one string (`$planets`, `schema.table`).
