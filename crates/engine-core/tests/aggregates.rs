@@ -211,8 +211,8 @@ fn aggregate_mistakes_are_errors() {
         ("SELECT MEDIAN('a') FROM t", "numeric"),
         ("SELECT STRING_AGG(x, y::VARCHAR) FROM t", "constant"),
         ("SELECT STRING_AGG(x, ',', '-') FROM t", "1 to 2 arguments"),
-        ("SELECT BOOL_AND(x) FROM t", "boolean"),
-        ("SELECT COUNT_IF(x) FROM t", "boolean"),
+        ("SELECT BOOL_AND(DATE '2020-01-01') FROM t", "boolean"),
+        ("SELECT COUNT_IF([x]) FROM t", "boolean"),
         ("SELECT ARG_MAX(x) FROM t", "two arguments"),
         ("SELECT MEDIAN(x) OVER () FROM t", "OVER"),
     ] {

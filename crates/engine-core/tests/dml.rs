@@ -151,9 +151,9 @@ fn failing_writes_change_nothing() {
         ("UPDATE n SET y = 1", "unknown column 'y'"),
         ("UPDATE n SET x = 1, x = 2", "twice"),
         ("UPDATE n SET x = SUM(x)", "aggregate"),
-        ("UPDATE n SET x = 1 WHERE x", "boolean"),
+        ("UPDATE n SET x = 1 WHERE [x]", "needs a boolean"),
         ("UPDATE n SET x = 1 FROM s", "UPDATE ... FROM"),
-        ("DELETE FROM n WHERE x + 1", "boolean"),
+        ("DELETE FROM n WHERE DATE '2020-01-01'", "needs a boolean"),
         ("DELETE FROM nope", "unknown table"),
         ("UPDATE n SET x = 'a'", "cannot cast"),
     ] {

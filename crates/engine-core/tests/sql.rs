@@ -66,10 +66,13 @@ fn null_semantics_and_division() {
     let e = engine();
     assert_eq!(
         rows(&e, "SELECT 7 / 2, 7 / 0, 7 % 0, NULL + 1, 1 = NULL"),
-        ["3.5|NULL|NULL|NULL|NULL"]
+        ["3.5|inf|NULL|NULL|NULL"]
     );
     e.query("SET integer_division = true").unwrap();
-    assert_eq!(rows(&e, "SELECT 7 / 2, -7 / 2, 7.0 / 2"), ["3|-3|3.5"]);
+    assert_eq!(
+        rows(&e, "SELECT 7 / 2, -7 / 2, 7.0 / 2, 7 / 0"),
+        ["3|-3|3.5|NULL"]
+    );
     assert!(matches!(
         e.query("SET integer_division = maybe"),
         Err(Error::Plan(_))
@@ -659,7 +662,7 @@ fn errors_name_the_problem() {
         "unknown function 'uper' at line 1, column 8 (did you mean 'upper'?)"
     );
     assert!(msg("SELECT 'a' + 1").starts_with("type error"));
-    assert!(msg("SELECT * FROM t WHERE id").starts_with("type error"));
+    assert!(msg("SELECT * FROM t WHERE [id]").starts_with("type error"));
     let syntax = e.query("SELECT *\nFROM t\nWHERE id = = 1").unwrap_err();
     match syntax {
         Error::Syntax { line, column, .. } => assert_eq!((line, column), (3, 12)),
@@ -923,4 +926,128 @@ fn show_functions_lists_the_binders_table() {
         "{kinds:?}"
     );
     assert!(e.query("SHOW FUNCTIONS WHERE name = 'x'").is_err());
+}
+
+/// Bitwise operators, numbers as conditions, float division by zero, list
+/// containment, negative SUBSTRING starts, DATE_TRUNC of a date and
+/// lateral aliases: DuckDB 2.0's answers.
+#[test]
+fn duckdb_operator_rules() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT 5 | 3, 5 & 3, ~5, NULL | '192.168.1.1/8', NOT 5, 1 AND 0, 2 OR NULL"
+        ),
+        ["7|1|-6|NULL|false|false|true"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT id FROM t WHERE id & 1 ORDER BY id"),
+        ["1", "3"]
+    );
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM t WHERE 0 | 0"), ["0"]);
+    assert_eq!(
+        rows(&e, "SELECT COUNT(*) FROM t WHERE 'true' AND 2.5"),
+        ["4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT CASE WHEN id - 1 THEN 'y' ELSE 'n' END FROM t ORDER BY id"
+        ),
+        ["n", "y", "y", "y"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT 1 / 0, -1 / 0.0, 0 / 0.0, 1.5 / 0, 7 % 0"),
+        ["inf|-inf|NaN|inf|NULL"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT [1, 2, 3] @> [1, 2], [1, 2] <@ [1, 2, 3], [1, NULL] @> [NULL], \
+             [1, 2] @> [3], ['a'] @> [], LIST_HAS_ALL(['x', 'y'], ['y']), NULL @> [1]"
+        ),
+        ["true|true|true|false|true|true|NULL"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT SUBSTRING('Mars' FROM -1), SUBSTRING('Mars', -2, 2), SUBSTRING('Mars', 0, 2), \
+             SUBSTRING('Mars', -10, 12), SUBSTRING('Mars', 2)"
+        ),
+        ["s|rs|M|Mars|ars"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT DATE_TRUNC('year', DATE '1921-03-02')"),
+        ["1921-01-01T00:00:00"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT grp, COUNT(*) AS c, c + c AS doubled FROM t WHERE grp IS NOT NULL \
+             GROUP BY grp ORDER BY grp"
+        ),
+        ["a|2|4", "b|1|2"]
+    );
+    // An input column wins over an alias of the same name.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id * 10 AS id, id + 1 AS x, x * 2 FROM t ORDER BY 1 LIMIT 1"
+        ),
+        ["10|2|4"]
+    );
+    for (sql, says) in [
+        ("SELECT 'a' | 1", "works on integers"),
+        ("SELECT 1.5 & 1", "works on integers"),
+        ("SELECT ~name FROM t", "works on integers"),
+        ("SELECT COUNT(*) FROM t WHERE 'abc'", "cannot cast"),
+        (
+            "SELECT COUNT(*) FROM t WHERE DATE '2020-01-01'",
+            "needs a boolean",
+        ),
+        ("SELECT [1] @> 1", "needs a list"),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}
+
+/// SQLite's leniency where an operand can never be evaluated, and NULLIF's
+/// type (the records of the SQLite corpus that needed them).
+#[test]
+fn unreachable_operands_and_nullif_types() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT grp, COALESCE(5, score), COALESCE(COALESCE(-86, score), name), \
+             CASE 8 WHEN 76 THEN score * 8 ELSE 1 END, CASE WHEN true THEN 2 ELSE score END \
+             FROM t WHERE grp = 'a' GROUP BY grp"
+        ),
+        ["a|5.0|-86.0|1.0|2.0"]
+    );
+    // A branch that can be taken still needs its columns grouped.
+    for sql in [
+        "SELECT COALESCE(score, 5) FROM t GROUP BY grp",
+        "SELECT CASE WHEN grp = 'a' THEN score END FROM t GROUP BY grp",
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains("must appear in the GROUP BY"), "{sql}: {err}");
+    }
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT NULLIF(53, AVG(score)) / -71 * NULLIF(-78, -27), NULLIF(53, 53.0), \
+             NULLIF('a', 'b') FROM t"
+        ),
+        ["58.225352112676056|NULL|a"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SET integer_division = true; SELECT NULLIF(53, 2.5) / -71"
+        ),
+        ["0"]
+    );
 }

@@ -544,7 +544,10 @@ fn misplaced_and_malformed_windows_are_errors() {
             "SELECT SUM(DISTINCT x) OVER (ORDER BY id ROWS 1 PRECEDING) FROM s",
             "not supported",
         ),
-        ("SELECT id FROM s QUALIFY id", "QUALIFY needs a boolean"),
+        (
+            "SELECT id FROM s QUALIFY [id]",
+            "QUALIFY condition needs a boolean",
+        ),
     ] {
         let got = err(sql);
         assert!(got.contains(says), "{sql}: {got}");

@@ -248,8 +248,12 @@ fn binary(
                     None if op == Minus => numeric::sub(l, r)?,
                     None => numeric::mul(l, r)?,
                 },
+                // A float divided by zero is ±infinity (NaN for 0/0), as
+                // in IEEE 754 and DuckDB.
+                Divide if crate::types::is_float(r.get().0.data_type()) => numeric::div(l, r)?,
                 Divide | Modulo => {
-                    // Division by zero yields NULL: null out zero divisors first.
+                    // Otherwise division by zero yields NULL: null out zero
+                    // divisors first.
                     let (rv, rscalar) = r.get();
                     let zero =
                         arrow_cast::cast(&arrow_array::Int64Array::from(vec![0]), rv.data_type())?;
@@ -272,6 +276,20 @@ fn binary(
                         numeric::rem(l, &divisor)
                     };
                     out?
+                }
+                BitAnd | BitOr | BitXor => {
+                    use arrow_array::types::Int64Type;
+                    let la = materialize(l, batch.num_rows())?;
+                    let ra = materialize(r, batch.num_rows())?;
+                    let (la, ra) = (
+                        la.as_primitive::<Int64Type>(),
+                        ra.as_primitive::<Int64Type>(),
+                    );
+                    Arc::new(match op {
+                        BitAnd => arrow_arith::bitwise::bitwise_and(la, ra)?,
+                        BitOr => arrow_arith::bitwise::bitwise_or(la, ra)?,
+                        _ => arrow_arith::bitwise::bitwise_xor(la, ra)?,
+                    })
                 }
                 StringConcat => {
                     let la = materialize(l, batch.num_rows())?;

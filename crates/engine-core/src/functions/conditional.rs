@@ -22,7 +22,7 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         &["nullif"],
         Scalar(F::NullIf),
         "NULLIF(a, b) -> type of a",
-        "NULL where a equals b, else a",
+        "NULL where a equals b (compared in their common type), else a",
     ),
     def(
         &["greatest"],

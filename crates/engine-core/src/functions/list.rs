@@ -37,6 +37,12 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         "whether an element equals the value",
     ),
     def(
+        &["list_has_all", "array_has_all"],
+        K::Scalar(F::ListHasAll),
+        "LIST_HAS_ALL(list, sub) -> BOOLEAN",
+        "whether every element of sub is in list; also list @> sub, sub <@ list",
+    ),
+    def(
         &["generate_series"],
         K::Table(F::Series { inclusive: true }),
         "generate_series(start, stop [, step]) -> BIGINT rows",
@@ -120,6 +126,49 @@ pub(super) fn contains(lists: &ArrayRef, value: &ArrayRef) -> Result<ArrayRef> {
         }
         let hits = compare_row(BinaryOp::Eq, &lists.value(i), value, i)?;
         out.append_value(hits.true_count() > 0);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `LIST_HAS_ALL(list, sub)` (`list @> sub`, `sub <@ list`): whether every
+/// non-NULL element of `sub` is an element of `list` (NULL elements are
+/// skipped, as in DuckDB); NULL for a NULL list.
+pub(super) fn has_all(lists: &ArrayRef, subs: &ArrayRef) -> Result<ArrayRef> {
+    let (lists, subs) = match (lists.as_list_opt::<i32>(), subs.as_list_opt::<i32>()) {
+        (Some(l), Some(s)) => (l, s),
+        _ => return Err(Error::exec("LIST_HAS_ALL needs two lists")),
+    };
+    // Elements compare as `arrow-row` bytes (the binder gave both lists one
+    // element type).
+    let converter =
+        arrow_row::RowConverter::new(vec![arrow_row::SortField::new(lists.value_type())])?;
+    let have = converter.convert_columns(std::slice::from_ref(lists.values()))?;
+    let want = converter.convert_columns(std::slice::from_ref(subs.values()))?;
+    let (have_nulls, want_nulls) = (
+        lists.values().logical_nulls(),
+        subs.values().logical_nulls(),
+    );
+    let valid =
+        |n: &Option<arrow_buffer::NullBuffer>, k: usize| n.as_ref().is_none_or(|n| n.is_valid(k));
+    let range =
+        |l: &ListArray, i: usize| l.value_offsets()[i] as usize..l.value_offsets()[i + 1] as usize;
+    let mut own = std::collections::HashSet::new();
+    let mut out = BooleanBuilder::with_capacity(lists.len());
+    for i in 0..lists.len() {
+        if lists.is_null(i) || subs.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        own.clear();
+        own.extend(
+            range(lists, i)
+                .filter(|&k| valid(&have_nulls, k))
+                .map(|k| have.row(k)),
+        );
+        let all = range(subs, i)
+            .filter(|&k| valid(&want_nulls, k))
+            .all(|k| own.contains(&want.row(k)));
+        out.append_value(all);
     }
     Ok(Arc::new(out.finish()))
 }

@@ -79,6 +79,8 @@ pub enum ScalarFunc {
     Month,
     Day,
     ArrayContains,
+    /// `LIST_HAS_ALL(list, sub)`, `list @> sub`: every element of `sub` is in `list`.
+    ListHasAll,
     /// `[a, b, ...]` (and `LIST_VALUE(a, b, ...)`): a list of its arguments.
     ListValue,
     /// `list[i]`: the element at `i` (from 1; negative from the end).
@@ -175,6 +177,7 @@ impl ScalarFunc {
             Month => "MONTH",
             Day => "DAY",
             ArrayContains => "ARRAY_CONTAINS",
+            ListHasAll => "LIST_HAS_ALL",
             ListValue => "LIST_VALUE",
             ListElement => "LIST_ELEMENT",
             Split => "SPLIT",
@@ -330,6 +333,12 @@ impl ScalarFunc {
                 let element = list_element(self, &args[0], &args[1])?;
                 vec![list_of(&element), element]
             }
+            ListHasAll => {
+                arity(2, 2)?;
+                let sub = list_element(self, &args[1], &Null)?;
+                let element = list_element(self, &args[0], &sub)?;
+                vec![list_of(&element), list_of(&element)]
+            }
             AnyOf(_) => {
                 arity(2, 2)?;
                 let element = list_element(self, &args[1], &args[0])?;
@@ -430,9 +439,18 @@ impl ScalarFunc {
                 let ts = Timestamp(TimeUnit::Microsecond, None);
                 vec![Utf8, ts.clone(), ts]
             }
-            DatePart | DateTrunc => {
+            DatePart => {
                 arity(2, 2)?;
                 vec![Utf8, self.temporal(&args[1])?]
+            }
+            // A DATE is truncated as its midnight, giving a TIMESTAMP (as in DuckDB).
+            DateTrunc => {
+                arity(2, 2)?;
+                let t = match self.temporal(&args[1])? {
+                    Date32 => Timestamp(TimeUnit::Microsecond, None),
+                    t => t,
+                };
+                vec![Utf8, t]
             }
         })
     }
@@ -462,9 +480,8 @@ impl ScalarFunc {
         match self {
             Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
             | Reverse | LPad | RPad | Md5 | Sha1 | Sha256 => Utf8,
-            StartsWith | EndsWith | ArrayContains | AnyOf(_) | RegexpMatches | RegexpFullMatch => {
-                Boolean
-            }
+            StartsWith | EndsWith | ArrayContains | ListHasAll | AnyOf(_) | RegexpMatches
+            | RegexpFullMatch => Boolean,
             RegexpReplace | RegexpExtract => Utf8,
             RegexpExtractAll | RegexpSplit => list_of(&Utf8),
             ListValue => list_of(args.first().unwrap_or(&Null)),
@@ -604,6 +621,7 @@ impl ScalarFunc {
             Month => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Month),
             Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
             ArrayContains => list::contains(&args[0], &args[1]),
+            ListHasAll => list::has_all(&args[0], &args[1]),
             AnyOf(op) => list::any(op, &args[0], &args[1]),
             ListValue => list::make(args, num_rows),
             ListElement => list::element(&args[0], &args[1]),

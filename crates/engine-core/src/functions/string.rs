@@ -177,7 +177,8 @@ pub(super) fn char_length(a: &ArrayRef) -> Result<ArrayRef> {
 }
 
 /// SUBSTRING(s, start [, len]) with 1-based `start`, counting characters; a
-/// start before 1 eats into the length, as in SQL.
+/// negative start counts from the end (DuckDB's rule), and a start that is
+/// then before 1 eats into the length, as in SQL.
 pub(super) fn substring(args: &[ArrayRef]) -> Result<ArrayRef> {
     let s = args[0].as_string::<i32>();
     let start = args[1].as_primitive::<Int64Type>();
@@ -188,7 +189,11 @@ pub(super) fn substring(args: &[ArrayRef]) -> Result<ArrayRef> {
             b.append_null();
             continue;
         }
-        let from = start.value(i);
+        let mut from = start.value(i);
+        if from < 0 {
+            // From the end, as in DuckDB: -1 is the last character.
+            from = from.saturating_add(s.value(i).chars().count() as i64 + 1);
+        }
         let (skip, take) = match len {
             Some(l) => {
                 let l = l.value(i);

@@ -34,6 +34,10 @@ pub enum BinaryOp {
     Divide,
     Modulo,
     StringConcat,
+    /// `a & b`, `a | b` and (for `~a`, as `a XOR -1`) exclusive or, of BIGINTs.
+    BitAnd,
+    BitOr,
+    BitXor,
 }
 
 impl BinaryOp {
@@ -65,6 +69,9 @@ impl BinaryOp {
             Divide => "/",
             Modulo => "%",
             StringConcat => "||",
+            BitAnd => "&",
+            BitOr => "|",
+            BitXor => "XOR",
         }
     }
 }

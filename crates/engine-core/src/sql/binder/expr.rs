@@ -204,6 +204,14 @@ impl Binder<'_> {
                             b
                         })
                     }
+                    ast::UnaryOperator::BitwiseNot => {
+                        if t == DataType::Null {
+                            return Ok(Expr::Literal(ScalarValue::null(&DataType::Int64)));
+                        }
+                        // `~x` is `x XOR -1`: every bit flipped.
+                        let all = Expr::Literal(ScalarValue::int64(-1));
+                        Ok(bits(b, &t, op)?.binary(BinaryOp::BitXor, all))
+                    }
                     other => Err(Error::unsupported(format!("operator '{other}'"))),
                 }
             }
@@ -579,6 +587,14 @@ impl Binder<'_> {
             let negated = matches!(op, O::PGRegexNotMatch | O::PGRegexNotIMatch);
             return self.bind_regex_match(left, right, insensitive, negated, ctx);
         }
+        // `list @> sub` and `sub <@ list`: LIST_HAS_ALL.
+        if let O::AtArrow | O::ArrowAt = op {
+            let args = match op {
+                O::AtArrow => [left.clone(), right.clone()],
+                _ => [right.clone(), left.clone()],
+            };
+            return self.bind_scalar_call(ScalarFunc::ListHasAll, &args, ctx);
+        }
         let (l, lt) = self.bind_typed(left, ctx)?;
         let (r, rt) = self.bind_typed(right, ctx)?;
         let int_div = self.settings.integer_division;
@@ -613,6 +629,17 @@ impl Binder<'_> {
                     (l, lt, r, rt)
                 };
                 Ok(cast(l, &lt, &a.left)?.binary(bop, cast(r, &rt, &a.right)?))
+            }
+            O::BitwiseAnd | O::BitwiseOr => {
+                let bop = match op {
+                    O::BitwiseAnd => BinaryOp::BitAnd,
+                    _ => BinaryOp::BitOr,
+                };
+                // NULL with anything is NULL (as in DuckDB, whatever the other side).
+                if lt == DataType::Null || rt == DataType::Null {
+                    return Ok(Expr::Literal(ScalarValue::null(&DataType::Int64)));
+                }
+                Ok(bits(l, &lt, op)?.binary(bop, bits(r, &rt, op)?))
             }
             O::StringConcat => Ok(cast(l, &lt, &DataType::Utf8)?
                 .binary(BinaryOp::StringConcat, cast(r, &rt, &DataType::Utf8)?)),
@@ -699,6 +726,8 @@ impl Binder<'_> {
     ) -> Result<Expr> {
         let mut whens = Vec::with_capacity(conditions.len());
         let mut results = Vec::with_capacity(conditions.len() + 1);
+        // Once a condition is constant true, later branches are never taken.
+        let mut taken = false;
         for c in conditions {
             let cond = match operand {
                 Some(op) => self.bind_comparison(op, &c.condition, BinaryOp::Eq, ctx)?,
@@ -707,10 +736,19 @@ impl Binder<'_> {
                     boolean(b, &t, "CASE WHEN")?
                 }
             };
+            let constant = constant_truth(&cond);
+            let result = match taken || constant == Some(false) {
+                true => self.bind_unreachable(&c.result, ctx)?,
+                false => self.bind_typed(&c.result, ctx)?,
+            };
+            taken |= constant == Some(true);
             whens.push(cond);
-            results.push(self.bind_typed(&c.result, ctx)?);
+            results.push(result);
         }
-        let else_b = else_result.map(|e| self.bind_typed(e, ctx)).transpose()?;
+        let else_b = match (else_result, taken) {
+            (Some(e), true) => Some(self.bind_unreachable(e, ctx)?),
+            (e, _) => e.map(|e| self.bind_typed(e, ctx)).transpose()?,
+        };
         let mut t = DataType::Null;
         for (_, rt) in results.iter().chain(else_b.iter()) {
             t = common_type(&t, rt).ok_or_else(|| {
@@ -728,6 +766,27 @@ impl Binder<'_> {
             None => None,
         };
         Ok(Expr::Case { whens, else_expr })
+    }
+
+    /// Binds `a`, an operand the expression can never evaluate (a CASE
+    /// branch after a constant true condition or under a constant false one,
+    /// a COALESCE argument after a non-NULL constant). Where it does not bind
+    /// in place — it reads a column that is neither grouped nor aggregated —
+    /// a NULL of its type stands in, as the value is never used (SQLite
+    /// accepts such queries; DuckDB does not).
+    fn bind_unreachable(&mut self, a: &A, ctx: Ctx) -> Result<(Expr, DataType)> {
+        let err = match self.bind_typed(a, ctx) {
+            Ok(bound) => return Ok(bound),
+            Err(err) => err,
+        };
+        let Some(agg) = ctx.agg else {
+            return Err(err);
+        };
+        let input = agg.borrow().input.clone();
+        match self.bind_typed(a, Ctx::plain(&input)) {
+            Ok((_, t)) => Ok((Expr::Literal(ScalarValue::null(&t)), t)),
+            Err(_) => Err(err),
+        }
     }
 
     pub(super) fn function_args<'a>(
@@ -821,17 +880,42 @@ impl Binder<'_> {
         args: &[A],
         ctx: Ctx,
     ) -> Result<Expr> {
-        let bound = args
-            .iter()
-            .map(|a| self.bind_typed(a, ctx))
-            .collect::<Result<Vec<_>>>()?;
+        let mut bound: Vec<(Expr, DataType)> = Vec::with_capacity(args.len());
+        for a in args {
+            // COALESCE never reads past a non-NULL constant.
+            let after_constant = func == ScalarFunc::Coalesce
+                && bound
+                    .iter()
+                    .any(|(e, _)| matches!(e, Expr::Literal(v) if !v.is_null()));
+            bound.push(match after_constant {
+                true => self.bind_unreachable(a, ctx)?,
+                false => self.bind_typed(a, ctx)?,
+            });
+        }
         let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
         let targets = func.coerce(&types)?;
+        // NULLIF(a, b) compares in the common type but keeps a's type, as in
+        // DuckDB and SQLite: CASE WHEN a = b THEN NULL ELSE a END.
+        if let (ScalarFunc::NullIf, [(a, ta), (b, tb)]) = (func, bound.as_slice()) {
+            let same = cast(a.clone(), ta, &targets[0])?
+                .binary(BinaryOp::Eq, cast(b.clone(), tb, &targets[1])?);
+            return Ok(Expr::Case {
+                whens: vec![(same, Expr::Literal(ScalarValue::null(ta)))],
+                else_expr: Some(Box::new(a.clone())),
+            });
+        }
         let args = bound
             .into_iter()
             .zip(targets)
             .map(|((e, t), to)| cast(e, &t, &to))
             .collect::<Result<Vec<_>>>()?;
+        // `COALESCE(5, ...)` is 5 (in its common type), so an enclosing
+        // COALESCE sees a constant too.
+        if let (ScalarFunc::Coalesce, Some(first @ Expr::Literal(v))) = (func, args.first()) {
+            if !v.is_null() {
+                return Ok(first.clone());
+            }
+        }
         Ok(Expr::Function { func, args })
     }
 
@@ -1049,6 +1133,23 @@ pub(super) fn compare(
     Ok(cast(l, lt, &t)?.binary(op, cast(r, rt, &t)?))
 }
 
+/// Whether a condition is constant: `Some(true)`, `Some(false)` for false or
+/// NULL, `None` when it reads columns (or cannot be computed now).
+fn constant_truth(cond: &Expr) -> Option<bool> {
+    if !cond.columns().is_empty() || cond.contains_subquery() || cond.references_outer(1) {
+        return None;
+    }
+    let v = crate::exec::evaluate_constant(cond).ok()?;
+    if v.is_null() {
+        return Some(false);
+    }
+    let b = v
+        .array()
+        .as_any()
+        .downcast_ref::<arrow_array::BooleanArray>()?;
+    Some(b.value(0))
+}
+
 /// Argument `i` of aggregate `func`, bound as `b` of type `t`, checked and
 /// cast to the type its accumulator reads.
 fn aggregate_argument(func: AggFunc, i: usize, b: Expr, t: &DataType) -> Result<Expr> {
@@ -1113,13 +1214,37 @@ fn aggregate_argument(func: AggFunc, i: usize, b: Expr, t: &DataType) -> Result<
     }
 }
 
-/// `e` as a boolean: NULL becomes a boolean NULL; anything else must be boolean.
-fn boolean(e: Expr, t: &DataType, context: &str) -> Result<Expr> {
+/// `e` as a boolean. As in DuckDB, a number or text where a boolean is
+/// needed is cast to one (a number is true when not 0; a text must read as
+/// a boolean: `'true'`, `'f'`, ...), and NULL is a boolean NULL; other types
+/// are an error.
+pub(super) fn boolean(e: Expr, t: &DataType, context: &str) -> Result<Expr> {
     match t {
         DataType::Boolean => Ok(e),
         DataType::Null => cast(e, t, &DataType::Boolean),
+        // Arrow casts no decimal to a boolean: through DOUBLE (0 stays 0).
+        DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => cast(
+            cast(e, t, &DataType::Float64)?,
+            &DataType::Float64,
+            &DataType::Boolean,
+        ),
+        t if is_numeric(t) || is_string(t) => cast(e, t, &DataType::Boolean),
         other => Err(Error::type_error(format!(
             "{context} needs a boolean, got {other}"
+        ))),
+    }
+}
+
+/// An operand of `&`, `|` or `~`, as a BIGINT: integers only.
+fn bits(e: Expr, t: &DataType, op: &dyn std::fmt::Display) -> Result<Expr> {
+    match t {
+        t if crate::types::is_integer(t) => cast(e, t, &DataType::Int64),
+        other => Err(Error::type_error(format!(
+            "'{op}' works on integers, got {}",
+            crate::types::type_name(other)
         ))),
     }
 }

@@ -22,8 +22,15 @@ use crate::types::common_type;
 
 /// One item of the select list after `*` is expanded.
 enum Item<'q> {
-    Ast { expr: &'q A, name: String },
-    Column { index: usize },
+    /// An expression, its output name, and whether that is an alias (`AS name`).
+    Ast {
+        expr: &'q A,
+        name: String,
+        aliased: bool,
+    },
+    Column {
+        index: usize,
+    },
 }
 
 impl Binder<'_> {
@@ -411,9 +418,29 @@ impl Binder<'_> {
         };
         let mut exprs = Vec::with_capacity(items.len());
         let mut columns = Vec::with_capacity(items.len());
+        // Earlier items' aliases, which later items may use where no input
+        // column has the name (`COUNT(*) AS c, c + c`, as in DuckDB).
+        let mut lateral: Vec<(String, A)> = Vec::new();
         for item in &items {
             match item {
-                Item::Ast { expr, name } => {
+                Item::Ast {
+                    expr,
+                    name,
+                    aliased,
+                } => {
+                    let rewritten;
+                    let expr: &A = match lateral.is_empty() {
+                        true => expr,
+                        false => {
+                            let aliases: Vec<(&str, &A)> =
+                                lateral.iter().map(|(n, e)| (n.as_str(), e)).collect();
+                            rewritten = with_aliases(expr, &aliases, &input_schema)?;
+                            &rewritten
+                        }
+                    };
+                    if *aliased {
+                        lateral.push((name.clone(), expr.clone()));
+                    }
                     let b = self.bind_expr(expr, ctx)?;
                     let qualifier = match (&b, &agg_ctx) {
                         (Expr::Column(c), None) => input_schema
@@ -450,7 +477,7 @@ impl Binder<'_> {
         }
         let having = match &s.having {
             Some(h) => {
-                let h = with_aliases(h, &items, &input_schema)?;
+                let h = with_aliases(h, &item_aliases(&items), &input_schema)?;
                 let (b, t) = self.bind_typed(&h, Ctx { win: None, ..ctx })?;
                 Some(condition(b, t, "HAVING")?)
             }
@@ -492,7 +519,7 @@ impl Binder<'_> {
 
         let qualify = match &s.qualify {
             Some(q) => {
-                let q = with_aliases(q, &items, &input_schema)?;
+                let q = with_aliases(q, &item_aliases(&items), &input_schema)?;
                 let (b, t) = self.bind_typed(&q, ctx)?;
                 Some(condition(b, t, "QUALIFY")?)
             }
@@ -598,7 +625,7 @@ impl Binder<'_> {
         if let A::Identifier(id) = g {
             if resolve(input, None, &id.value)?.is_none() {
                 for item in items {
-                    if let Item::Ast { expr, name } = item {
+                    if let Item::Ast { expr, name, .. } = item {
                         if name.eq_ignore_ascii_case(&id.value) && !contains_aggregate(expr) {
                             return Ok(Ok(*expr));
                         }
@@ -1145,16 +1172,10 @@ impl Binder<'_> {
     }
 }
 
-/// A bound WHERE, HAVING, QUALIFY or join condition: a boolean (an untyped
-/// NULL is one).
+/// A bound WHERE, HAVING, QUALIFY or join condition, as a boolean (see
+/// [`super::expr::boolean`]).
 pub(super) fn condition(e: Expr, t: DataType, clause: &str) -> Result<Expr> {
-    match t {
-        DataType::Boolean => Ok(e),
-        DataType::Null => cast(e, &t, &DataType::Boolean),
-        other => Err(Error::type_error(format!(
-            "{clause} needs a boolean condition, got {other}"
-        ))),
-    }
+    super::expr::boolean(e, &t, &format!("{clause} condition"))
 }
 
 /// Whether a FROM item is `UNNEST(...)` (a table function to tern's
@@ -1294,12 +1315,23 @@ fn position_literal(e: &A) -> Result<Option<usize>> {
 /// are the subquery's, and those inside an aggregate's arguments are the
 /// FROM clause's (`HAVING COUNT(n) > 1` with `name AS n` is an error, as in
 /// DuckDB): both are left alone.
-fn with_aliases(having: &A, items: &[Item<'_>], input: &PlanSchema) -> Result<A> {
+/// The select items' output names and expressions.
+fn item_aliases<'a>(items: &'a [Item<'_>]) -> Vec<(&'a str, &'a A)> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Ast { expr, name, .. } => Some((name.as_str(), *expr)),
+            Item::Column { .. } => None,
+        })
+        .collect()
+}
+
+fn with_aliases(having: &A, aliases: &[(&str, &A)], input: &PlanSchema) -> Result<A> {
     use sqlparser::ast::{Query, VisitMut, VisitorMut};
     use std::ops::ControlFlow;
 
     struct Aliases<'a> {
-        items: &'a [Item<'a>],
+        aliases: &'a [(&'a str, &'a A)],
         input: &'a PlanSchema,
         subquery_depth: usize,
         aggregate_depth: usize,
@@ -1343,10 +1375,11 @@ fn with_aliases(having: &A, items: &[Item<'_>], input: &PlanSchema) -> Result<A>
                     return ControlFlow::Break(());
                 }
             }
-            let aliased = self.items.iter().find_map(|item| match item {
-                Item::Ast { expr, name } if name.eq_ignore_ascii_case(&id.value) => Some(*expr),
-                _ => None,
-            });
+            let aliased = self
+                .aliases
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&id.value))
+                .map(|&(_, expr)| expr);
             if let Some(expr) = aliased {
                 *e = A::Nested(Box::new(expr.clone()));
             }
@@ -1356,7 +1389,7 @@ fn with_aliases(having: &A, items: &[Item<'_>], input: &PlanSchema) -> Result<A>
 
     let mut h = having.clone();
     let mut v = Aliases {
-        items,
+        aliases,
         input,
         subquery_depth: 0,
         aggregate_depth: 0,
@@ -1437,10 +1470,12 @@ fn expand_items<'q>(
             ast::SelectItem::UnnamedExpr(e) => items.push(Item::Ast {
                 expr: e,
                 name: output_name(e),
+                aliased: false,
             }),
             ast::SelectItem::ExprWithAlias { expr, alias } => items.push(Item::Ast {
                 expr,
                 name: alias.value.clone(),
+                aliased: true,
             }),
             ast::SelectItem::Wildcard(opts) => {
                 let excluded = excluded_names(opts);
