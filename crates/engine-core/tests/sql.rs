@@ -1051,3 +1051,48 @@ fn unreachable_operands_and_nullif_types() {
         ["0"]
     );
 }
+
+/// Conditional, text and math functions; DuckDB 2.0's answers.
+#[test]
+fn more_scalar_functions() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT IF(1 > 0, 'a', 'b'), IIF(false, 1, 2.5), SPLIT_PART('a,b,c', ',', 2), \
+             SPLIT_PART('a,b,c', ',', -1), SPLIT_PART('a,b,c', ',', 5) = '', \
+             SPLIT_PART('abc', '', 2), LEVENSHTEIN('kitten', 'sitting'), \
+             CONCAT_WS('-', 'a', NULL, 'c'), REPEAT('ab', 3), REPEAT('ab', -1) = ''"
+        ),
+        ["a|2.5|b|c|true|b|3|a-c|ababab|true"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT ROUND(SIN(1), 6), ROUND(COS(1), 6), ROUND(TAN(1), 6), ROUND(ASIN(0.5), 6), \
+             ROUND(ACOS(0.5), 6), ROUND(ATAN(1), 6), ROUND(ATAN2(1, 2), 6), ROUND(DEGREES(PI()), 6), \
+             ROUND(RADIANS(180), 6), ROUND(COT(1), 6), ROUND(CBRT(27), 9), LOG(100), LOG(2, 8), \
+             TRUNC(-2.7), TRUNC(5)"
+        ),
+        ["0.841471|0.540302|1.557408|0.523599|1.047198|0.785398|0.463648|180.0|3.141593|0.642093|3.0|2.0|3.0|-2.0|5"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT SQRT(-1), ISNAN(LN(-1)), ISINF(1 / 0), ISFINITE(2.0), ISNAN(NULL)"
+        ),
+        ["NaN|true|true|true|NULL"]
+    );
+    // HASH: equal values hash equally, NULL too; a different value differs.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT HASH(1) = HASH(1), HASH('a', 2) = HASH('a', 2), HASH(NULL) IS NULL, \
+             HASH(1) = HASH(2)"
+        ),
+        ["true|true|false|false"]
+    );
+    e.query("SET memory_limit = '10MB'").unwrap();
+    let err = e.query("SELECT REPEAT('x', 1000000000)").unwrap_err();
+    assert!(matches!(err, Error::ResourcesExhausted(_)), "{err}");
+}

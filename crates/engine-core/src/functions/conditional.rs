@@ -19,6 +19,12 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         "the first argument that is not NULL",
     ),
     def(
+        &["if", "iif"],
+        Scalar(F::If),
+        "IF(condition, a, b) -> common type",
+        "a where the condition is true, else b",
+    ),
+    def(
         &["nullif"],
         Scalar(F::NullIf),
         "NULLIF(a, b) -> type of a",

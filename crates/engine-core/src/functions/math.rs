@@ -87,6 +87,102 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         "LOG2(x) -> DOUBLE",
         "the base-2 logarithm",
     ),
+    def(
+        &["log"],
+        Scalar(F::Log),
+        "LOG([base,] x) -> DOUBLE",
+        "the logarithm of x to base (10)",
+    ),
+    def(
+        &["trunc"],
+        Scalar(F::Trunc),
+        "TRUNC(x) -> type of x",
+        "x without its fraction, towards zero",
+    ),
+    def(
+        &["sin"],
+        Scalar(F::Math(MathFn::Sin)),
+        "SIN(x) -> DOUBLE",
+        "the sine (radians)",
+    ),
+    def(
+        &["cos"],
+        Scalar(F::Math(MathFn::Cos)),
+        "COS(x) -> DOUBLE",
+        "the cosine (radians)",
+    ),
+    def(
+        &["tan"],
+        Scalar(F::Math(MathFn::Tan)),
+        "TAN(x) -> DOUBLE",
+        "the tangent (radians)",
+    ),
+    def(
+        &["cot"],
+        Scalar(F::Math(MathFn::Cot)),
+        "COT(x) -> DOUBLE",
+        "the cotangent (radians)",
+    ),
+    def(
+        &["asin"],
+        Scalar(F::Math(MathFn::Asin)),
+        "ASIN(x) -> DOUBLE",
+        "the arcsine, in radians (NaN outside -1..1)",
+    ),
+    def(
+        &["acos"],
+        Scalar(F::Math(MathFn::Acos)),
+        "ACOS(x) -> DOUBLE",
+        "the arccosine, in radians (NaN outside -1..1)",
+    ),
+    def(
+        &["atan"],
+        Scalar(F::Math(MathFn::Atan)),
+        "ATAN(x) -> DOUBLE",
+        "the arctangent, in radians",
+    ),
+    def(
+        &["atan2"],
+        Scalar(F::Atan2),
+        "ATAN2(y, x) -> DOUBLE",
+        "the angle of the point (x, y), in radians",
+    ),
+    def(
+        &["degrees"],
+        Scalar(F::Math(MathFn::Degrees)),
+        "DEGREES(x) -> DOUBLE",
+        "radians in degrees",
+    ),
+    def(
+        &["radians"],
+        Scalar(F::Math(MathFn::Radians)),
+        "RADIANS(x) -> DOUBLE",
+        "degrees in radians",
+    ),
+    def(
+        &["cbrt"],
+        Scalar(F::Math(MathFn::Cbrt)),
+        "CBRT(x) -> DOUBLE",
+        "the cube root",
+    ),
+    def(
+        &["isnan"],
+        Scalar(F::IsNan),
+        "ISNAN(x) -> BOOLEAN",
+        "whether x is NaN",
+    ),
+    def(
+        &["isinf"],
+        Scalar(F::IsInf),
+        "ISINF(x) -> BOOLEAN",
+        "whether x is infinite",
+    ),
+    def(
+        &["isfinite"],
+        Scalar(F::IsFinite),
+        "ISFINITE(x) -> BOOLEAN",
+        "whether x is neither infinite nor NaN",
+    ),
 ];
 
 /// ROUND(x [, digits]): half away from zero; integers with digits ≥ 0 are unchanged.
@@ -179,24 +275,90 @@ pub(super) fn sign(a: &ArrayRef) -> Result<ArrayRef> {
     Ok(Arc::new(x.unary::<_, Int64Type>(i64::signum)))
 }
 
-/// Applies `f` to a float array.
+/// Applies `f` to a float array. A result that is not a number (the square
+/// root or logarithm of a negative number) is NaN, as in IEEE 754 and DuckDB 2.
 pub(super) fn float_unary(a: &ArrayRef, f: fn(f64) -> f64) -> Result<ArrayRef> {
     let x = a.as_primitive::<Float64Type>();
     let out: Float64Array = x.unary(f);
-    // NaN from a negative SQRT is NULL, as in DuckDB.
-    if out.values().iter().any(|v| v.is_nan()) {
-        let cleaned: Float64Array = out.iter().map(|v| v.filter(|f| !f.is_nan())).collect();
-        return Ok(Arc::new(cleaned));
+    Ok(Arc::new(out))
+}
+
+/// A function of one DOUBLE giving a DOUBLE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum MathFn {
+    Sin,
+    Cos,
+    Tan,
+    Cot,
+    Asin,
+    Acos,
+    Atan,
+    Degrees,
+    Radians,
+    Cbrt,
+}
+
+impl MathFn {
+    /// The function itself.
+    pub(super) fn apply(self) -> fn(f64) -> f64 {
+        match self {
+            MathFn::Sin => f64::sin,
+            MathFn::Cos => f64::cos,
+            MathFn::Tan => f64::tan,
+            MathFn::Cot => |x| 1.0 / x.tan(),
+            MathFn::Asin => f64::asin,
+            MathFn::Acos => f64::acos,
+            MathFn::Atan => f64::atan,
+            MathFn::Degrees => f64::to_degrees,
+            MathFn::Radians => f64::to_radians,
+            MathFn::Cbrt => f64::cbrt,
+        }
     }
+
+    /// Its SQL name.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            MathFn::Sin => "SIN",
+            MathFn::Cos => "COS",
+            MathFn::Tan => "TAN",
+            MathFn::Cot => "COT",
+            MathFn::Asin => "ASIN",
+            MathFn::Acos => "ACOS",
+            MathFn::Atan => "ATAN",
+            MathFn::Degrees => "DEGREES",
+            MathFn::Radians => "RADIANS",
+            MathFn::Cbrt => "CBRT",
+        }
+    }
+}
+
+/// A binary DOUBLE function over two DOUBLE arrays.
+pub(super) fn float_binary(a: &ArrayRef, b: &ArrayRef, f: fn(f64, f64) -> f64) -> Result<ArrayRef> {
+    let x = a.as_primitive::<Float64Type>();
+    let y = b.as_primitive::<Float64Type>();
+    let out: Float64Array = arrow_arith::arity::binary(x, y, f)?;
+    Ok(Arc::new(out))
+}
+
+/// TRUNC(x): x without its fraction (towards zero); integers are unchanged.
+pub(super) fn trunc(a: &ArrayRef) -> Result<ArrayRef> {
+    match float_type(a.data_type()) {
+        true => float_unary(a, f64::trunc),
+        false => Ok(Arc::clone(a)),
+    }
+}
+
+/// ISNAN, ISINF and ISFINITE of a DOUBLE.
+pub(super) fn float_test(a: &ArrayRef, f: fn(f64) -> bool) -> Result<ArrayRef> {
+    let x = a.as_primitive::<Float64Type>();
+    let out: arrow_array::BooleanArray = x.iter().map(|v| v.map(f)).collect();
     Ok(Arc::new(out))
 }
 
 /// POWER(x, y).
 pub(super) fn power(a: &ArrayRef, b: &ArrayRef) -> Result<ArrayRef> {
-    let x = a.as_primitive::<Float64Type>();
-    let y = b.as_primitive::<Float64Type>();
-    let out: Float64Array = arrow_arith::arity::binary(x, y, f64::powf)?;
-    Ok(Arc::new(out))
+    float_binary(a, b, f64::powf)
 }
 
 /// GREATEST / LEAST: the largest or smallest non-null argument per row.

@@ -19,6 +19,7 @@ pub mod registry;
 mod string;
 mod windows;
 
+pub use math::MathFn;
 pub(crate) use string::text_bytes;
 
 use std::sync::Arc;
@@ -75,6 +76,27 @@ pub enum ScalarFunc {
     Ln,
     Log10,
     Log2,
+    /// `LOG(x)` (base 10) or `LOG(base, x)`.
+    Log,
+    Trunc,
+    /// Trigonometry and other functions of one DOUBLE.
+    Math(MathFn),
+    Atan2,
+    IsNan,
+    IsInf,
+    IsFinite,
+    /// `IF(cond, a, b)`: bound as `CASE WHEN cond THEN a ELSE b END`.
+    If,
+    /// `SPLIT_PART(s, sep, n)`: the n-th part (from 1; negative from the end).
+    SplitPart,
+    /// `LEVENSHTEIN(a, b)`: the edit distance, in characters.
+    Levenshtein,
+    /// `CONCAT_WS(sep, a, ...)`: the non-NULL values joined by sep.
+    ConcatWs,
+    /// `REPEAT(s, n)`: s n times.
+    Repeat,
+    /// `HASH(x)`: a 64-bit hash of the value.
+    Hash,
     Year,
     Month,
     Day,
@@ -173,6 +195,19 @@ impl ScalarFunc {
             Ln => "LN",
             Log10 => "LOG10",
             Log2 => "LOG2",
+            Log => "LOG",
+            Trunc => "TRUNC",
+            Math(f) => f.name(),
+            Atan2 => "ATAN2",
+            IsNan => "ISNAN",
+            IsInf => "ISINF",
+            IsFinite => "ISFINITE",
+            If => "IF",
+            SplitPart => "SPLIT_PART",
+            Levenshtein => "LEVENSHTEIN",
+            ConcatWs => "CONCAT_WS",
+            Repeat => "REPEAT",
+            Hash => "HASH",
             Year => "YEAR",
             Month => "MONTH",
             Day => "DAY",
@@ -303,10 +338,44 @@ impl ScalarFunc {
                 arity(1, 1)?;
                 vec![numeric(&args[0])?]
             }
-            Sqrt | Exp | Ln | Log10 | Log2 => {
+            Sqrt | Exp | Ln | Log10 | Log2 | Math(_) | IsNan | IsInf | IsFinite => {
                 arity(1, 1)?;
                 numeric(&args[0])?;
                 vec![Float64]
+            }
+            Log | Atan2 => {
+                arity(if self == Log { 1 } else { 2 }, 2)?;
+                args.iter().try_for_each(|a| numeric(a).map(|_| ()))?;
+                vec![Float64; n]
+            }
+            Trunc => {
+                arity(1, 1)?;
+                vec![numeric(&args[0])?]
+            }
+            If => {
+                arity(3, 3)?;
+                let t = supertype(self, &args[1..])?;
+                vec![args[0].clone(), t.clone(), t]
+            }
+            SplitPart => {
+                arity(3, 3)?;
+                vec![Utf8, Utf8, Int64]
+            }
+            Levenshtein => {
+                arity(2, 2)?;
+                vec![Utf8, Utf8]
+            }
+            ConcatWs => {
+                arity(2, usize::MAX)?;
+                vec![Utf8; n]
+            }
+            Repeat => {
+                arity(2, 2)?;
+                vec![Utf8, Int64]
+            }
+            Hash => {
+                arity(1, usize::MAX)?;
+                args.to_vec()
             }
             Pi => {
                 arity(0, 0)?;
@@ -499,7 +568,13 @@ impl ScalarFunc {
                 _ => Null,
             },
             Ascii => Int32,
-            Pi | Exp | Ln | Log10 | Log2 => Float64,
+            Pi | Exp | Ln | Log10 | Log2 | Log | Math(_) | Atan2 => Float64,
+            IsNan | IsInf | IsFinite => Boolean,
+            Trunc => args.first().cloned().unwrap_or(Float64),
+            If => args.get(1).cloned().unwrap_or(Null),
+            SplitPart | ConcatWs | Repeat => Utf8,
+            Levenshtein => Int64,
+            Hash => UInt64,
             Year | Month | Day => Int64,
             Length => Int64,
             Round | Abs | Floor | Ceil | Sign => args.first().cloned().unwrap_or(Float64),
@@ -617,6 +692,34 @@ impl ScalarFunc {
             Ln => math::float_unary(&args[0], f64::ln),
             Log10 => math::float_unary(&args[0], f64::log10),
             Log2 => math::float_unary(&args[0], f64::log2),
+            Log => match args {
+                [x] => math::float_unary(x, f64::log10),
+                [base, x] => math::float_binary(x, base, f64::log),
+                _ => Err(Error::exec("LOG takes one or two arguments")),
+            },
+            Trunc => math::trunc(&args[0]),
+            Math(f) => math::float_unary(&args[0], f.apply()),
+            Atan2 => math::float_binary(&args[0], &args[1], f64::atan2),
+            IsNan => math::float_test(&args[0], f64::is_nan),
+            IsInf => math::float_test(&args[0], f64::is_infinite),
+            IsFinite => math::float_test(&args[0], f64::is_finite),
+            // The binder makes IF a CASE; called directly it is one.
+            If => {
+                let cond = args[0]
+                    .as_any()
+                    .downcast_ref::<arrow_array::BooleanArray>()
+                    .ok_or_else(|| Error::exec("IF needs a boolean condition"))?;
+                let mask = crate::exec::true_mask(cond);
+                Ok(arrow_select::zip::zip(&mask, &args[1], &args[2])?)
+            }
+            SplitPart => string::split_part(args),
+            Levenshtein => string::levenshtein(&args[0], &args[1]),
+            ConcatWs => string::concat_ws(args, num_rows),
+            Repeat => {
+                fits(string::repeated_bytes(args), "REPEAT")?;
+                string::repeat(&args[0], &args[1])
+            }
+            Hash => hash(args, num_rows),
             Year => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Year),
             Month => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Month),
             Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
@@ -637,6 +740,20 @@ impl ScalarFunc {
             RegexpSplit => regex::all(args, true),
         }
     }
+}
+
+/// HASH(x, ...): xxHash3 of the values' `arrow-row` encoding (tern's own
+/// numbers: they are not DuckDB's). NULL hashes too.
+fn hash(args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+    let fields = args
+        .iter()
+        .map(|a| arrow_row::SortField::new(a.data_type().clone()))
+        .collect();
+    let rows = arrow_row::RowConverter::new(fields)?.convert_columns(args)?;
+    let out: arrow_array::UInt64Array = (0..num_rows.min(rows.num_rows()))
+        .map(|i| twox_hash::XxHash3_64::oneshot(rows.row(i).as_ref()))
+        .collect();
+    Ok(Arc::new(out))
 }
 
 /// Field `i` of a struct column; NULL where the struct is.

@@ -129,6 +129,36 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         "where sub first starts, in characters from 1; 0 if absent",
     ),
     def(
+        &["split_part"],
+        Scalar(F::SplitPart),
+        "SPLIT_PART(text, separator, n) -> VARCHAR",
+        "the n-th part between separators (from 1; negative from the end; '' past the ends)",
+    ),
+    def(
+        &["levenshtein"],
+        Scalar(F::Levenshtein),
+        "LEVENSHTEIN(a, b) -> BIGINT",
+        "the edit distance, in characters",
+    ),
+    def(
+        &["concat_ws"],
+        Scalar(F::ConcatWs),
+        "CONCAT_WS(separator, value, ...) -> VARCHAR",
+        "the non-NULL values joined by the separator",
+    ),
+    def(
+        &["repeat"],
+        Scalar(F::Repeat),
+        "REPEAT(text, n) -> VARCHAR",
+        "the text n times",
+    ),
+    def(
+        &["hash"],
+        Scalar(F::Hash),
+        "HASH(value, ...) -> UBIGINT",
+        "a 64-bit hash of the values (tern's own, not DuckDB's numbers)",
+    ),
+    def(
         &["md5"],
         Scalar(F::Md5),
         "MD5(text) -> VARCHAR",
@@ -452,6 +482,116 @@ pub(super) fn strpos(s: &ArrayRef, sub: &ArrayRef) -> Result<ArrayRef> {
                     .map_or(0, |at| s[..at].chars().count() as i64 + 1),
             )
         })
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// `SPLIT_PART(s, sep, n)`: the n-th part between separators, from 1 (or
+/// from the end when negative); `''` past either end or at 0, as in DuckDB.
+/// An empty separator splits characters.
+pub(super) fn split_part(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let (s, sep) = (args[0].as_string::<i32>(), args[1].as_string::<i32>());
+    let n = args[2].as_primitive::<Int64Type>();
+    let mut b = StringBuilder::new();
+    for i in 0..s.len() {
+        if s.is_null(i) || sep.is_null(i) || n.is_null(i) {
+            b.append_null();
+            continue;
+        }
+        let (text, by) = (s.value(i), sep.value(i));
+        let parts: Vec<&str> = match by.is_empty() {
+            true => text
+                .char_indices()
+                .map(|(k, c)| &text[k..k + c.len_utf8()])
+                .collect(),
+            false => text.split(by).collect(),
+        };
+        let k = n.value(i);
+        let at = match k {
+            k if k > 0 => usize::try_from(k - 1).ok(),
+            k if k < 0 => parts.len().checked_sub(k.unsigned_abs() as usize),
+            _ => None,
+        };
+        b.append_value(at.and_then(|at| parts.get(at)).copied().unwrap_or(""));
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// `LEVENSHTEIN(a, b)`: the fewest single-character insertions, deletions
+/// and substitutions that turn a into b.
+pub(super) fn levenshtein(a: &ArrayRef, b: &ArrayRef) -> Result<ArrayRef> {
+    let (a, b) = (a.as_string::<i32>(), b.as_string::<i32>());
+    let mut row: Vec<usize> = Vec::new();
+    let out: Int64Array = a
+        .iter()
+        .zip(b.iter())
+        .map(|(x, y)| {
+            let (x, y) = (x?, y?);
+            let y: Vec<char> = y.chars().collect();
+            row.clear();
+            row.extend(0..=y.len());
+            for (i, cx) in x.chars().enumerate() {
+                let mut diagonal = row[0];
+                row[0] = i + 1;
+                for (j, &cy) in y.iter().enumerate() {
+                    let next = (diagonal + usize::from(cx != cy))
+                        .min(row[j] + 1)
+                        .min(row[j + 1] + 1);
+                    diagonal = row[j + 1];
+                    row[j + 1] = next;
+                }
+            }
+            Some(row[y.len()] as i64)
+        })
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// `CONCAT_WS(sep, a, ...)`: the non-NULL values joined by sep; NULL when
+/// sep is.
+pub(super) fn concat_ws(args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+    let sep = args[0].as_string::<i32>();
+    let parts: Vec<_> = args[1..].iter().map(|a| a.as_string::<i32>()).collect();
+    let mut b = StringBuilder::new();
+    let mut buf = String::new();
+    for i in 0..num_rows {
+        if sep.is_null(i) {
+            b.append_null();
+            continue;
+        }
+        buf.clear();
+        let mut first = true;
+        for p in parts.iter().filter(|p| p.is_valid(i)) {
+            if !first {
+                buf.push_str(sep.value(i));
+            }
+            buf.push_str(p.value(i));
+            first = false;
+        }
+        b.append_value(&buf);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+/// Bytes REPEAT's result would take.
+pub(super) fn repeated_bytes(args: &[ArrayRef]) -> usize {
+    let (s, n) = (
+        args[0].as_string::<i32>(),
+        args[1].as_primitive::<Int64Type>(),
+    );
+    (0..s.len())
+        .filter(|&i| s.is_valid(i) && n.is_valid(i))
+        .map(|i| s.value(i).len().saturating_mul(n.value(i).max(0) as usize))
+        .fold(0usize, usize::saturating_add)
+}
+
+/// `REPEAT(s, n)`: s n times (`''` for n below 1).
+pub(super) fn repeat(s: &ArrayRef, n: &ArrayRef) -> Result<ArrayRef> {
+    let (s, n) = (s.as_string::<i32>(), n.as_primitive::<Int64Type>());
+    let out: arrow_array::StringArray = s
+        .iter()
+        .zip(n.iter())
+        .map(|(s, n)| Some(s?.repeat(n?.max(0) as usize)))
         .collect();
     Ok(Arc::new(out))
 }

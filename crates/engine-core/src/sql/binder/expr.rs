@@ -894,6 +894,16 @@ impl Binder<'_> {
         }
         let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
         let targets = func.coerce(&types)?;
+        // IF(c, a, b) is CASE WHEN c THEN a ELSE b END.
+        if let (ScalarFunc::If, [(c, tc), (a, ta), (b, tb)]) = (func, bound.as_slice()) {
+            return Ok(Expr::Case {
+                whens: vec![(
+                    boolean(c.clone(), tc, "IF")?,
+                    cast(a.clone(), ta, &targets[1])?,
+                )],
+                else_expr: Some(Box::new(cast(b.clone(), tb, &targets[2])?)),
+            });
+        }
         // NULLIF(a, b) compares in the common type but keeps a's type, as in
         // DuckDB and SQLite: CASE WHEN a = b THEN NULL ELSE a END.
         if let (ScalarFunc::NullIf, [(a, ta), (b, tb)]) = (func, bound.as_slice()) {
