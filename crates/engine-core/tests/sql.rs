@@ -1096,3 +1096,39 @@ fn more_scalar_functions() {
     let err = e.query("SELECT REPEAT('x', 1000000000)").unwrap_err();
     assert!(matches!(err, Error::ResourcesExhausted(_)), "{err}");
 }
+
+/// DISTINCT ON keeps the first row of each key in ORDER BY order (DuckDB's
+/// answers); without ORDER BY, some row of each key.
+#[test]
+fn distinct_on_keeps_the_first_row_of_each_key() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT DISTINCT ON (grp) grp, name, score FROM t ORDER BY grp, score DESC NULLS LAST"
+        ),
+        ["a|ann|1.5", "b|cy|3.0", "NULL|NULL|4.0"]
+    );
+    // The key and the order may be hidden expressions, or positions.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT DISTINCT ON (id % 2) name FROM t ORDER BY id % 2, id DESC"
+        ),
+        ["NULL", "cy"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT DISTINCT ON (1) grp, id FROM t ORDER BY 1, 2 DESC"
+        ),
+        ["a|2", "b|3", "NULL|4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT ON (grp) id FROM t)"
+        ),
+        ["3"]
+    );
+}

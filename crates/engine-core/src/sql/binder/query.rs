@@ -486,36 +486,30 @@ impl Binder<'_> {
         // ORDER BY keys: an output column (position, alias or equal expression) or
         // a hidden extra column computed alongside the select list.
         let visible = exprs.len();
+        let hidden_allowed = !matches!(s.distinct, Some(ast::Distinct::Distinct));
         let mut keys = Vec::with_capacity(order_by.len());
         for o in order_by {
             let (descending, nulls_first) = sort_options(o)?;
-            let index = match self.output_position(&o.expr, &columns)? {
-                Some(i) => i,
-                None => {
-                    let b = self.bind_expr(&o.expr, ctx)?;
-                    match exprs.iter().position(|e| *e == b) {
-                        Some(i) => i,
-                        None => {
-                            if s.distinct.is_some() {
-                                return Err(Error::plan("with SELECT DISTINCT, ORDER BY expressions must appear in the select list"));
-                            }
-                            exprs.push(b);
-                            columns.push(PlanColumn::new(
-                                None,
-                                format!("__order{}", keys.len()),
-                                DataType::Null,
-                            ));
-                            exprs.len() - 1
-                        }
-                    }
-                }
-            };
+            let index = self.output_or_hidden(&o.expr, ctx, &mut exprs, &mut columns)?;
+            if index >= visible && !hidden_allowed {
+                return Err(Error::plan(
+                    "with SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+                ));
+            }
             keys.push(SortExpr {
                 expr: Expr::col(index),
                 descending,
                 nulls_first,
             });
         }
+        // DISTINCT ON keys, found as ORDER BY keys are.
+        let distinct_on = match &s.distinct {
+            Some(ast::Distinct::On(on)) => on
+                .iter()
+                .map(|e| self.output_or_hidden(e, ctx, &mut exprs, &mut columns))
+                .collect::<Result<Vec<_>>>()?,
+            _ => vec![],
+        };
 
         let qualify = match &s.qualify {
             Some(q) => {
@@ -584,7 +578,35 @@ impl Binder<'_> {
                     input: Box::new(plan),
                 }
             }
-            Some(ast::Distinct::On(_)) => return Err(Error::unsupported("DISTINCT ON")),
+            // The first row of each ON key in ORDER BY order: ROW_NUMBER() = 1
+            // over a window partitioned by the keys (the extra column is
+            // dropped below).
+            Some(ast::Distinct::On(_)) => {
+                let first = crate::plan::WindowExpr {
+                    func: crate::plan::WindowFunc::RowNumber,
+                    args: vec![],
+                    distinct: false,
+                    filter: None,
+                    ignore_nulls: false,
+                    partition_by: distinct_on.iter().map(|&i| Expr::col(i)).collect(),
+                    order_by: keys.clone(),
+                    frame: crate::plan::WindowFrame::default_for(!keys.is_empty()),
+                };
+                let width = plan.schema().len();
+                let schema = window_schema(plan.schema(), std::slice::from_ref(&first));
+                plan = LogicalPlan::Window {
+                    input: Box::new(plan),
+                    exprs: vec![first],
+                    schema,
+                };
+                plan = LogicalPlan::Filter {
+                    input: Box::new(plan),
+                    predicate: Expr::col(width).binary(
+                        BinaryOp::Eq,
+                        Expr::Literal(crate::plan::ScalarValue::int64(1)),
+                    ),
+                };
+            }
         }
         if !keys.is_empty() {
             plan = LogicalPlan::Sort {
@@ -593,7 +615,7 @@ impl Binder<'_> {
                 fetch: None,
             };
         }
-        if projected.len() > visible {
+        if projected.len() > visible || !distinct_on.is_empty() {
             let schema = PlanSchema::shared(projected.columns[..visible].to_vec());
             plan = LogicalPlan::Project {
                 input: Box::new(plan),
@@ -602,6 +624,32 @@ impl Binder<'_> {
             };
         }
         Ok(plan)
+    }
+
+    /// Where ORDER BY (or DISTINCT ON) key `e` is among the output columns —
+    /// a position, an alias, or an expression equal to a select item's —
+    /// else a hidden column computed alongside the select list for it.
+    fn output_or_hidden(
+        &mut self,
+        e: &A,
+        ctx: Ctx,
+        exprs: &mut Vec<Expr>,
+        columns: &mut Vec<PlanColumn>,
+    ) -> Result<usize> {
+        if let Some(i) = self.output_position(e, columns)? {
+            return Ok(i);
+        }
+        let b = self.bind_expr(e, ctx)?;
+        if let Some(i) = exprs.iter().position(|x| *x == b) {
+            return Ok(i);
+        }
+        exprs.push(b);
+        columns.push(PlanColumn::new(
+            None,
+            format!("__key{}", exprs.len()),
+            DataType::Null,
+        ));
+        Ok(exprs.len() - 1)
     }
 
     /// A GROUP BY key as written: a position or select-list alias means that
