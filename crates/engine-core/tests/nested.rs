@@ -196,12 +196,53 @@ fn struct_fields_by_subscript_dot_and_arrow() {
             "unknown field 'nope'",
         ),
         ("SELECT birth_place[1] FROM astronauts", "named by a string"),
-        (
-            "SELECT name->>'x' FROM astronauts",
-            "JSON text is not read yet",
-        ),
+        // A text that is not JSON, read as JSON.
+        ("SELECT name->>'x' FROM astronauts", "malformed JSON"),
     ] {
         let err = e.query(sql).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}
+
+/// JSON in text columns (DuckDB 2.0's answers).
+#[test]
+fn json_text_is_read_by_path() {
+    let e = Engine::new();
+    e.query(
+        r#"CREATE TABLE j AS SELECT * FROM (VALUES (1, '{"a": {"b": [1, 2, {"c": "x"}]}, "n": null}'),
+           (2, '[10, 20]'), (3, NULL)) v(id, doc)"#,
+    )
+    .unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT doc -> '$.a.b[2].c', doc ->> '$.a.b[2].c', doc ->> '$.a.b', doc ->> 'n', \
+             doc -> 'n', doc ->> 'zz', JSON_TYPE(doc), JSON_ARRAY_LENGTH(doc, '$.a.b') \
+             FROM j WHERE id = 1"
+        ),
+        [r#""x"|x|[1,2,{"c":"x"}]|NULL|null|NULL|OBJECT|3"#]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, doc ->> 1, JSON_ARRAY_LENGTH(doc), JSON_VALID(doc) FROM j ORDER BY id"
+        ),
+        ["1|NULL|0|true", "2|20|2|true", "3|NULL|NULL|NULL"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            r#"SELECT JSON_EXTRACT('{"a": 1.5}', '$.a'), JSON_EXTRACT_STRING('{"a": true}', 'a'),
+               JSON_VALID('{x'), JSON_TYPE('[1]', '$[0]'), '{"a b": 2}' ->> '$."a b"'"#
+        ),
+        ["1.5|true|false|UBIGINT|2"]
+    );
+    for (sql, says) in [
+        ("SELECT '{bad' ->> 'a'", "malformed JSON"),
+        (r#"SELECT '{"a": 1}' ->> '$.'"#, "invalid JSON path"),
+        ("SELECT 5 ->> 'a'", "JSON text"),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
         assert!(err.contains(says), "{sql}: {err}");
     }
 }

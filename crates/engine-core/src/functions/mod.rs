@@ -12,6 +12,8 @@
 mod aggregates;
 mod conditional;
 pub mod datetime;
+#[cfg(feature = "json")]
+mod json;
 mod list;
 mod math;
 mod regex;
@@ -97,6 +99,8 @@ pub enum ScalarFunc {
     Repeat,
     /// `HASH(x)`: a 64-bit hash of the value.
     Hash,
+    /// A JSON function over text (with the `json` feature).
+    Json(JsonFn),
     Year,
     Month,
     Day,
@@ -208,6 +212,7 @@ impl ScalarFunc {
             ConcatWs => "CONCAT_WS",
             Repeat => "REPEAT",
             Hash => "HASH",
+            Json(f) => f.name(),
             Year => "YEAR",
             Month => "MONTH",
             Day => "DAY",
@@ -376,6 +381,23 @@ impl ScalarFunc {
             Hash => {
                 arity(1, usize::MAX)?;
                 args.to_vec()
+            }
+            Json(JsonFn::Valid) => {
+                arity(1, 1)?;
+                vec![Utf8]
+            }
+            Json(f) => {
+                let least = match f {
+                    JsonFn::Extract | JsonFn::ExtractString => 2,
+                    _ => 1,
+                };
+                arity(least, 2)?;
+                let mut v = vec![Utf8];
+                if let Some(p) = args.get(1) {
+                    // An integer path is an array index.
+                    v.push(if is_integer(p) { Int64 } else { Utf8 });
+                }
+                v
             }
             Pi => {
                 arity(0, 0)?;
@@ -575,6 +597,9 @@ impl ScalarFunc {
             SplitPart | ConcatWs | Repeat => Utf8,
             Levenshtein => Int64,
             Hash => UInt64,
+            Json(JsonFn::Valid) => Boolean,
+            Json(JsonFn::ArrayLength) => UInt64,
+            Json(_) => Utf8,
             Year | Month | Day => Int64,
             Length => Int64,
             Round | Abs | Floor | Ceil | Sign => args.first().cloned().unwrap_or(Float64),
@@ -720,6 +745,14 @@ impl ScalarFunc {
                 string::repeat(&args[0], &args[1])
             }
             Hash => hash(args, num_rows),
+            #[cfg(feature = "json")]
+            Json(f) => json::call(f, args),
+            // Without the feature no JSON function is in the table to bind.
+            #[cfg(not(feature = "json"))]
+            Json(f) => Err(Error::unsupported(format!(
+                "{} (this build has no json feature)",
+                f.name()
+            ))),
             Year => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Year),
             Month => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Month),
             Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
@@ -738,6 +771,29 @@ impl ScalarFunc {
             RegexpExtract => regex::extract(args),
             RegexpExtractAll => regex::all(args, false),
             RegexpSplit => regex::all(args, true),
+        }
+    }
+}
+
+/// A JSON function (see `json.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum JsonFn {
+    Extract,
+    ExtractString,
+    Valid,
+    ArrayLength,
+    Type,
+}
+
+impl JsonFn {
+    fn name(self) -> &'static str {
+        match self {
+            JsonFn::Extract => "JSON_EXTRACT",
+            JsonFn::ExtractString => "JSON_EXTRACT_STRING",
+            JsonFn::Valid => "JSON_VALID",
+            JsonFn::ArrayLength => "JSON_ARRAY_LENGTH",
+            JsonFn::Type => "JSON_TYPE",
         }
     }
 }

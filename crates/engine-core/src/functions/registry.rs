@@ -61,6 +61,12 @@ pub(super) const fn def(
     }
 }
 
+/// JSON's part, with the `json` feature.
+#[cfg(feature = "json")]
+const JSON: &[FunctionDef] = super::json::FUNCTIONS;
+#[cfg(not(feature = "json"))]
+const JSON: &[FunctionDef] = &[];
+
 /// The scalar (and table) families.
 const SCALAR: &[&[FunctionDef]] = &[
     super::string::FUNCTIONS,
@@ -69,6 +75,7 @@ const SCALAR: &[&[FunctionDef]] = &[
     super::conditional::FUNCTIONS,
     super::datetime::FUNCTIONS,
     super::list::FUNCTIONS,
+    JSON,
 ];
 
 /// Every family's part of the table, in the order SHOW FUNCTIONS lists them.
@@ -79,6 +86,7 @@ const FAMILIES: &[&[FunctionDef]] = &[
     super::conditional::FUNCTIONS,
     super::datetime::FUNCTIONS,
     super::list::FUNCTIONS,
+    JSON,
     super::aggregates::FUNCTIONS,
     super::windows::FUNCTIONS,
 ];

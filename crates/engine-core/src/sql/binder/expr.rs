@@ -654,8 +654,26 @@ impl Binder<'_> {
                     _ => Ok(e),
                 }
             }
+            // JSON text: `->` gives JSON, `->>` text.
+            O::Arrow | O::LongArrow if is_string(&lt) || lt == DataType::Null => {
+                let f = match op {
+                    O::Arrow => crate::functions::JsonFn::Extract,
+                    _ => crate::functions::JsonFn::ExtractString,
+                };
+                let func = ScalarFunc::Json(f);
+                if ScalarFunc::from_name(&func.name().to_lowercase()).is_none() {
+                    return Err(Error::unsupported(format!(
+                        "'{op}' on JSON text (this build has no json feature)"
+                    )));
+                }
+                let targets = func.coerce(&[lt.clone(), rt.clone()])?;
+                Ok(Expr::Function {
+                    func,
+                    args: vec![cast(l, &lt, &targets[0])?, cast(r, &rt, &targets[1])?],
+                })
+            }
             O::Arrow | O::LongArrow => Err(Error::unsupported(format!(
-                "'{op}' on {} (it reads a struct's fields; JSON text is not read yet)",
+                "'{op}' on {} (it reads JSON text and struct fields)",
                 crate::types::type_name(&lt)
             ))),
             other => Err(Error::unsupported(format!("operator '{other}'"))),
