@@ -249,3 +249,51 @@ fn concurrent_updates_lose_nothing() {
     }
     assert_eq!(rows(&e, "SELECT n FROM c"), ["100"]);
 }
+
+#[test]
+fn read_functions_read_files_in_their_format() {
+    let e = Engine::new();
+    e.query("CREATE TABLE t AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) v(id, name)")
+        .unwrap();
+    // Files whose names say nothing of their format.
+    let (csv, parquet, jsonl) = (tmp("data.txt"), tmp("data.bin"), tmp("data.log"));
+    e.query(&format!("COPY t TO '{csv}' (FORMAT csv)")).unwrap();
+    e.query(&format!("COPY t TO '{parquet}' (FORMAT parquet)"))
+        .unwrap();
+    e.query(&format!("COPY t TO '{jsonl}' (FORMAT jsonl)"))
+        .unwrap();
+    for sql in [
+        format!("SELECT id, name FROM read_csv('{csv}') ORDER BY id"),
+        format!("SELECT id, name FROM read_csv_auto('{csv}') ORDER BY id"),
+        format!("SELECT id, name FROM read_parquet('{parquet}') ORDER BY id"),
+        format!("SELECT id, name FROM parquet_scan('{parquet}') ORDER BY id"),
+        format!("SELECT id, name FROM read_json('{jsonl}') ORDER BY id"),
+        format!("SELECT f.id, f.name FROM read_ndjson('{jsonl}') AS f ORDER BY 1"),
+    ] {
+        assert_eq!(rows(&e, &sql), ["1|a", "2|b"], "{sql}");
+    }
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT x FROM read_csv('{csv}') AS r(x, y) ORDER BY x")
+        ),
+        ["1", "2"]
+    );
+    assert!(e.query(&format!("SELECT * FROM '{csv}'")).is_err());
+    for (sql, says) in [
+        (
+            format!("SELECT * FROM read_csv('{csv}', header = false)"),
+            "options",
+        ),
+        ("SELECT * FROM read_csv(5)".to_string(), "file path"),
+        (format!("SELECT * FROM read_parquet('{csv}')"), "bad data"),
+    ] {
+        let err = e.query(&sql).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+    e.query("SET enable_external_access = false").unwrap();
+    let err = e
+        .query(&format!("SELECT * FROM read_csv('{csv}')"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Denied(_)), "{err}");
+}

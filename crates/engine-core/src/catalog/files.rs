@@ -93,23 +93,27 @@ impl FileTable {
     /// let t = engine_core::catalog::FileTable::open("data/*.parquet").unwrap();
     /// ```
     pub fn open(location: &str) -> Result<Self> {
-        Self::open_local(location, None)
+        Self::open_local(location, None, None)
     }
 
     /// A table over the files at `location` in `store`: a file, a glob, or a
     /// folder (a location ending in `/`, or one that is not a file).
     pub fn open_in(store: Arc<dyn BlobStore>, location: &str) -> Result<Self> {
-        Self::open_store(store, location, None)
+        Self::open_store(store, location, None, None)
     }
 
     /// [`open`](Self::open), reading through `cache` when one is given.
-    pub(crate) fn open_local(location: &str, cache: Option<Arc<ReadCache>>) -> Result<Self> {
+    pub(crate) fn open_local(
+        location: &str,
+        cache: Option<Arc<ReadCache>>,
+        format: Option<FileFormat>,
+    ) -> Result<Self> {
         let store: Arc<dyn BlobStore> = Arc::new(LocalStore);
         let files = expand_local(location)?
             .into_iter()
             .map(|meta| Blob::new(Arc::clone(&store), meta).with_cache(cache.clone()))
             .collect();
-        Self::from_blobs(location, files)
+        Self::from_blobs(location, files, format)
     }
 
     /// [`open_in`](Self::open_in), reading through `cache` when one is given.
@@ -117,21 +121,24 @@ impl FileTable {
         store: Arc<dyn BlobStore>,
         location: &str,
         cache: Option<Arc<ReadCache>>,
+        format: Option<FileFormat>,
     ) -> Result<Self> {
         let files = expand_in(store.as_ref(), location)?
             .into_iter()
             .map(|meta| Blob::new(Arc::clone(&store), meta).with_cache(cache.clone()))
             .collect();
-        Self::from_blobs(location, files)
+        Self::from_blobs(location, files, format)
     }
 
-    fn from_blobs(location: &str, blobs: Vec<Blob>) -> Result<Self> {
+    /// The table over `blobs`, each read in `forced` format, else in its
+    /// extension's.
+    fn from_blobs(location: &str, blobs: Vec<Blob>, forced: Option<FileFormat>) -> Result<Self> {
         let mut format: Option<FileFormat> = None;
         let mut files = Vec::with_capacity(blobs.len());
         let mut estimated_rows = 0u64;
         let mut facts = Vec::with_capacity(blobs.len());
         for blob in blobs {
-            let f = FileFormat::from_path(Path::new(blob.location())).ok_or_else(|| {
+            let f = forced.or_else(|| FileFormat::from_path(Path::new(blob.location()))).ok_or_else(|| {
                 Error::plan(format!("cannot tell the format of '{}' from its extension (csv, tsv, jsonl, arrow, parquet)", blob.location()))
             })?;
             match format {

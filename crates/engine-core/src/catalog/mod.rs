@@ -276,16 +276,26 @@ impl Catalog {
     /// through the buffer pool and remote cache; local files only when the
     /// engine was built with `cache_local_files`.
     pub fn open_files(&self, location: &str) -> Result<FileTable> {
+        self.open_files_as(location, None)
+    }
+
+    /// [`open_files`](Self::open_files), reading every file in `format`
+    /// when one is given (else each file's format is its extension's).
+    pub fn open_files_as(
+        &self,
+        location: &str,
+        format: Option<crate::io::FileFormat>,
+    ) -> Result<FileTable> {
         let local_cache = || {
             self.cache_config
                 .cache_local_files
                 .then(|| self.read_cache())
         };
         let Some((scheme, rest)) = crate::io::split_scheme(location) else {
-            return FileTable::open_local(location, local_cache());
+            return FileTable::open_local(location, local_cache(), format);
         };
         if scheme.eq_ignore_ascii_case("file") {
-            return FileTable::open_local(rest, local_cache());
+            return FileTable::open_local(rest, local_cache(), format);
         }
         let store = self
             .stores
@@ -294,7 +304,7 @@ impl Catalog {
             .get(&scheme.to_ascii_lowercase())
             .cloned();
         match store {
-            Some(store) => FileTable::open_store(store, location, Some(self.read_cache())),
+            Some(store) => FileTable::open_store(store, location, Some(self.read_cache()), format),
             None => Err(Error::unsupported(format!(
                 "no storage for '{scheme}://' locations in this engine: tern reads s3://, gs://, az:// and http(s):// with its `object-store` feature, or register a BlobStore for '{scheme}'"
             ))),

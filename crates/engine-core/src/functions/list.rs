@@ -16,6 +16,39 @@ use crate::plan::BinaryOp;
 use super::registry::{def, FunctionDef, FunctionKind as K};
 use super::ScalarFunc as F;
 
+/// The table functions that read files, each in its format.
+pub(super) const READERS: &[FunctionDef] = &[
+    def(
+        &["read_csv", "read_csv_auto"],
+        K::Files(crate::io::FileFormat::Csv),
+        "read_csv(path) -> rows",
+        "the CSV file(s) at path (a glob or folder too), whatever their names",
+    ),
+    def(
+        &["read_parquet", "parquet_scan"],
+        K::Files(crate::io::FileFormat::Parquet),
+        "read_parquet(path) -> rows",
+        "the Parquet file(s) at path",
+    ),
+    def(
+        &[
+            "read_json",
+            "read_json_auto",
+            "read_ndjson",
+            "read_ndjson_auto",
+        ],
+        K::Files(crate::io::FileFormat::Jsonl),
+        "read_json(path) -> rows",
+        "the JSON Lines file(s) at path",
+    ),
+    def(
+        &["read_arrow", "read_ipc"],
+        K::Files(crate::io::FileFormat::Arrow),
+        "read_arrow(path) -> rows",
+        "the Arrow IPC file(s) at path",
+    ),
+];
+
 /// The list functions, and the series that FROM reads as tables.
 pub(super) const FUNCTIONS: &[FunctionDef] = &[
     def(

@@ -19,6 +19,8 @@ pub enum FunctionKind {
     Window(WindowFunc),
     /// A table in FROM (`generate_series`, `range`).
     Table(ScalarFunc),
+    /// A table in FROM reading files in a format (`read_csv`, ...).
+    Files(crate::io::FileFormat),
 }
 
 impl FunctionKind {
@@ -28,7 +30,7 @@ impl FunctionKind {
             FunctionKind::Scalar(_) => "scalar",
             FunctionKind::Aggregate(_) => "aggregate",
             FunctionKind::Window(_) => "window",
-            FunctionKind::Table(_) => "table",
+            FunctionKind::Table(_) | FunctionKind::Files(_) => "table",
         }
     }
 }
@@ -86,6 +88,7 @@ const FAMILIES: &[&[FunctionDef]] = &[
     super::conditional::FUNCTIONS,
     super::datetime::FUNCTIONS,
     super::list::FUNCTIONS,
+    super::list::READERS,
     JSON,
     super::aggregates::FUNCTIONS,
     super::windows::FUNCTIONS,
@@ -116,6 +119,14 @@ fn find(families: &[&'static [FunctionDef]], name: &str) -> Option<FunctionKind>
 pub fn scalar(name: &str) -> Option<ScalarFunc> {
     match find(SCALAR, name)? {
         FunctionKind::Scalar(f) | FunctionKind::Table(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// The format the file-reading table function `name` (lower case) reads.
+pub fn reader(name: &str) -> Option<crate::io::FileFormat> {
+    match find(&[super::list::READERS], name)? {
+        FunctionKind::Files(f) => Some(f),
         _ => None,
     }
 }

@@ -1133,7 +1133,7 @@ fn field(e: Expr, t: &DataType, name: &str) -> Result<(Expr, DataType)> {
 }
 
 /// A string literal's text.
-fn constant_text(e: &A) -> Option<String> {
+pub(super) fn constant_text(e: &A) -> Option<String> {
     match e {
         A::Value(v) => match &v.value {
             Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s.clone()),

@@ -937,6 +937,12 @@ impl Binder<'_> {
                     if let Some(f @ ScalarFunc::Series { .. }) = ScalarFunc::from_name(&full) {
                         return self.bind_series(f, &args.args, alias.as_ref(), *with_ordinality);
                     }
+                    if let Some(format) = crate::functions::registry::reader(&full) {
+                        let (path, table) = self.read_files(&full, &args.args, format)?;
+                        let qualifier = alias.as_ref().map_or(full, |a| a.name.value.clone());
+                        let columns = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                        return scan_plan(path, table, &qualifier, columns);
+                    }
                 }
                 if args.is_some() {
                     return Err(Error::unsupported(format!("table function {name}()")));
@@ -976,37 +982,7 @@ impl Binder<'_> {
                 let table = self
                     .resolve_table(&full)
                     .map_err(|e| e.at(super::expr::location(name.span())))?;
-                let arrow = table.schema();
-                let aliases = table.column_aliases();
-                let schema = PlanSchema::new(
-                    arrow
-                        .fields()
-                        .iter()
-                        .map(|f| {
-                            let mut c = PlanColumn::new(
-                                Some(qualifier.clone()),
-                                f.name().clone(),
-                                f.data_type().clone(),
-                            );
-                            c.aka = aliases
-                                .iter()
-                                .find(|(_, real)| real == f.name())
-                                .map(|(a, _)| a.to_string());
-                            c
-                        })
-                        .collect(),
-                );
-                let scan = LogicalPlan::Scan {
-                    name: full,
-                    table,
-                    projection: None,
-                    schema,
-                };
-                if columns.is_empty() {
-                    Ok(scan)
-                } else {
-                    rename(scan, Some(&qualifier), columns)
-                }
+                scan_plan(full, table, &qualifier, columns)
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -1073,6 +1049,40 @@ impl Binder<'_> {
             .map(|c| ast::TableAliasColumnDef::from_name(c.as_str()))
             .collect();
         rename(plan, Some(name), &names)
+    }
+
+    /// `read_csv('path')` and the like: the files at the path (a glob or
+    /// folder too), read in the function's format whatever their names say.
+    fn read_files(
+        &self,
+        function: &str,
+        args: &[ast::FunctionArg],
+        format: crate::io::FileFormat,
+    ) -> Result<(String, Arc<dyn crate::catalog::TableProvider>)> {
+        let path = match args {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => {
+                super::expr::constant_text(e)
+            }
+            [_, rest @ ..] if !rest.is_empty() => {
+                let options: Vec<String> = rest.iter().map(|a| a.to_string()).collect();
+                return Err(Error::unsupported(format!(
+                    "{function}() options ({}): tern reads the format as it reads such \
+                     files by name (a header row; ',' or a tab)",
+                    options.join(", ")
+                )));
+            }
+            _ => None,
+        };
+        let path = path.ok_or_else(|| {
+            Error::plan(format!(
+                "{function}() takes a file path (or glob) in quotes"
+            ))
+        })?;
+        use crate::catalog::access;
+        access::check_location(self.settings, &path)?;
+        let table = self.catalog.open_files_as(&path, Some(format))?;
+        access::check_files(self.settings, &path, &table)?;
+        Ok((path, Arc::new(table)))
     }
 
     /// A table by name: registered or provided, else files when the name
@@ -1665,6 +1675,46 @@ pub(super) fn agg_output_schema(a: &AggCtx, input: &PlanSchema) -> PlanSchema {
         )));
     }
     PlanSchema::shared(columns)
+}
+
+/// A scan of `table` named `name`, its columns qualified by `qualifier`
+/// (and renamed to `columns` when given).
+fn scan_plan(
+    name: String,
+    table: Arc<dyn crate::catalog::TableProvider>,
+    qualifier: &str,
+    columns: &[ast::TableAliasColumnDef],
+) -> Result<LogicalPlan> {
+    let aliases = table.column_aliases();
+    let schema = PlanSchema::new(
+        table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut c = PlanColumn::new(
+                    Some(qualifier.to_string()),
+                    f.name().clone(),
+                    f.data_type().clone(),
+                );
+                c.aka = aliases
+                    .iter()
+                    .find(|(_, real)| real == f.name())
+                    .map(|(a, _)| a.to_string());
+                c
+            })
+            .collect(),
+    );
+    let scan = LogicalPlan::Scan {
+        name,
+        table,
+        projection: None,
+        schema,
+    };
+    match columns.is_empty() {
+        true => Ok(scan),
+        false => rename(scan, Some(qualifier), columns),
+    }
 }
 
 /// Gives a plan's columns a new qualifier and, optionally, new names.
