@@ -234,14 +234,14 @@ fn binary(
             };
             let (l, r) = (l.as_ref(), r.as_ref());
             let out: ArrayRef = match op {
-                Eq => Arc::new(cmp::eq(l, r)?),
-                NotEq => Arc::new(cmp::neq(l, r)?),
-                Lt => Arc::new(cmp::lt(l, r)?),
-                LtEq => Arc::new(cmp::lt_eq(l, r)?),
-                Gt => Arc::new(cmp::gt(l, r)?),
-                GtEq => Arc::new(cmp::gt_eq(l, r)?),
-                IsDistinctFrom => Arc::new(cmp::distinct(l, r)?),
-                IsNotDistinctFrom => Arc::new(cmp::not_distinct(l, r)?),
+                Eq | NotEq | Lt | LtEq | Gt | GtEq | IsDistinctFrom | IsNotDistinctFrom => {
+                    match comparison(op) {
+                        Some(compare) => Arc::new(compare(l, r)?),
+                        None => {
+                            return Err(Error::exec("internal: a comparison without its kernel"))
+                        }
+                    }
+                }
                 Plus | Minus | Multiply => match super::decimal::arithmetic(op, l, r) {
                     Some(out) => out?,
                     None if op == Plus => numeric::add(l, r)?,
@@ -323,6 +323,28 @@ fn materialize(d: &dyn Datum, n: usize) -> Result<ArrayRef> {
 }
 
 /// A boolean array with NULL read as false.
+/// A comparison kernel: `l op r`, row by row.
+pub(crate) type Compare = fn(
+    &dyn arrow_array::Datum,
+    &dyn arrow_array::Datum,
+) -> std::result::Result<BooleanArray, arrow_schema::ArrowError>;
+
+/// The kernel of comparison `op` (`None` for an operator that compares nothing).
+pub(crate) fn comparison(op: BinaryOp) -> Option<Compare> {
+    use BinaryOp::*;
+    Some(match op {
+        Eq => cmp::eq,
+        NotEq => cmp::neq,
+        Lt => cmp::lt,
+        LtEq => cmp::lt_eq,
+        Gt => cmp::gt,
+        GtEq => cmp::gt_eq,
+        IsDistinctFrom => cmp::distinct,
+        IsNotDistinctFrom => cmp::not_distinct,
+        _ => return None,
+    })
+}
+
 pub(crate) fn true_mask(a: &BooleanArray) -> BooleanArray {
     match a.nulls() {
         Some(nulls) if a.null_count() > 0 => {

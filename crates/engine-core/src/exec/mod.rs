@@ -41,7 +41,7 @@ use crate::plan::{Expr, PlanSchema, ScalarValue};
 
 pub(crate) use aggregate::mergeable;
 pub use eval::evaluate;
-pub(crate) use eval::true_mask;
+pub(crate) use eval::{comparison, true_mask};
 pub(crate) use interrupt::Interrupt;
 pub use interrupt::QueryHandle;
 pub(crate) use memory::{

@@ -97,20 +97,9 @@ fn compare_row(
     i: usize,
 ) -> Result<BooleanArray> {
     let value = Scalar::new(value.slice(i, 1));
-    let cmp = match op {
-        BinaryOp::Eq => arrow_ord::cmp::eq,
-        BinaryOp::NotEq => arrow_ord::cmp::neq,
-        BinaryOp::Lt => arrow_ord::cmp::lt,
-        BinaryOp::LtEq => arrow_ord::cmp::lt_eq,
-        BinaryOp::Gt => arrow_ord::cmp::gt,
-        BinaryOp::GtEq => arrow_ord::cmp::gt_eq,
-        other => {
-            return Err(Error::exec(format!(
-                "'{}' cannot compare with ANY",
-                other.symbol()
-            )))
-        }
-    };
+    let cmp = crate::exec::comparison(op)
+        .filter(|_| !matches!(op, BinaryOp::IsDistinctFrom | BinaryOp::IsNotDistinctFrom))
+        .ok_or_else(|| Error::exec(format!("'{}' cannot compare with ANY", op.symbol())))?;
     // `value op element`: the value is on the left, as written.
     Ok(cmp(&value, elements)?)
 }
