@@ -246,3 +246,47 @@ fn json_text_is_read_by_path() {
         assert!(err.contains(says), "{sql}: {err}");
     }
 }
+
+/// UNNEST as a select item (DuckDB 2.0's answers).
+#[test]
+fn unnest_in_the_select_list() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, UNNEST(tags) AS t FROM n ORDER BY id, t NULLS LAST"
+        ),
+        ["1|a", "1|b", "4|a", "4|c", "4|NULL"]
+    );
+    assert_eq!(
+        rows(&e, "SELECT UNNEST([3, 1, 2]) ORDER BY 1"),
+        ["1", "2", "3"]
+    );
+    // After WHERE, before GROUP BY.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT UNNEST(tags) AS t, COUNT(*) FROM n WHERE id > 1 GROUP BY t ORDER BY t NULLS LAST"
+        ),
+        ["a|1", "c|1", "NULL|1"]
+    );
+    // `*` is the FROM clause's columns only.
+    assert_eq!(
+        rows(&e, "SELECT *, UNNEST(tags) FROM n WHERE id = 1"),
+        ["1|[a, b]|a", "1|[a, b]|b"]
+    );
+    for (sql, says) in [
+        (
+            "SELECT UNNEST(tags) + 1 FROM n",
+            "UNNEST inside an expression",
+        ),
+        (
+            "SELECT UNNEST(tags), UNNEST(tags) FROM n",
+            "more than one UNNEST",
+        ),
+        ("SELECT UNNEST(id) FROM n", "needs a list"),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+}

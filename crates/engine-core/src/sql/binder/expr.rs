@@ -861,6 +861,12 @@ impl Binder<'_> {
                 name.to_uppercase()
             )));
         }
+        if name == "unnest" {
+            return Err(Error::unsupported(
+                "UNNEST inside an expression: a select item may be UNNEST(list) itself \
+                 (compute from its alias in an enclosing query), or UNNEST in FROM",
+            ));
+        }
         if super::grouping::is_grouping_call(f) {
             return Err(Error::plan(
                 "GROUPING() reads GROUP BY keys: it belongs in the SELECT, HAVING or ORDER BY of a query with GROUP BY",

@@ -290,8 +290,22 @@ impl Binder<'_> {
                 predicate: pred,
             };
         }
-        // The select list, with * expanded.
-        let items = expand_items(&s.projection, plan.schema())?;
+        // The select list, with * expanded (over the FROM clause's columns,
+        // not a select-list UNNEST's element).
+        let from_schema = plan.schema().clone();
+        let unnested;
+        let projection: &[ast::SelectItem] = match self.select_unnest(&s.projection, plan)? {
+            (p, Some(items)) => {
+                plan = p;
+                unnested = items;
+                &unnested
+            }
+            (p, None) => {
+                plan = p;
+                &s.projection
+            }
+        };
+        let items = expand_items(projection, &from_schema)?;
         let all_keys: Vec<A>;
         let group_by: &[A] = match &s.group_by {
             ast::GroupByExpr::Expressions(exprs, mods) if mods.is_empty() => exprs,
@@ -1049,6 +1063,67 @@ impl Binder<'_> {
             .map(|c| ast::TableAliasColumnDef::from_name(c.as_str()))
             .collect();
         rename(plan, Some(name), &names)
+    }
+
+    /// `SELECT ..., UNNEST(list) ...`: one row per element of each row's
+    /// list (none for a NULL or empty list), as a lateral Unnest below the
+    /// select list; the item then reads the element. Returns the plan and,
+    /// when there is such an item, the select list reading the element.
+    fn select_unnest(
+        &mut self,
+        projection: &[ast::SelectItem],
+        plan: LogicalPlan,
+    ) -> Result<(LogicalPlan, Option<Vec<ast::SelectItem>>)> {
+        let is_unnest = |e: &A| {
+            matches!(e, A::Function(f) if f.over.is_none()
+                && super::aggregates::function_name(f) == "unnest")
+        };
+        let at: Vec<usize> = projection
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| match item {
+                ast::SelectItem::UnnamedExpr(e)
+                | ast::SelectItem::ExprWithAlias { expr: e, .. } => is_unnest(e),
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let i = match at.as_slice() {
+            [] => return Ok((plan, None)),
+            [i] => *i,
+            _ => {
+                return Err(Error::unsupported(
+                    "more than one UNNEST in a select list (unnest in FROM, one join each)",
+                ))
+            }
+        };
+        let (call, alias) = match &projection[i] {
+            ast::SelectItem::UnnamedExpr(e) => (e, None),
+            ast::SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
+            _ => return Ok((plan, None)),
+        };
+        let A::Function(f) = call else {
+            return Ok((plan, None));
+        };
+        let (args, distinct, star) = self.function_args(f)?;
+        let [list] = args.as_slice() else {
+            return Err(Error::plan("UNNEST takes one list"));
+        };
+        if distinct || star || contains_aggregate(list) {
+            return Err(Error::unsupported(
+                "UNNEST of DISTINCT, * or an aggregate in a select list",
+            ));
+        }
+        let (bound, t) = self.bind_typed(list, Ctx::plain(plan.schema()))?;
+        const ELEMENT: &str = "__unnest";
+        let plan = unnest_node(plan, bound, &t, None, false, false, ELEMENT)?;
+        // The item reads the element, under the name it had.
+        let mut items = projection.to_vec();
+        items[i] = ast::SelectItem::ExprWithAlias {
+            expr: A::Identifier(ast::Ident::new(ELEMENT)),
+            alias: alias.unwrap_or_else(|| ast::Ident::new(output_name(call))),
+        };
+        Ok((plan, Some(items)))
     }
 
     /// `read_csv('path')` and the like: the files at the path (a glob or
