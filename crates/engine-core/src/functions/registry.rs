@@ -80,9 +80,16 @@ const SCALAR: &[&[FunctionDef]] = &[
     JSON,
 ];
 
-/// The other families, listed after the scalar ones.
-const OTHERS: &[&[FunctionDef]] = &[
+/// Every family's part of the table, in the order SHOW FUNCTIONS lists them.
+const FAMILIES: &[&[FunctionDef]] = &[
+    super::string::FUNCTIONS,
+    super::regex::FUNCTIONS,
+    super::math::FUNCTIONS,
+    super::conditional::FUNCTIONS,
+    super::datetime::FUNCTIONS,
+    super::list::FUNCTIONS,
     super::list::READERS,
+    JSON,
     super::aggregates::FUNCTIONS,
     super::windows::FUNCTIONS,
 ];
@@ -94,7 +101,7 @@ const OTHERS: &[&[FunctionDef]] = &[
 /// assert!(functions().any(|f| f.names.contains(&"upper")));
 /// ```
 pub fn functions() -> impl Iterator<Item = &'static FunctionDef> {
-    SCALAR.iter().chain(OTHERS).flat_map(|f| f.iter())
+    FAMILIES.iter().flat_map(|f| f.iter())
 }
 
 /// The function of `families` called `name` (lower case).
