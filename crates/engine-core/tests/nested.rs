@@ -290,3 +290,53 @@ fn unnest_in_the_select_list() {
         assert!(err.contains(says), "{sql}: {err}");
     }
 }
+
+#[test]
+fn lists_are_sorted_sliced_and_joined() {
+    let e = engine();
+    // Over the table's lists: a NULL list stays NULL, an empty one empty
+    // (a NULL element shows as nothing between commas).
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, LIST_SORT(tags), LIST_REVERSE_SORT(tags), LIST_DISTINCT(tags), \
+             LIST_UNIQUE(tags), LIST_REVERSE(tags), tags[2:] FROM n ORDER BY id"
+        ),
+        [
+            "1|[a, b]|[b, a]|[a, b]|2|[b, a]|[b]",
+            "2|[]|[]|[]|0|[]|[]",
+            "3|NULL|NULL|NULL|NULL|NULL|NULL",
+            "4|[a, c, ]|[c, a, ]|[c, a]|2|[a, , c]|[, a]"
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT LIST_SORT([3, NULL, 1], 'DESC', 'NULLS FIRST'), \
+             [1, 2, 3, 4][-3:-2], [1, 2, 3, 4][3:2], LIST_SLICE([1, 2], NULL, 1), \
+             'héllo'[2:3]"
+        ),
+        ["[, 3, 1]|[2, 3]|[]|NULL|él"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT [1] || [2.5], LIST_CONCAT(NULL, ['x']), FLATTEN([[1], NULL, [2, 3]]), \
+             LIST_POSITION([1, NULL, 2], 2), LIST_POSITION([1, NULL], NULL), \
+             LIST_POSITION([1], 5), ARRAY_LENGTH([7, 8])"
+        ),
+        ["[1.0, 2.5]|[x]|[1, 2, 3]|3|2|NULL|2"]
+    );
+    // Sorting a group's values, and slicing with bounds from columns.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT LIST_SORT(ARRAY_AGG(x))[k:k + 1] FROM (VALUES (3, 1), (1, 1), (2, 1)) v(x, k) GROUP BY k"
+        ),
+        ["[1, 2]"]
+    );
+    let err = e.query("SELECT LIST_SORT([1], 'UP')").unwrap_err();
+    assert!(err.to_string().contains("'ASC' or 'DESC'"), "{err}");
+    let err = e.query("SELECT LIST_SORT(1)").unwrap_err();
+    assert!(err.to_string().contains("needs a list"), "{err}");
+}

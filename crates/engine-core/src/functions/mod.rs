@@ -1,5 +1,5 @@
 //! Scalar functions, a module per family (`string`, `regex`, `math`,
-//! `conditional`, `datetime`, `list`), each with its part of the function
+//! `conditional`, `datetime`, `list`, `list_shape`), each with its part of the function
 //! table ([`registry`]), where the binder finds functions by their
 //! lower-cased name and `SHOW FUNCTIONS` lists them. The table is constant:
 //! nothing is registered at start-up, so a new engine pays nothing for the
@@ -15,12 +15,14 @@ pub mod datetime;
 #[cfg(feature = "json")]
 mod json;
 mod list;
+mod list_shape;
 mod math;
 mod regex;
 pub mod registry;
 mod string;
 mod windows;
 
+pub use list_shape::ListFn;
 pub use math::MathFn;
 pub(crate) use string::text_bytes;
 
@@ -111,6 +113,8 @@ pub enum ScalarFunc {
     ListValue,
     /// `list[i]`: the element at `i` (from 1; negative from the end).
     ListElement,
+    /// A function that reorders or reshapes lists (see `list_shape.rs`).
+    ListOp(ListFn),
     /// `SPLIT(s, separator)`: the parts of `s` as a list.
     Split,
     /// `STRPOS(s, sub)`, `POSITION(sub IN s)`: where `sub` first starts in
@@ -220,6 +224,7 @@ impl ScalarFunc {
             ListHasAll => "LIST_HAS_ALL",
             ListValue => "LIST_VALUE",
             ListElement => "LIST_ELEMENT",
+            ListOp(f) => f.name(),
             Split => "SPLIT",
             Strpos => "STRPOS",
             Series { inclusive: true } => "GENERATE_SERIES",
@@ -454,6 +459,11 @@ impl ScalarFunc {
                 arity(2, 2)?;
                 vec![Utf8, Utf8]
             }
+            ListOp(f) => {
+                let (lo, hi) = f.arity();
+                arity(lo, hi)?;
+                self.coerce_list(f, args)?
+            }
             RegexpMatches | RegexpFullMatch => {
                 arity(2, 3)?;
                 vec![Utf8; n]
@@ -546,6 +556,50 @@ impl ScalarFunc {
         })
     }
 
+    /// What a list function's arguments are cast to: the list as it is (a
+    /// NULL as a list of NULLs), two lists to one type, options to text.
+    fn coerce_list(self, f: ListFn, args: &[DataType]) -> Result<Vec<DataType>> {
+        use DataType::*;
+        let n = args.len();
+        let list =
+            |t: &DataType| -> Result<DataType> { Ok(list_of(&list_element(self, t, &Null)?)) };
+        Ok(match f {
+            ListFn::Slice if is_string(&args[0]) => vec![Utf8, Int64, Int64],
+            ListFn::Slice => {
+                for t in &args[1..] {
+                    if !is_integer(t) && *t != Null {
+                        return Err(Error::type_error(format!(
+                            "{}'s bounds are integers, got {t}",
+                            self.name()
+                        )));
+                    }
+                }
+                vec![list(&args[0])?, Int64, Int64]
+            }
+            ListFn::Concat => {
+                let a = list_element(self, &args[0], &Null)?;
+                let b = list_element(self, &args[1], &Null)?;
+                let t = supertype(self, &[a, b])?;
+                vec![list_of(&t), list_of(&t)]
+            }
+            ListFn::Position => {
+                let element = list_element(self, &args[0], &args[1])?;
+                vec![list_of(&element), element]
+            }
+            ListFn::Flatten => {
+                let inner = list_element(self, &args[0], &Null)?;
+                let element = list_element(self, &inner, &Null)?;
+                vec![list_of(&list_of(&element))]
+            }
+            ListFn::Sort { .. } => {
+                let mut v = vec![list(&args[0])?];
+                v.extend(std::iter::repeat_n(Utf8, n - 1));
+                v
+            }
+            _ => vec![list(&args[0])?],
+        })
+    }
+
     /// The type a date or timestamp argument is cast to: dates stay dates,
     /// timestamps become microseconds, text is read as a timestamp.
     fn temporal(self, t: &DataType) -> Result<DataType> {
@@ -580,6 +634,12 @@ impl ScalarFunc {
                 Some(List(f)) => f.data_type().clone(),
                 _ => Null,
             },
+            ListOp(ListFn::Unique | ListFn::Position) => Int64,
+            ListOp(ListFn::Flatten) => match args.first() {
+                Some(List(f)) => f.data_type().clone(),
+                _ => list_of(&Null),
+            },
+            ListOp(_) => args.first().cloned().unwrap_or(Null),
             Split => list_of(&Utf8),
             Strpos => Int64,
             Series { .. } => list_of(&Int64),
@@ -761,6 +821,7 @@ impl ScalarFunc {
             AnyOf(op) => list::any(op, &args[0], &args[1]),
             ListValue => list::make(args, num_rows),
             ListElement => list::element(&args[0], &args[1]),
+            ListOp(f) => list_shape::call(f, args),
             Split => string::split(&args[0], &args[1]),
             Strpos => string::strpos(&args[0], &args[1]),
             Series { inclusive } => list::series(args, num_rows, inclusive),

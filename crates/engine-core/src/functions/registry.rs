@@ -77,6 +77,7 @@ const SCALAR: &[&[FunctionDef]] = &[
     super::conditional::FUNCTIONS,
     super::datetime::FUNCTIONS,
     super::list::FUNCTIONS,
+    super::list_shape::FUNCTIONS,
     JSON,
 ];
 
@@ -88,6 +89,7 @@ const FAMILIES: &[&[FunctionDef]] = &[
     super::conditional::FUNCTIONS,
     super::datetime::FUNCTIONS,
     super::list::FUNCTIONS,
+    super::list_shape::FUNCTIONS,
     super::list::READERS,
     JSON,
     super::aggregates::FUNCTIONS,

@@ -27,7 +27,13 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         "the text in lower case",
     ),
     def(
-        &["length", "len", "char_length", "character_length"],
+        &[
+            "length",
+            "len",
+            "char_length",
+            "character_length",
+            "array_length",
+        ],
         Scalar(F::Length),
         "LENGTH(text | list) -> BIGINT",
         "the number of characters of a text, or of elements of a list",

@@ -11,7 +11,7 @@ use super::aggregates::{contains_aggregate, function_name, is_aggregate_call};
 use super::scope::{candidates, resolve};
 use super::Binder;
 use crate::error::{Error, Result};
-use crate::functions::ScalarFunc;
+use crate::functions::{ListFn, ScalarFunc};
 use crate::plan::{AggFunc, AggregateExpr, BinaryOp, Expr, PlanSchema, ScalarValue, Subquery};
 use crate::types::{arithmetic, common_type, comparison_type, is_numeric, is_string, sql_to_arrow};
 
@@ -176,6 +176,13 @@ impl Binder<'_> {
                     (e, t) = match access {
                         ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
                             self.bind_subscript(e, t, index, ctx)?
+                        }
+                        ast::AccessExpr::Subscript(ast::Subscript::Slice {
+                            lower_bound,
+                            upper_bound,
+                            stride: None,
+                        }) => {
+                            self.bind_slice(e, t, lower_bound.as_ref(), upper_bound.as_ref(), ctx)?
                         }
                         ast::AccessExpr::Dot(A::Identifier(id)) => field(e, &t, &id.value)?,
                         other => return Err(Error::unsupported(format!("the access '{other}'"))),
@@ -641,6 +648,11 @@ impl Binder<'_> {
                 }
                 Ok(bits(l, &lt, op)?.binary(bop, bits(r, &rt, op)?))
             }
+            // `[1] || [2]`: two lists joined.
+            O::StringConcat if is_list(&lt) || is_list(&rt) => {
+                let func = ScalarFunc::ListOp(ListFn::Concat);
+                Ok(call_bound(func, vec![(l, lt), (r, rt)])?.0)
+            }
             O::StringConcat => Ok(cast(l, &lt, &DataType::Utf8)?
                 .binary(BinaryOp::StringConcat, cast(r, &rt, &DataType::Utf8)?)),
             // A struct's field (`->>` as text), named by a constant string.
@@ -1070,24 +1082,33 @@ impl Binder<'_> {
                 .ok_or_else(|| Error::plan("a struct's field is named by a string in quotes"))?;
             return field(e, &t, &name);
         }
-        if !matches!(
-            t,
-            DataType::List(_)
-                | DataType::LargeList(_)
-                | DataType::FixedSizeList(..)
-                | DataType::Null
-        ) {
+        if !is_list(&t) && t != DataType::Null {
             return Err(Error::type_error(format!(
                 "'[...]' reads a list's element or a struct's field, not a value of type {}",
                 crate::types::type_name(&t)
             )));
         }
-        let (i, it) = self.bind_typed(index, ctx)?;
-        let func = ScalarFunc::ListElement;
-        let targets = func.coerce(&[t.clone(), it.clone()])?;
-        let args = vec![cast(e, &t, &targets[0])?, cast(i, &it, &targets[1])?];
-        let rt = func.return_type(&targets);
-        Ok((Expr::Function { func, args }, rt))
+        let index = self.bind_typed(index, ctx)?;
+        call_bound(ScalarFunc::ListElement, vec![(e, t), index])
+    }
+
+    /// `list[begin:end]` (either bound may be left out) and `'text'[a:b]`.
+    fn bind_slice(
+        &mut self,
+        e: Expr,
+        t: DataType,
+        begin: Option<&A>,
+        end: Option<&A>,
+        ctx: Ctx,
+    ) -> Result<(Expr, DataType)> {
+        // Left out, a slice starts at the first element and ends at the last.
+        let mut bound = |b: Option<&A>, default: i64| match b {
+            Some(b) => self.bind_typed(b, ctx),
+            None => Ok((Expr::Literal(ScalarValue::int64(default)), DataType::Int64)),
+        };
+        let begin = bound(begin, 1)?;
+        let end = bound(end, -1)?;
+        call_bound(ScalarFunc::ListOp(ListFn::Slice), vec![(e, t), begin, end])
     }
 
     /// Binds a subquery with the current columns visible as outer columns.
@@ -1437,4 +1458,25 @@ pub(super) fn location(span: sqlparser::tokenizer::Span) -> Option<crate::error:
         line: span.start.line,
         column: span.start.column,
     })
+}
+
+/// A call of `func` on arguments already bound, each cast to what the
+/// function takes; with its result type.
+fn call_bound(func: ScalarFunc, args: Vec<(Expr, DataType)>) -> Result<(Expr, DataType)> {
+    let types: Vec<DataType> = args.iter().map(|(_, t)| t.clone()).collect();
+    let targets = func.coerce(&types)?;
+    let rt = func.return_type(&targets);
+    let args = args
+        .into_iter()
+        .zip(&targets)
+        .map(|((e, t), to)| cast(e, &t, to))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((Expr::Function { func, args }, rt))
+}
+
+fn is_list(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+    )
 }
