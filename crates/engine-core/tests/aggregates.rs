@@ -306,3 +306,52 @@ fn grouping_sets_rollup_and_cube() {
         assert!(err.contains(says), "{sql}: {err}");
     }
 }
+
+#[test]
+fn ordered_aggregates_read_their_rows_in_order() {
+    let e = tiny();
+    // NULL keys sort last ascending and first descending, as ORDER BY does.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT ARRAY_AGG(y ORDER BY x), ARRAY_AGG(x ORDER BY y DESC), \
+             STRING_AGG(CAST(x AS VARCHAR), '' ORDER BY y NULLS FIRST), \
+             ANY_VALUE(y ORDER BY x DESC NULLS LAST) FROM t"
+        ),
+        ["[2.0, 3.5, 1.0, , 7.0]|[4, , 2, 1, 2]|4212|3.5"]
+    );
+    // Ties keep the input's order; several keys; DISTINCT; FILTER; groups.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT x, ARRAY_AGG(y ORDER BY x), ARRAY_AGG(DISTINCT x ORDER BY x DESC) \
+             FILTER (WHERE y > 1), MODE(x ORDER BY x DESC) FROM t GROUP BY x \
+             HAVING x IS NOT NULL ORDER BY x"
+        ),
+        ["1|[2.0]|[1]|1", "2|[3.5, 1.0]|[2]|2", "4|[]|NULL|4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT MODE(x ORDER BY x DESC), MODE(x ORDER BY x), \
+             STRING_AGG(s, ',' ORDER BY LENGTH(s) DESC, s) \
+             FROM (VALUES (1, 'bb'), (2, 'a'), (1, 'c'), (2, 'dd')) v(x, s)"
+        ),
+        ["2|1|bb,dd,a,c"]
+    );
+    // Aggregates whose value no order changes take the clause and ignore it.
+    assert_eq!(
+        rows(&e, "SELECT SUM(x ORDER BY y), COUNT(x ORDER BY y) FROM t"),
+        ["9|4"]
+    );
+    let err = e.query("SELECT UPPER('a' ORDER BY 1)").unwrap_err();
+    assert!(err.to_string().contains("no aggregate"), "{err}");
+    let err = e
+        .query("SELECT ARRAY_AGG(x ORDER BY nope) FROM t")
+        .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+    let err = e
+        .query("SELECT ARRAY_AGG(x ORDER BY y) OVER () FROM t")
+        .unwrap_err();
+    assert!(err.to_string().contains("window"), "{err}");
+}

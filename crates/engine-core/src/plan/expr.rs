@@ -939,6 +939,16 @@ impl AggFunc {
         }
     }
 
+    /// Whether the order of its rows can change its value, so that
+    /// `agg(x ORDER BY k)` means something (a first value, a list, a text,
+    /// the first of tied modes).
+    pub fn ordered(self) -> bool {
+        matches!(
+            self,
+            AggFunc::ArrayAgg | AggFunc::StringAgg | AggFunc::AnyValue | AggFunc::Mode
+        )
+    }
+
     /// How many arguments it takes: at least the first, at most the second.
     pub fn arity(self) -> (usize, usize) {
         match self {
@@ -1032,6 +1042,10 @@ pub struct AggregateExpr {
     pub distinct: bool,
     /// Rows for which this is not true are ignored.
     pub filter: Option<Expr>,
+    /// `agg(x ORDER BY k)`: the keys' directions. The keys are the last
+    /// `order.len()` of `args` (so that every rewrite of the arguments
+    /// reaches them), read in this order by the aggregates it matters to.
+    pub order: Vec<arrow_schema::SortOptions>,
 }
 
 impl AggregateExpr {
@@ -1047,10 +1061,26 @@ impl fmt::Display for AggregateExpr {
         if self.func == AggFunc::CountStar {
             f.write_str("COUNT(*)")?;
         } else {
-            let items: Vec<String> = self.args.iter().map(|e| e.to_string()).collect();
+            let (args, keys) = self.args.split_at(self.args.len() - self.order.len());
+            let items: Vec<String> = args.iter().map(|e| e.to_string()).collect();
+            let keys: Vec<String> = keys
+                .iter()
+                .zip(&self.order)
+                .map(|(k, o)| {
+                    let nulls = match o.nulls_first {
+                        true => " NULLS FIRST",
+                        false => " NULLS LAST",
+                    };
+                    format!("{k}{}{nulls}", if o.descending { " DESC" } else { "" })
+                })
+                .collect();
+            let order = match keys.is_empty() {
+                true => String::new(),
+                false => format!(" ORDER BY {}", keys.join(", ")),
+            };
             write!(
                 f,
-                "{}({}{})",
+                "{}({}{}{order})",
                 self.func.name(),
                 if self.distinct { "DISTINCT " } else { "" },
                 items.join(", ")

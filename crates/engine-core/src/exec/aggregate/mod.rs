@@ -7,6 +7,7 @@ mod collect;
 mod distinct;
 mod extremes;
 mod moments;
+mod sorted;
 mod sums;
 
 use std::any::Any;
@@ -25,6 +26,7 @@ use collect::{ArrayAgg, Ordered, Rank, StringAgg};
 use distinct::Distinct;
 use extremes::{Best, Pick};
 use moments::Moments;
+use sorted::Sorted;
 use sums::{Avg, AvgExact, Count, Counted, Sum};
 
 /// Rows of a batch folded at a time.
@@ -244,7 +246,12 @@ fn vec_bytes<T>(v: &Vec<T>) -> usize {
 }
 
 fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Accumulator>> {
-    let types: Vec<DataType> = agg.args.iter().map(|a| a.data_type(input)).collect();
+    // `agg(x ORDER BY k)`: the keys are the last arguments.
+    let arguments = agg.args.len() - agg.order.len();
+    let types: Vec<DataType> = agg.args[..arguments]
+        .iter()
+        .map(|a| a.data_type(input))
+        .collect();
     let arg_type = types.first().cloned().unwrap_or(DataType::Null);
     // A constant second argument: a quantile's fraction, STRING_AGG's separator.
     let constant = || match agg.args.get(1) {
@@ -301,9 +308,19 @@ fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Ac
         AggFunc::Mode => Box::new(Ordered::new(&arg_type, Rank::Mode)),
         f => Box::new(Moments::new(f)),
     };
-    if (agg.distinct && agg.func != AggFunc::CountStar) || agg.func == AggFunc::ApproxCountDistinct
+    let inner: Box<dyn Accumulator> = match (agg.distinct && agg.func != AggFunc::CountStar)
+        || agg.func == AggFunc::ApproxCountDistinct
     {
-        return Ok(Box::new(Distinct::new(&types, inner)?));
+        true => Box::new(Distinct::new(&types, inner)?),
+        false => inner,
+    };
+    if agg.order.is_empty() {
+        return Ok(inner);
     }
-    Ok(inner)
+    let keys = agg.args[arguments..]
+        .iter()
+        .zip(&agg.order)
+        .map(|(k, o)| arrow_row::SortField::new_with_options(k.data_type(input), *o))
+        .collect();
+    Ok(Box::new(Sorted::new(inner, arguments, keys)))
 }

@@ -230,6 +230,7 @@ fn pushed(
             args: vec![Expr::column_id(partial_schema.columns[keys.len() + i].id)],
             distinct: false,
             filter: None,
+            order: Vec::new(),
         })
         .collect();
     Some((join, group, merged))

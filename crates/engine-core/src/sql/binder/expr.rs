@@ -823,6 +823,19 @@ impl Binder<'_> {
         &self,
         f: &'a ast::Function,
     ) -> Result<(Vec<&'a A>, bool, bool)> {
+        if let Some(order) = aggregate_order(f) {
+            return Err(Error::unsupported(format!(
+                "'ORDER BY {}' in the arguments of {}, which is no aggregate",
+                display_list(order),
+                function_name(f).to_uppercase()
+            )));
+        }
+        self.arguments(f)
+    }
+
+    /// A call's arguments, whether DISTINCT, and whether `*`; an ORDER BY
+    /// among them is left for [`aggregate_order`] to read.
+    fn arguments<'a>(&self, f: &'a ast::Function) -> Result<(Vec<&'a A>, bool, bool)> {
         match &f.args {
             ast::FunctionArguments::None => Ok((vec![], false, false)),
             ast::FunctionArguments::Subquery(_) => Err(Error::unsupported(
@@ -833,13 +846,15 @@ impl Binder<'_> {
                     list.duplicate_treatment,
                     Some(ast::DuplicateTreatment::Distinct)
                 );
-                // `f(x ORDER BY y)`, `f(x LIMIT n)`, ...: not read, so not
-                // accepted (IGNORE NULLS is read by window calls).
-                if let Some(c) = list
-                    .clauses
-                    .iter()
-                    .find(|c| !matches!(c, ast::FunctionArgumentClause::IgnoreOrRespectNulls(_)))
-                {
+                // `f(x LIMIT n)`, ...: not read, so not accepted (IGNORE
+                // NULLS is read by window calls, ORDER BY by aggregates).
+                if let Some(c) = list.clauses.iter().find(|c| {
+                    !matches!(
+                        c,
+                        ast::FunctionArgumentClause::IgnoreOrRespectNulls(_)
+                            | ast::FunctionArgumentClause::OrderBy(_)
+                    )
+                }) {
                     return Err(Error::unsupported(format!(
                         "'{c}' in a function's arguments"
                     )));
@@ -977,7 +992,7 @@ impl Binder<'_> {
         let name = function_name(f);
         let mut func = AggFunc::from_name(&name)
             .ok_or_else(|| Error::plan(format!("{name} is not an aggregate")))?;
-        let (args, distinct, star) = self.function_args(f)?;
+        let (args, distinct, star) = self.arguments(f)?;
         if star && !args.is_empty() {
             return Err(Error::plan(format!(
                 "{}(*) takes no other argument",
@@ -1022,11 +1037,30 @@ impl Binder<'_> {
             }
             None => None,
         };
+        // `agg(x ORDER BY k)`: the keys follow the arguments. They are bound
+        // for every aggregate (a wrong name is an error) but kept only where
+        // the order changes the answer.
+        let mut order = Vec::new();
+        for o in aggregate_order(f).into_iter().flatten() {
+            if !in_window && contains_aggregate(&o.expr) {
+                return Err(Error::plan("aggregate calls cannot be nested"));
+            }
+            let key = self.bind_expr(&o.expr, ctx)?;
+            let (descending, nulls_first) = super::query::sort_options(o)?;
+            if func.ordered() {
+                bound.push(key);
+                order.push(arrow_schema::SortOptions {
+                    descending,
+                    nulls_first,
+                });
+            }
+        }
         Ok(AggregateExpr {
             func,
             args: bound,
             distinct,
             filter,
+            order,
         })
     }
 
@@ -1479,4 +1513,23 @@ fn is_list(t: &DataType) -> bool {
         t,
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
     )
+}
+
+/// The ORDER BY among a call's arguments (`ARRAY_AGG(x ORDER BY y)`).
+fn aggregate_order(f: &ast::Function) -> Option<&Vec<ast::OrderByExpr>> {
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    list.clauses.iter().find_map(|c| match c {
+        ast::FunctionArgumentClause::OrderBy(o) => Some(o),
+        _ => None,
+    })
+}
+
+fn display_list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -197,6 +197,12 @@ impl Binder<'_> {
                     });
                 }
                 let agg = self.bind_aggregate(f, ctx, true)?;
+                if !agg.order.is_empty() {
+                    return Err(Error::unsupported(format!(
+                        "{}(... ORDER BY ...) OVER (...): order a window aggregate's rows with the window's ORDER BY",
+                        agg.func.name()
+                    )));
+                }
                 if !matches!(
                     agg.func,
                     AggFunc::CountStar
