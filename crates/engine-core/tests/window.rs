@@ -227,7 +227,10 @@ fn every_frame_shape_matches_a_brute_force_reference() {
                     "SELECT id, SUM(v) OVER w, COUNT(v) OVER w, COUNT(*) OVER w, MIN(v) OVER w, \
                      MAX(v) OVER w, AVG(v) OVER w, FIRST_VALUE(v) OVER w, LAST_VALUE(v) OVER w, \
                      NTH_VALUE(v, 2) OVER w, LAST_VALUE(v IGNORE NULLS) OVER w, \
-                     SUM(CAST(v AS DOUBLE)) OVER w \
+                     SUM(CAST(v AS DOUBLE)) OVER w, QUANTILE_DISC(v, 0.3) OVER w, \
+                     MEDIAN(v) OVER w, BOOL_OR(v > 50) OVER w, COUNT_IF(v > 0) OVER w, \
+                     ANY_VALUE(v) OVER w, ARG_MAX(id, v) OVER w, COUNT(DISTINCT v) OVER w, \
+                     MODE(v) OVER w, ARRAY_AGG(v) OVER w \
                      FROM t WINDOW w AS ({spec})"
                 );
                 let mut expected = Vec::new();
@@ -259,6 +262,29 @@ fn every_frame_shape_matches_a_brute_force_reference() {
                                     true => "NULL".to_string(),
                                     false => format!("{:?}", vals.iter().sum::<i64>() as f64),
                                 },
+                                show(quantile_disc(&vals, 0.3)),
+                                median(&vals).map_or("NULL".to_string(), |m| format!("{m:?}")),
+                                show_bool((!vals.is_empty()).then(|| vals.iter().any(|&x| x > 50))),
+                                vals.iter().filter(|&&x| x > 0).count().to_string(),
+                                show(vals.first().copied()),
+                                show(arg_max(frame.iter().map(|&j| (rs[j].id, rs[j].v)))),
+                                vals.iter()
+                                    .collect::<std::collections::HashSet<_>>()
+                                    .len()
+                                    .to_string(),
+                                show(mode(&vals)),
+                                match frame.is_empty() {
+                                    true => "NULL".to_string(),
+                                    false => {
+                                        let items: Vec<String> = frame
+                                            .iter()
+                                            .map(|&j| {
+                                                rs[j].v.map_or(String::new(), |x| x.to_string())
+                                            })
+                                            .collect();
+                                        format!("[{}]", items.join(", "))
+                                    }
+                                },
                             ]
                             .join("|"),
                         );
@@ -270,6 +296,45 @@ fn every_frame_shape_matches_a_brute_force_reference() {
         }
     }
     assert_eq!(checked, 2 * 14 * 4);
+}
+
+/// QUANTILE_DISC's rule: the first value at or past fraction `q`.
+fn quantile_disc(vals: &[i64], q: f64) -> Option<i64> {
+    let mut v = vals.to_vec();
+    v.sort();
+    let m = v.len();
+    (m > 0).then(|| v[((q * m as f64).ceil() as usize).clamp(1, m) - 1])
+}
+
+fn median(vals: &[i64]) -> Option<f64> {
+    let mut v = vals.to_vec();
+    v.sort();
+    let m = v.len();
+    (m > 0).then(|| (v[(m - 1) / 2] + v[m / 2]) as f64 / 2.0)
+}
+
+/// The most frequent value; of ties, the first met.
+fn mode(vals: &[i64]) -> Option<i64> {
+    let count = |x: i64| vals.iter().filter(|&&y| y == x).count();
+    let best = vals.iter().map(|&x| count(x)).max()?;
+    vals.iter().copied().find(|&x| count(x) == best)
+}
+
+/// The id of the row with the largest value; of ties, the first met.
+fn arg_max(rows: impl Iterator<Item = (i64, Option<i64>)>) -> Option<i64> {
+    let mut best: Option<(i64, i64)> = None;
+    for (id, v) in rows {
+        if let Some(v) = v {
+            if best.is_none_or(|(_, b)| v > b) {
+                best = Some((id, v));
+            }
+        }
+    }
+    best.map(|(id, _)| id)
+}
+
+fn show_bool(b: Option<bool>) -> String {
+    b.map_or("NULL".to_string(), |b| b.to_string())
 }
 
 /// `t(id, g, x)`: two partitions, ties in `x`, a NULL.
@@ -541,8 +606,8 @@ fn misplaced_and_malformed_windows_are_errors() {
             "needs an ORDER BY",
         ),
         (
-            "SELECT SUM(DISTINCT x) OVER (ORDER BY id ROWS 1 PRECEDING) FROM s",
-            "not supported",
+            "SELECT ARRAY_AGG(x ORDER BY id) OVER () FROM s",
+            "'ORDER BY id' in a window",
         ),
         (
             "SELECT id FROM s QUALIFY [id]",

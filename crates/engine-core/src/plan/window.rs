@@ -152,8 +152,7 @@ pub struct WindowExpr {
     /// Its arguments (for an aggregate, as an aggregate's: SUM's cast to
     /// BIGINT, DOUBLE or DECIMAL(38, s)).
     pub args: Vec<Expr>,
-    /// An aggregate of distinct values (only over frames that start at the
-    /// partition's start and keep every row: they only grow).
+    /// An aggregate of distinct values.
     pub distinct: bool,
     /// An aggregate's `FILTER (WHERE ...)`: rows where it is not true are
     /// left out of the frame's aggregate.

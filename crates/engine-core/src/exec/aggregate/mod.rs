@@ -6,7 +6,7 @@
 mod collect;
 mod distinct;
 mod extremes;
-mod moments;
+pub(super) mod moments;
 mod sorted;
 mod sums;
 
@@ -202,8 +202,9 @@ impl<'a> Aggregator<'a> {
     }
 }
 
-/// Per-group state of one aggregate.
-trait Accumulator: Send + Any {
+/// Per-group state of one aggregate (also read by window aggregates: each
+/// frame is a group there).
+pub(super) trait Accumulator: Send + Any {
     /// Folds `values` (the aggregate's arguments) into the groups `ids`.
     fn update(&mut self, values: &[ArrayRef], ids: &[u32], num_groups: usize) -> Result<()>;
     /// Folds in `other`, an accumulator of the same aggregate over other
@@ -246,12 +247,16 @@ fn vec_bytes<T>(v: &Vec<T>) -> usize {
 }
 
 fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Accumulator>> {
+    let types: Vec<DataType> = agg.args.iter().map(|a| a.data_type(input)).collect();
+    accumulator(agg, &types)
+}
+
+/// The accumulator of `agg` over arguments of `types` (the ORDER BY keys'
+/// types last).
+pub(super) fn accumulator(agg: &AggregateExpr, types: &[DataType]) -> Result<Box<dyn Accumulator>> {
     // `agg(x ORDER BY k)`: the keys are the last arguments.
     let arguments = agg.args.len() - agg.order.len();
-    let types: Vec<DataType> = agg.args[..arguments]
-        .iter()
-        .map(|a| a.data_type(input))
-        .collect();
+    let (types, key_types) = types.split_at(arguments);
     let arg_type = types.first().cloned().unwrap_or(DataType::Null);
     // A constant second argument: a quantile's fraction, STRING_AGG's separator.
     let constant = || match agg.args.get(1) {
@@ -311,16 +316,16 @@ fn new_accumulator(agg: &AggregateExpr, input: &PlanSchema) -> Result<Box<dyn Ac
     let inner: Box<dyn Accumulator> = match (agg.distinct && agg.func != AggFunc::CountStar)
         || agg.func == AggFunc::ApproxCountDistinct
     {
-        true => Box::new(Distinct::new(&types, inner)?),
+        true => Box::new(Distinct::new(types, inner)?),
         false => inner,
     };
     if agg.order.is_empty() {
         return Ok(inner);
     }
-    let keys = agg.args[arguments..]
+    let keys = key_types
         .iter()
         .zip(&agg.order)
-        .map(|(k, o)| arrow_row::SortField::new_with_options(k.data_type(input), *o))
+        .map(|(t, o)| arrow_row::SortField::new_with_options(t.clone(), *o))
         .collect();
     Ok(Box::new(Sorted::new(inner, arguments, keys)))
 }

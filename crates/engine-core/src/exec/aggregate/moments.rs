@@ -16,8 +16,8 @@ use crate::plan::AggFunc;
 /// One group's state over the pairs `(a, b)` where neither is NULL (`b` is
 /// unused by the one-argument statistics). For `REGR_*(y, x)`, `a` is `y`.
 #[derive(Clone, Copy, Default)]
-struct State {
-    n: f64,
+pub(in crate::exec) struct State {
+    pub(in crate::exec) n: f64,
     mean_a: f64,
     mean_b: f64,
     /// Σ(a − mean_a)².
@@ -30,7 +30,7 @@ struct State {
 
 impl State {
     #[inline]
-    fn add(&mut self, a: f64, b: f64) {
+    pub(in crate::exec) fn add(&mut self, a: f64, b: f64) {
         self.n += 1.0;
         let da = a - self.mean_a;
         let db = b - self.mean_b;
@@ -41,7 +41,7 @@ impl State {
         self.c_ab += da * (b - self.mean_b);
     }
 
-    fn merge(&mut self, o: &State) {
+    pub(in crate::exec) fn merge(&mut self, o: &State) {
         if o.n == 0.0 {
             return;
         }
@@ -62,7 +62,7 @@ impl State {
     }
 
     /// The statistic `func` of this state; `None` is NULL.
-    fn value(&self, func: AggFunc) -> Option<f64> {
+    pub(in crate::exec) fn value(&self, func: AggFunc) -> Option<f64> {
         let n = self.n;
         let some = |v: f64| (n > 0.0).then_some(v);
         let sample = |v: f64| (n > 1.0).then(|| v / (n - 1.0));

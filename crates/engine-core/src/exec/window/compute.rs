@@ -15,10 +15,11 @@ use arrow_array::{
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::DataType;
 
+use super::frame_aggregates;
 use super::layout::{Frames, Layout, Pieces};
 use super::segment::SegmentTree;
 use crate::error::{Error, Result};
-use crate::plan::{AggFunc, WindowExpr, WindowFunc};
+use crate::plan::{AggFunc, FrameBound, FrameExclude, WindowExpr, WindowFunc};
 
 /// What one call reads, in sorted order.
 pub(super) struct Input<'a> {
@@ -288,7 +289,7 @@ fn value(input: &Input, frames: &Frames) -> Result<ArrayRef> {
 }
 
 /// Calls `f(row, its frame)` for every row, in order.
-fn each_frame(
+pub(super) fn each_frame(
     input: &Input,
     frames: &Frames,
     mut f: impl FnMut(usize, &Pieces) -> Result<()>,
@@ -311,7 +312,10 @@ fn small(frames: &Frames) -> bool {
 }
 
 /// Prefix sums of `values`: `out[i]` is the sum of the first `i`.
-fn prefix<T: Copy + std::ops::Add<Output = T>>(values: impl Iterator<Item = T>, zero: T) -> Vec<T> {
+pub(super) fn prefix<T: Copy + std::ops::Add<Output = T>>(
+    values: impl Iterator<Item = T>,
+    zero: T,
+) -> Vec<T> {
     let mut out = vec![zero];
     let mut acc = zero;
     for v in values {
@@ -327,14 +331,19 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
     // Which rows the aggregate reads: FILTER keeps them, and all but
     // COUNT(*) skip NULLs.
     let arg = input.args.first();
-    let nulls = arg.and_then(|a| a.logical_nulls());
+    // (ARG_MIN's and the two-variable statistics' rows need both values.)
+    let nulls: Vec<_> = input
+        .args
+        .iter()
+        .filter_map(|a| a.logical_nulls())
+        .collect();
     let kept: Vec<bool> = (0..n)
         .map(|i| {
             input
                 .filter
                 .as_ref()
                 .is_none_or(|f| f.is_valid(i) && f.value(i))
-                && (func == AggFunc::CountStar || nulls.as_ref().is_none_or(|m| m.is_valid(i)))
+                && nulls.iter().all(|m| m.is_valid(i))
         })
         .collect();
     // (At most u32::MAX rows are windowed at once.)
@@ -347,7 +356,16 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
             .sum()
     };
     if input.expr.distinct {
-        return distinct(input, frames, func, &kept);
+        // Frames that only grow add each row once; others are read whole.
+        let frame = &input.expr.frame;
+        let growing = frame.start == FrameBound::UnboundedPreceding
+            && frame.exclude == FrameExclude::NoOthers;
+        return match func {
+            AggFunc::Count | AggFunc::CountStar | AggFunc::Sum | AggFunc::Avg if growing => {
+                distinct(input, frames, func, &kept)
+            }
+            _ => frame_aggregates::by_groups(input, frames, func),
+        };
     }
     match func {
         AggFunc::CountStar | AggFunc::Count => {
@@ -362,12 +380,17 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
             let a = arg.ok_or_else(|| Error::exec("internal: SUM without its argument"))?;
             sum(input, frames, func == AggFunc::Avg, a, &kept, &count)
         }
-        AggFunc::Min | AggFunc::Max => {
+        AggFunc::Min | AggFunc::Max | AggFunc::ArgMin | AggFunc::ArgMax => {
             let a = arg.ok_or_else(|| Error::exec("internal: MIN without its argument"))?;
-            let rows = RowConverter::new(vec![SortField::new(a.data_type().clone())])?
-                .convert_columns(std::slice::from_ref(a))?;
+            // ARG_MIN(x, key) takes x from the row of the best key.
+            let key = match func {
+                AggFunc::ArgMin | AggFunc::ArgMax => &input.args[1],
+                _ => a,
+            };
+            let rows = RowConverter::new(vec![SortField::new(key.data_type().clone())])?
+                .convert_columns(std::slice::from_ref(key))?;
             let none = u32::MAX;
-            let max = func == AggFunc::Max;
+            let max = matches!(func, AggFunc::Max | AggFunc::ArgMax);
             let better = |x: u32, y: u32| -> u32 {
                 match (x == none, y == none) {
                     (true, _) => y,
@@ -407,11 +430,17 @@ fn aggregate(input: &Input, frames: &Frames, func: AggFunc) -> Result<ArrayRef> 
             })?;
             Ok(arrow_select::take::take(a.as_ref(), &idx.finish(), None)?)
         }
-        // The binder lets no other aggregate over a window.
-        other => Err(Error::unsupported(format!(
-            "{}(...) OVER (...)",
-            other.name()
-        ))),
+        AggFunc::BoolAnd | AggFunc::BoolOr | AggFunc::CountIf => {
+            frame_aggregates::booleans(input, frames, func, &kept)
+        }
+        AggFunc::AnyValue => frame_aggregates::first_kept(input, frames, &kept),
+        AggFunc::Median | AggFunc::QuantileCont | AggFunc::QuantileDisc => {
+            frame_aggregates::quantiles(input, frames, func, &kept)
+        }
+        f if f.univariate_moment() || f.bivariate() => {
+            frame_aggregates::moments(input, frames, func, &kept)
+        }
+        _ => frame_aggregates::by_groups(input, frames, func),
     }
 }
 

@@ -6,6 +6,7 @@
 //! out as they came in, with one column per call.
 
 mod compute;
+mod frame_aggregates;
 mod layout;
 mod segment;
 

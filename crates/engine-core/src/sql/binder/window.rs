@@ -197,26 +197,6 @@ impl Binder<'_> {
                     });
                 }
                 let agg = self.bind_aggregate(f, ctx, true)?;
-                if !agg.order.is_empty() {
-                    return Err(Error::unsupported(format!(
-                        "{}(... ORDER BY ...) OVER (...): order a window aggregate's rows with the window's ORDER BY",
-                        agg.func.name()
-                    )));
-                }
-                if !matches!(
-                    agg.func,
-                    AggFunc::CountStar
-                        | AggFunc::Count
-                        | AggFunc::Sum
-                        | AggFunc::Avg
-                        | AggFunc::Min
-                        | AggFunc::Max
-                ) {
-                    return Err(Error::unsupported(format!(
-                        "{}(...) OVER (...): of the aggregates, COUNT, SUM, AVG, MIN and MAX run over windows",
-                        agg.func.name()
-                    )));
-                }
                 // MIN and MAX of distinct values are MIN and MAX.
                 let distinct = agg.distinct && !matches!(agg.func, AggFunc::Min | AggFunc::Max);
                 (
@@ -266,15 +246,6 @@ impl Binder<'_> {
             None => WindowFrame::default_for(!order_by.is_empty()),
             Some(frame) => self.bind_frame(frame, exclude.as_deref(), &order_by, &key_type)?,
         };
-        if distinct
-            && (frame.start != FrameBound::UnboundedPreceding
-                || frame.exclude != FrameExclude::NoOthers)
-        {
-            return Err(Error::unsupported(format!(
-                "{}(DISTINCT ...) over a frame that does not start at UNBOUNDED PRECEDING, or excludes rows",
-                func.name()
-            )));
-        }
         Ok(WindowExpr {
             func,
             args,
