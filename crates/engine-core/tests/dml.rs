@@ -282,8 +282,20 @@ fn read_functions_read_files_in_their_format() {
     assert!(e.query(&format!("SELECT * FROM '{csv}'")).is_err());
     for (sql, says) in [
         (
-            format!("SELECT * FROM read_csv('{csv}', header = false)"),
-            "options",
+            format!("SELECT * FROM read_csv('{csv}', nope = 1)"),
+            "the options are",
+        ),
+        (
+            format!("SELECT * FROM read_csv('{csv}', delim = ';;')"),
+            "one character",
+        ),
+        (
+            format!("SELECT * FROM read_csv('{csv}', header = 'yes')"),
+            "true or false",
+        ),
+        (
+            format!("SELECT * FROM read_parquet('{parquet}', header = false)"),
+            "no options",
         ),
         ("SELECT * FROM read_csv(5)".to_string(), "file path"),
         (format!("SELECT * FROM read_parquet('{csv}')"), "bad data"),
@@ -296,4 +308,51 @@ fn read_functions_read_files_in_their_format() {
         .query(&format!("SELECT * FROM read_csv('{csv}')"))
         .unwrap_err();
     assert!(matches!(err, Error::Denied(_)), "{err}");
+}
+
+#[test]
+fn read_csv_takes_the_dialect_as_options() {
+    let e = Engine::new();
+    let semi = tmp("semi.txt");
+    std::fs::write(&semi, "a;b;c\n1;x;2.5\n# a note\n2;'y;z';3\n").unwrap();
+    let sql = format!(
+        "SELECT a, b, c FROM read_csv('{semi}', delim = ';', quote = '''', comment = '#') ORDER BY a"
+    );
+    assert_eq!(rows(&e, &sql), ["1|x|2.5", "2|y;z|3.0"]);
+    // Without a header the columns are column0, column1, ... (DuckDB's names),
+    // and `:=` or `=>` name an option too.
+    let bare = tmp("bare.txt");
+    std::fs::write(&bare, "1|one\n2|two\n").unwrap();
+    let sql = format!(
+        "SELECT column1, column0 + 1 FROM read_csv('{bare}', header := false, sep => '|') \
+         ORDER BY column0"
+    );
+    assert_eq!(rows(&e, &sql), ["one|2", "two|3"]);
+    // all_varchar reads text: the numbers keep their leading zeros.
+    let zeros = tmp("zeros.csv");
+    std::fs::write(&zeros, "code\n007\n010\n").unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT code FROM read_csv('{zeros}', all_varchar = true) ORDER BY 1")
+        ),
+        ["007", "010"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT code FROM read_csv('{zeros}', auto_detect = true) ORDER BY 1")
+        ),
+        ["7", "10"]
+    );
+    // A tab by its escape, and a backslash escaping the quote.
+    let tabs = tmp("tabs.txt");
+    std::fs::write(&tabs, "k\tv\n1\t\"say \\\"hi\\\"\"\n").unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            &format!("SELECT v FROM read_csv('{tabs}', delim = '\\t', escape = '\\')")
+        ),
+        ["say \"hi\""]
+    );
 }

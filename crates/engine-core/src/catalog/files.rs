@@ -343,7 +343,7 @@ impl TableProvider for FileTable {
 
     fn partitions_without_reading(&self) -> Option<usize> {
         // Only a CSV or TSV file big enough to split is read to find where.
-        let reads = matches!(self.format, FileFormat::Csv | FileFormat::Tsv)
+        let reads = self.format.is_delimited()
             && self.splits.get().is_none()
             && self
                 .files

@@ -13,6 +13,6 @@ mod write;
 
 pub(crate) use blob::split_scheme;
 pub use blob::{Blob, BlobMeta, BlobReader, BlobStore, LocalStore};
-pub use read::{infer_schema, inspect, read, FileFacts, FileFormat, FilePart};
+pub use read::{infer_schema, inspect, read, CsvDialect, FileFacts, FileFormat, FilePart};
 pub use split::{line_splits, unit_bytes, SPLIT_BYTES};
 pub use write::{write_file, write_to, OutputFormat};

@@ -54,9 +54,64 @@ pub enum FileFormat {
     Arrow,
     /// Apache Parquet.
     Parquet,
+    /// Delimited text as `read_csv`'s options describe it.
+    Delimited(CsvDialect),
+}
+
+/// How a delimited text file is written: `read_csv(path, delim = ';',
+/// header = false, ...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvDialect {
+    /// The byte between fields (`,`).
+    pub delimiter: u8,
+    /// Whether the first line names the columns; without one they are
+    /// `column0`, `column1`, ... (as in DuckDB).
+    pub header: bool,
+    /// The byte around a field holding delimiters or newlines (`"`).
+    pub quote: u8,
+    /// The byte before a quote inside a quoted field (none: doubled quotes).
+    pub escape: Option<u8>,
+    /// Lines starting with this byte are skipped.
+    pub comment: Option<u8>,
+    /// Every column read as text, not inferred.
+    pub all_text: bool,
+}
+
+impl Default for CsvDialect {
+    fn default() -> Self {
+        CsvDialect {
+            delimiter: b',',
+            header: true,
+            quote: b'"',
+            escape: None,
+            comment: None,
+            all_text: false,
+        }
+    }
 }
 
 impl FileFormat {
+    /// Whether it is delimited text (CSV, TSV or a dialect of them).
+    pub fn is_delimited(self) -> bool {
+        matches!(
+            self,
+            FileFormat::Csv | FileFormat::Tsv | FileFormat::Delimited(_)
+        )
+    }
+
+    /// The dialect of a delimited format.
+    pub fn dialect(self) -> Option<CsvDialect> {
+        match self {
+            FileFormat::Csv => Some(CsvDialect::default()),
+            FileFormat::Tsv => Some(CsvDialect {
+                delimiter: b'\t',
+                ..CsvDialect::default()
+            }),
+            FileFormat::Delimited(d) => Some(d),
+            _ => None,
+        }
+    }
+
     /// The format for a path's extension.
     ///
     /// ```
@@ -176,13 +231,11 @@ pub fn inspect(blob: &Arc<Blob>, format: FileFormat) -> Result<(SchemaRef, FileF
 )]
 fn inspect_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<(SchemaRef, FileFacts)> {
     match format {
-        FileFormat::Csv | FileFormat::Tsv => {
+        FileFormat::Csv | FileFormat::Tsv | FileFormat::Delimited(_) => {
             #[cfg(feature = "csv")]
             {
-                let (schema, _) = csv_format(format)
-                    .infer_schema(blob.reader(), Some(INFER_ROWS))
-                    .map_err(|e| data_error(blob, e))?;
-                Ok((Arc::new(schema), FileFacts::default()))
+                let d = format.dialect().unwrap_or_default();
+                Ok((csv_schema(blob, d)?, FileFacts::default()))
             }
             #[cfg(not(feature = "csv"))]
             {
@@ -243,13 +296,47 @@ fn inspect_unguarded(blob: &Arc<Blob>, format: FileFormat) -> Result<(SchemaRef,
 }
 
 #[cfg(feature = "csv")]
-fn csv_format(format: FileFormat) -> arrow_csv::reader::Format {
-    let f = arrow_csv::reader::Format::default().with_header(true);
-    if format == FileFormat::Tsv {
-        f.with_delimiter(b'\t')
-    } else {
-        f
+fn csv_format(d: CsvDialect) -> arrow_csv::reader::Format {
+    let mut f = arrow_csv::reader::Format::default()
+        .with_header(d.header)
+        .with_delimiter(d.delimiter)
+        .with_quote(d.quote);
+    if let Some(e) = d.escape {
+        f = f.with_escape(e);
     }
+    if let Some(c) = d.comment {
+        f = f.with_comment(c);
+    }
+    f
+}
+
+/// A delimited file's schema as its dialect reads it: columns named as
+/// DuckDB names them without a header, all text when asked.
+#[cfg(feature = "csv")]
+fn csv_schema(blob: &Arc<Blob>, d: CsvDialect) -> Result<SchemaRef> {
+    let (schema, _) = csv_format(d)
+        .infer_schema(blob.reader(), Some(INFER_ROWS))
+        .map_err(|e| data_error(blob, e))?;
+    if d.header && !d.all_text {
+        return Ok(Arc::new(schema));
+    }
+    let fields: Vec<arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let name = match d.header {
+                true => f.name().clone(),
+                false => format!("column{i}"),
+            };
+            let t = match d.all_text {
+                true => arrow_schema::DataType::Utf8,
+                false => f.data_type().clone(),
+            };
+            arrow_schema::Field::new(name, t, true)
+        })
+        .collect();
+    Ok(Arc::new(arrow_schema::Schema::new(fields)))
 }
 
 /// An Arrow IPC file or stream (told apart by the file's magic bytes).
@@ -336,13 +423,14 @@ fn read_unguarded(
     let wrap =
         move |r: std::result::Result<RecordBatch, ArrowError>| r.map_err(|e| data_error(&b, e));
     match format {
-        FileFormat::Csv | FileFormat::Tsv => {
+        FileFormat::Csv | FileFormat::Tsv | FileFormat::Delimited(_) => {
             #[cfg(feature = "csv")]
             {
                 // Only the part that starts the file has the header.
-                let header = bytes.as_ref().is_none_or(|r| r.start == 0);
+                let d = format.dialect().unwrap_or_default();
+                let header = d.header && bytes.as_ref().is_none_or(|r| r.start == 0);
                 let mut b = arrow_csv::ReaderBuilder::new(Arc::clone(schema))
-                    .with_format(csv_format(format).with_header(header))
+                    .with_format(csv_format(CsvDialect { header, ..d }))
                     .with_batch_size(text_batch_rows(schema.fields().len()));
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());

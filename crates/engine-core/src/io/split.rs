@@ -44,14 +44,15 @@ pub fn line_splits(blob: &Blob, format: FileFormat) -> Result<Vec<u64>> {
             bounds.push(size);
             Ok(bounds)
         }
-        FileFormat::Csv | FileFormat::Tsv => {
+        FileFormat::Csv | FileFormat::Tsv | FileFormat::Delimited(_) => {
+            let quote = format.dialect().map_or(b'"', |d| d.quote);
             let mut bounds = vec![0];
             let mut target = SPLIT_BYTES;
             let mut pos = 0;
             while pos < size {
                 let end = (pos + BLOCK).min(size);
                 let block = blob.read_range(pos..end)?;
-                if block.contains(&b'"') {
+                if block.contains(&quote) {
                     return Ok(whole);
                 }
                 // Line starts for the targets this block reaches: the first

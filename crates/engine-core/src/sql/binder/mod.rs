@@ -4,6 +4,7 @@
 mod aggregates;
 mod dml;
 mod expr;
+mod file_options;
 mod grouping;
 mod query;
 mod scope;

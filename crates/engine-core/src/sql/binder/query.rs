@@ -1134,20 +1134,13 @@ impl Binder<'_> {
         args: &[ast::FunctionArg],
         format: crate::io::FileFormat,
     ) -> Result<(String, Arc<dyn crate::catalog::TableProvider>)> {
-        let path = match args {
-            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => {
-                super::expr::constant_text(e)
+        let (path, options) = match args {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)), options @ ..] => {
+                (super::expr::constant_text(e), options)
             }
-            [_, rest @ ..] if !rest.is_empty() => {
-                let options: Vec<String> = rest.iter().map(|a| a.to_string()).collect();
-                return Err(Error::unsupported(format!(
-                    "{function}() options ({}): tern reads the format as it reads such \
-                     files by name (a header row; ',' or a tab)",
-                    options.join(", ")
-                )));
-            }
-            _ => None,
+            _ => (None, args),
         };
+        let format = super::file_options::format_with(function, format, options)?;
         let path = path.ok_or_else(|| {
             Error::plan(format!(
                 "{function}() takes a file path (or glob) in quotes"
