@@ -1132,3 +1132,74 @@ fn distinct_on_keeps_the_first_row_of_each_key() {
         ["3"]
     );
 }
+
+/// `x op ANY/ALL (SELECT ...)`, every answer DuckDB's: true, false and NULL
+/// as SQL's three-valued rules give them, over empty and NULL-holding sets.
+#[test]
+fn quantified_comparisons_with_subqueries() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM t WHERE id > ANY (SELECT id FROM u) ORDER BY id"
+        ),
+        ["2", "3", "4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM t WHERE id >= ALL (SELECT id FROM u WHERE id < 9) ORDER BY id"
+        ),
+        ["3", "4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM t WHERE id = SOME (SELECT id FROM u) ORDER BY id"
+        ),
+        ["1", "3"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM t WHERE id <> ALL (SELECT id FROM u) ORDER BY id"
+        ),
+        ["2", "4"]
+    );
+    // A NULL in the set, an empty set, a NULL on the left.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, id < ALL (SELECT x FROM (VALUES (3), (NULL)) v(x)), \
+             id < ANY (SELECT x FROM (VALUES (3), (NULL)) v(x)), \
+             id = ALL (SELECT x FROM (VALUES (3), (3)) v(x)), \
+             id > ALL (SELECT id FROM u WHERE id > 100), \
+             id > ANY (SELECT id FROM u WHERE id > 100) FROM t ORDER BY id"
+        ),
+        [
+            "1|NULL|true|false|true|false",
+            "2|NULL|true|false|true|false",
+            "3|false|NULL|true|true|false",
+            "4|false|NULL|false|true|false"
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT NULL > ANY (SELECT 1), NULL > ANY (SELECT 1 WHERE FALSE)"
+        ),
+        ["NULL|false"]
+    );
+    // Correlated: each row against its own set.
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT t.id, 'x' < ALL (SELECT tag FROM u WHERE u.id = t.id) FROM t ORDER BY 1"
+        ),
+        ["1|false", "2|true", "3|true", "4|true"]
+    );
+    let err = e
+        .query("SELECT 1 > ANY (SELECT id, tag FROM u)")
+        .unwrap_err();
+    assert!(err.to_string().contains("one column"), "{err}");
+}

@@ -140,13 +140,31 @@ impl Binder<'_> {
             }
             A::Nested(inner) => self.bind_expr(inner, ctx),
             A::BinaryOp { left, op, right } => self.bind_binary(left, op, right, ctx),
-            // `x op ANY(list)`; `x op ANY (SELECT ...)` is not bound here.
+            // `x op ANY (SELECT ...)`, `x op ALL (SELECT ...)`.
             A::AnyOp {
                 left,
                 compare_op,
                 right,
                 ..
-            } if !matches!(right.as_ref(), A::Subquery(_)) => {
+            }
+            | A::AllOp {
+                left,
+                compare_op,
+                right,
+            } if matches!(right.as_ref(), A::Subquery(_)) => {
+                let A::Subquery(q) = right.as_ref() else {
+                    return Err(Error::plan("ANY or ALL expects a subquery here"));
+                };
+                let all = matches!(e, A::AllOp { .. });
+                self.bind_quantified(left, compare_op, q, all, ctx)
+            }
+            // `x op ANY(list)`.
+            A::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => {
                 use ast::BinaryOperator as O;
                 let op = match compare_op {
                     O::Eq => BinaryOp::Eq,
@@ -1496,7 +1514,10 @@ pub(super) fn location(span: sqlparser::tokenizer::Span) -> Option<crate::error:
 
 /// A call of `func` on arguments already bound, each cast to what the
 /// function takes; with its result type.
-fn call_bound(func: ScalarFunc, args: Vec<(Expr, DataType)>) -> Result<(Expr, DataType)> {
+pub(super) fn call_bound(
+    func: ScalarFunc,
+    args: Vec<(Expr, DataType)>,
+) -> Result<(Expr, DataType)> {
     let types: Vec<DataType> = args.iter().map(|(_, t)| t.clone()).collect();
     let targets = func.coerce(&types)?;
     let rt = func.return_type(&targets);

@@ -6,6 +6,7 @@ mod dml;
 mod expr;
 mod file_options;
 mod grouping;
+mod quantified;
 mod query;
 mod scope;
 mod window;
