@@ -1203,3 +1203,26 @@ fn quantified_comparisons_with_subqueries() {
         .unwrap_err();
     assert!(err.to_string().contains("one column"), "{err}");
 }
+
+#[test]
+fn order_by_all_sorts_by_every_column() {
+    let e = engine();
+    assert_eq!(
+        rows(&e, "SELECT grp, id FROM t ORDER BY ALL"),
+        ["a|1", "a|2", "b|3", "NULL|4"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT grp, COUNT(*) FROM t GROUP BY ALL ORDER BY ALL DESC NULLS LAST"
+        ),
+        ["b|1", "a|2", "NULL|1"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id FROM u UNION SELECT id FROM t ORDER BY ALL DESC LIMIT 2"
+        ),
+        ["9", "4"]
+    );
+}

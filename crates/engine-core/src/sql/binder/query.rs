@@ -85,12 +85,12 @@ impl Binder<'_> {
     }
 
     fn bind_query_body(&mut self, q: &ast::Query) -> Result<LogicalPlan> {
-        let order_by = match &q.order_by {
+        let (order_by, all) = match &q.order_by {
             Some(ob) => match &ob.kind {
-                ast::OrderByKind::Expressions(v) => v.as_slice(),
-                ast::OrderByKind::All(_) => return Err(Error::unsupported("ORDER BY ALL")),
+                ast::OrderByKind::Expressions(v) => (v.as_slice(), None),
+                ast::OrderByKind::All(options) => (&[][..], Some(options)),
             },
-            None => &[],
+            None => (&[][..], None),
         };
         let mut plan = match q.body.as_ref() {
             ast::SetExpr::Select(s) => self.bind_select(s, order_by)?,
@@ -103,6 +103,17 @@ impl Binder<'_> {
                 }
             }
         };
+        // `ORDER BY ALL`: by every output column, left to right (DuckDB's).
+        if let Some(options) = all {
+            let positions: Vec<ast::OrderByExpr> = (1..=plan.schema().len())
+                .map(|i| ast::OrderByExpr {
+                    expr: A::Value(ast::Value::Number(i.to_string(), false).into()),
+                    options: options.clone(),
+                    with_fill: None,
+                })
+                .collect();
+            plan = self.order_output(plan, &positions)?;
+        }
         if let Some(limit) = &q.limit_clause {
             let (limit, offset) = match limit {
                 ast::LimitClause::LimitOffset {
