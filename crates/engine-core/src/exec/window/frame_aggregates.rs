@@ -251,7 +251,7 @@ pub(super) fn quantiles(
     let n = input.n;
     let floats = continuous.then(|| a.as_primitive::<Float64Type>());
     let mut out_floats: Vec<Option<f64>> = Vec::with_capacity(if continuous { n } else { 0 });
-    let mut picks = UInt32Array::builder(if continuous { 0 } else { n });
+    let mut picks: Vec<Option<u32>> = Vec::with_capacity(if continuous { 0 } else { n });
     // `rank[j]`: row j's place among its partition's kept rows by value.
     let mut rank = vec![0u32; n];
     input.layout.each(|p, peers| {
@@ -267,9 +267,20 @@ pub(super) fn quantiles(
             }
         };
         let (mut lo, mut hi) = (p.start, p.start);
+        let mut last: Option<Pieces> = None;
         for (g, peer) in peers.iter().enumerate() {
             for i in peer.clone() {
                 let pieces = frames.pieces(i, p, peers, g)?;
+                // The same frame as the row before (a whole partition, peers
+                // under RANGE): the same value.
+                if last.as_ref() == Some(&pieces) {
+                    match continuous {
+                        true => out_floats.push(out_floats.last().copied().flatten()),
+                        false => picks.push(picks.last().copied().flatten()),
+                    }
+                    continue;
+                }
+                last = Some(pieces.clone());
                 let held: Vec<&std::ops::Range<usize>> =
                     pieces.iter().filter(|r| !r.is_empty()).collect();
                 if let (Some(first), Some(last)) = (held.first(), held.last()) {
@@ -297,7 +308,7 @@ pub(super) fn quantiles(
                 let at = |k: u32| by_rank[counts.kth(k)] as usize;
                 match (m, floats) {
                     (0, Some(_)) => out_floats.push(None),
-                    (0, None) => picks.append_null(),
+                    (0, None) => picks.push(None),
                     (m, Some(x)) => {
                         let pos = q * (m - 1) as f64;
                         let k = pos.floor() as u32;
@@ -310,7 +321,7 @@ pub(super) fn quantiles(
                     }
                     (m, None) => {
                         let k = ((q * m as f64).ceil() as u32).clamp(1, m) - 1;
-                        picks.append_value(at(k) as u32);
+                        picks.push(Some(at(k) as u32));
                     }
                 }
                 gaps.iter().for_each(|&j| flip(&mut counts, j, true));
@@ -320,7 +331,7 @@ pub(super) fn quantiles(
     })?;
     Ok(match continuous {
         true => Arc::new(Float64Array::from(out_floats)),
-        false => arrow_select::take::take(a.as_ref(), &picks.finish(), None)?,
+        false => arrow_select::take::take(a.as_ref(), &UInt32Array::from(picks), None)?,
     })
 }
 
