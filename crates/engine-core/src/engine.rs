@@ -622,13 +622,9 @@ impl Engine {
                 if let Some(plan) = source {
                     let mapping: Vec<Option<usize>> =
                         (0..schema.fields().len()).map(Some).collect();
-                    let batches = collect(&compile(plan, parallelism)?, &context()?)?;
-                    table.insert(conform_all(
-                        batches,
-                        &schema,
-                        &mapping,
-                        table.column_rules(),
-                    )?)?;
+                    let ctx = context()?;
+                    let batches = collect(&compile(plan, parallelism)?, &ctx)?;
+                    table.insert(conform_all(batches, table.as_ref(), &mapping, &ctx)?)?;
                 }
                 self.catalog.register(&name, table);
                 Ok(QueryResult::empty())
@@ -639,11 +635,12 @@ impl Engine {
                 source,
             } => {
                 let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
-                let batches = collect(&compile(source, parallelism)?, &context()?)?;
+                let ctx = context()?;
+                let batches = collect(&compile(source, parallelism)?, &ctx)?;
                 let count = batches.iter().map(|b| b.num_rows() as i64).sum();
                 // Every batch is checked before any is added: a failing
                 // INSERT leaves the table as it was.
-                let rows = conform_all(batches, &table.schema(), &mapping, table.column_rules())?;
+                let rows = conform_all(batches, table.as_ref(), &mapping, &ctx)?;
                 table.insert(rows)?;
                 Ok(count_result(count))
             }
@@ -659,7 +656,8 @@ impl Engine {
                 let mapping: Vec<Option<usize>> = (0..n).map(Some).collect();
                 let mut count = 0;
                 let mut kept = Vec::new();
-                for b in collect(&compile(rows, parallelism)?, &context()?)? {
+                let ctx = context()?;
+                for b in collect(&compile(rows, parallelism)?, &ctx)? {
                     let hit = b.column(n).as_boolean().clone();
                     count += hit.true_count() as i64;
                     let mut b = b.project(&columns)?;
@@ -669,7 +667,7 @@ impl Engine {
                     }
                     kept.push(b);
                 }
-                table.replace(conform_all(kept, &schema, &mapping, table.column_rules())?)?;
+                table.replace(conform_all(kept, table.as_ref(), &mapping, &ctx)?)?;
                 Ok(count_result(count))
             }
             Statement::Copy { plan, path, format } => {
@@ -941,22 +939,34 @@ fn count_result(count: i64) -> QueryResult {
     }
 }
 
-/// `batches` made into rows of a table of `schema` (see [`conform`]), NOT
-/// NULL columns checked by `rules`.
+/// `batches` made into rows of `table` (see [`conform`]), its NOT NULL
+/// columns and CHECK constraints kept.
 fn conform_all(
     batches: Vec<RecordBatch>,
-    schema: &SchemaRef,
+    table: &dyn crate::catalog::TableProvider,
     mapping: &[Option<usize>],
-    rules: &[crate::catalog::ColumnRule],
+    ctx: &ExecContext,
 ) -> Result<Vec<RecordBatch>> {
+    let schema = table.schema();
     let mut out = Vec::with_capacity(batches.len());
     for b in batches {
-        let b = conform(&b, schema, mapping)?;
-        for (i, rule) in rules.iter().enumerate() {
+        let b = conform(&b, &schema, mapping)?;
+        for (i, rule) in table.column_rules().iter().enumerate() {
             if rule.not_null && b.column(i).null_count() > 0 {
                 return Err(Error::Constraint(format!(
                     "column '{}' is NOT NULL, and a NULL was written to it",
                     schema.field(i).name()
+                )));
+            }
+        }
+        for check in table.checks() {
+            let holds = crate::exec::evaluate(&check.condition, &b, ctx)?;
+            let holds = holds.as_boolean();
+            // NULL passes: only a false condition stops the write.
+            if (0..holds.len()).any(|i| arrow_array::Array::is_valid(holds, i) && !holds.value(i)) {
+                return Err(Error::Constraint(format!(
+                    "CHECK ({}) is false for a row written",
+                    check.text
                 )));
             }
         }

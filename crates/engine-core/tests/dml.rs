@@ -34,13 +34,48 @@ fn defaults_and_not_null() {
     for (sql, says) in [
         ("CREATE TABLE u (a INT DEFAULT 'x')", "cannot cast"),
         ("CREATE TABLE u (a INT, A INT)", "twice"),
-        ("CREATE TABLE u (a INT CHECK (a > 0))", "CHECK"),
+        (
+            "CREATE TABLE u (a INT CHECK (a > (SELECT 1)))",
+            "subquery in CHECK",
+        ),
+        ("CREATE TABLE u (a INT CHECK (SUM(a) > 0))", "not allowed"),
+        ("CREATE TABLE u (a INT CHECK (b > 0))", "unknown column"),
         ("CREATE TABLE u (a INT REFERENCES t (id))", "REFERENCES"),
         ("INSERT INTO t (id, id) VALUES (1, 2)", "twice"),
     ] {
         let err = e.query(sql).unwrap_err().to_string();
         assert!(err.contains(says), "{sql}: {err}");
     }
+}
+
+#[test]
+fn checks_stop_rows_that_break_them() {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE c (id INT CHECK (id > 0), name VARCHAR, \
+         CHECK (LENGTH(name) < 5 OR id > 100)); INSERT INTO c VALUES (1, 'ab'), (2, NULL)",
+    )
+    .unwrap();
+    // A NULL condition passes; a false one fails the whole statement.
+    for sql in [
+        "INSERT INTO c VALUES (3, 'x'), (0, 'y')",
+        "INSERT INTO c VALUES (4, 'toolong')",
+        "UPDATE c SET id = id - 1",
+        "INSERT INTO c SELECT -id, name FROM c",
+    ] {
+        let err = e.query(sql).unwrap_err();
+        assert!(matches!(err, Error::Constraint(_)), "{sql}: {err}");
+        assert!(err.to_string().contains("CHECK ("), "{sql}: {err}");
+    }
+    assert_eq!(rows(&e, "SELECT * FROM c ORDER BY id"), ["1|ab", "2|NULL"]);
+    e.query("INSERT INTO c VALUES (101, 'a long name')")
+        .unwrap();
+    e.query("UPDATE c SET id = id + 1").unwrap();
+    assert_eq!(rows(&e, "SELECT id FROM c ORDER BY id"), ["2", "3", "102"]);
+    // INSERT ... SELECT into a checked table.
+    e.query("CREATE TABLE d (x INT CHECK (x % 2 = 0))").unwrap();
+    e.query("INSERT INTO d SELECT id * 2 FROM c").unwrap();
+    assert_eq!(rows(&e, "SELECT COUNT(*) FROM d"), ["3"]);
 }
 
 #[test]

@@ -286,6 +286,10 @@ impl TableProvider for MemTable {
         Ok(())
     }
 
+    fn checks(&self) -> &[super::TableCheck] {
+        &self.rules.checks
+    }
+
     fn column_rules(&self) -> &[super::ColumnRule] {
         &self.rules.columns
     }

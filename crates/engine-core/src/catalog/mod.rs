@@ -107,6 +107,11 @@ pub trait TableProvider: Send + Sync + std::fmt::Debug {
     fn column_rules(&self) -> &[ColumnRule] {
         &[]
     }
+
+    /// The CHECK constraints rows written to it must keep (none by default).
+    fn checks(&self) -> &[TableCheck] {
+        &[]
+    }
 }
 
 /// The refusal of a write to a table that takes none.
@@ -120,6 +125,18 @@ pub struct TableRules {
     pub columns: Vec<ColumnRule>,
     /// PRIMARY KEY and UNIQUE column sets.
     pub keys: Vec<UniqueKey>,
+    /// CHECK constraints: conditions every row written must not make false.
+    pub checks: Vec<TableCheck>,
+}
+
+/// A `CHECK (condition)` of a table: a row for which the condition is false
+/// is not written (NULL passes, as in SQL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableCheck {
+    /// The condition, over the table's columns by position.
+    pub condition: crate::plan::Expr,
+    /// The condition as written, for messages.
+    pub text: String,
 }
 
 /// Columns whose values no two rows may share: a PRIMARY KEY (whose

@@ -55,14 +55,16 @@ impl Binder<'_> {
                 Arc::new(Schema::new(fields))
             }
         };
+        rules.checks = self.bind_checks(ct, &schema)?;
         for c in &ct.constraints {
             let (columns, primary) = match c {
                 ast::TableConstraint::PrimaryKey(k) => (&k.columns, true),
                 ast::TableConstraint::Unique(k) => (&k.columns, false),
+                ast::TableConstraint::Check(_) => continue,
                 other => {
                     return Err(Error::unsupported(format!(
                         "the table constraint '{other}' (tern keeps NOT NULL, DEFAULT, \
-                         PRIMARY KEY and UNIQUE)"
+                         PRIMARY KEY, UNIQUE and CHECK)"
                     )))
                 }
             };
@@ -100,6 +102,47 @@ impl Binder<'_> {
         })
     }
 
+    /// The table's CHECK constraints, written on columns or on the table,
+    /// each a condition over the table's columns.
+    fn bind_checks(
+        &mut self,
+        ct: &ast::CreateTable,
+        schema: &Schema,
+    ) -> Result<Vec<crate::catalog::TableCheck>> {
+        let on_columns = ct.columns.iter().flat_map(|c| {
+            c.options.iter().filter_map(|o| match &o.option {
+                ast::ColumnOption::Check(k) => Some(k),
+                _ => None,
+            })
+        });
+        let on_table = ct.constraints.iter().filter_map(|c| match c {
+            ast::TableConstraint::Check(k) => Some(k),
+            _ => None,
+        });
+        let columns = PlanSchema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| PlanColumn::new(None, f.name(), f.data_type().clone()))
+                .collect(),
+        );
+        let mut checks = Vec::new();
+        for k in on_columns.chain(on_table) {
+            let (b, t) = self.bind_typed(&k.expr, Ctx::plain(&columns))?;
+            if b.contains_subquery() {
+                return Err(Error::unsupported(format!(
+                    "a subquery in CHECK ({})",
+                    k.expr
+                )));
+            }
+            checks.push(crate::catalog::TableCheck {
+                condition: condition(b, t, "CHECK")?,
+                text: k.expr.to_string(),
+            });
+        }
+        Ok(checks)
+    }
+
     /// A column's NOT NULL and DEFAULT, and whether it is a PRIMARY KEY
     /// (`Some(true)`) or UNIQUE (`Some(false)`) by itself. Other column
     /// options are errors rather than rules silently not kept.
@@ -124,10 +167,12 @@ impl Binder<'_> {
                     let (b, bt) = self.bind_typed(e, Ctx::plain(&empty))?;
                     rule.default = Some(cast(b, &bt, t)?);
                 }
+                // Bound once every column is known (see `bind_checks`).
+                ast::ColumnOption::Check(_) => {}
                 other => {
                     return Err(Error::unsupported(format!(
                         "the column option '{other}' on '{}' (tern keeps NOT NULL, DEFAULT, \
-                         PRIMARY KEY and UNIQUE)",
+                         PRIMARY KEY, UNIQUE and CHECK)",
                         c.name.value
                     )))
                 }
