@@ -330,7 +330,11 @@ fn read_functions_read_files_in_their_format() {
         ),
         (
             format!("SELECT * FROM read_parquet('{parquet}', header = false)"),
-            "no options",
+            "the options are filename",
+        ),
+        (
+            format!("SELECT * FROM read_json('{jsonl}', format = 'array')"),
+            "JSON Lines",
         ),
         ("SELECT * FROM read_csv(5)".to_string(), "file path"),
         (format!("SELECT * FROM read_parquet('{csv}')"), "bad data"),
@@ -338,6 +342,26 @@ fn read_functions_read_files_in_their_format() {
         let err = e.query(&sql).unwrap_err().to_string();
         assert!(err.contains(says), "{sql}: {err}");
     }
+    // filename = true: a last column naming each row's file.
+    for sql in [
+        format!("SELECT id, filename FROM read_parquet('{parquet}', filename = true) ORDER BY id"),
+        format!("SELECT id, filename FROM read_json('{jsonl}', filename = true, format = 'auto') ORDER BY id"),
+        format!("SELECT id, filename FROM read_csv('{csv}', filename = true) ORDER BY id"),
+    ] {
+        let got = rows(&e, &sql);
+        assert_eq!(got.len(), 2, "{sql}");
+        assert!(got[1].starts_with("2|") && got[1].contains("data."), "{sql}: {got:?}");
+    }
+    assert_eq!(
+        rows(
+            &e,
+            &format!(
+                "SELECT COUNT(*) FROM read_parquet('{parquet}', filename = true) \
+                 WHERE filename = '{parquet}' AND id > 1"
+            )
+        ),
+        ["1"]
+    );
     e.query("SET enable_external_access = false").unwrap();
     let err = e
         .query(&format!("SELECT * FROM read_csv('{csv}')"))

@@ -41,6 +41,9 @@ pub struct FileTable {
     /// splits at ([`line_splits`]): found when a parallel scan first asks,
     /// since a CSV file is read through to find them.
     splits: OnceLock<Vec<Option<Vec<u64>>>>,
+    /// `read_parquet(..., filename = true)`: the last column is each row's
+    /// file, not read from it.
+    filename: bool,
 }
 
 impl FileTable {
@@ -170,7 +173,30 @@ impl FileTable {
             format,
             schema,
             estimated_rows,
+            filename: false,
         })
+    }
+
+    /// The table with a last column, `filename`, holding each row's file
+    /// (DuckDB's `filename = true`); an error if the files have a column of
+    /// that name.
+    pub fn with_filename(mut self) -> Result<Self> {
+        if self.schema.index_of("filename").is_ok() {
+            return Err(Error::plan(
+                "the files already have a column 'filename', so filename = true cannot add one",
+            ));
+        }
+        let mut fields: Vec<arrow_schema::FieldRef> =
+            self.schema.fields().iter().cloned().collect();
+        fields.push(Arc::new(arrow_schema::Field::new(
+            "filename",
+            arrow_schema::DataType::Utf8,
+            true,
+        )));
+        self.schema = Arc::new(Schema::new(fields));
+        self.ranges.push(None);
+        self.filename = true;
+        Ok(self)
     }
 }
 
@@ -367,6 +393,12 @@ impl TableProvider for FileTable {
         let files = self.files.clone();
         let format = self.format;
         let table_schema = Arc::clone(&self.schema);
+        // Where the file's name goes in the output, when it is wanted.
+        let name_column = self.schema.fields().len() - 1;
+        let name_slot = match self.filename {
+            true => wanted.iter().position(|&i| i == name_column),
+            false => None,
+        };
         // Per file, the units to read: all, or the part's share of them.
         // Only a parallel scan's part asks for the splits: a whole scan of a
         // CSV must not read it through once more to find them.
@@ -394,13 +426,17 @@ impl TableProvider for FileTable {
             None => Vec::new(),
         };
         let mut next_file = 0;
-        let mut current: Option<(BatchIter, Vec<Option<usize>>)> = None;
+        let mut current: Option<(BatchIter, Vec<Option<usize>>, Arc<Blob>)> = None;
         Ok(Box::new(std::iter::from_fn(move || loop {
-            if let Some((batches, slots)) = &mut current {
+            if let Some((batches, slots, blob)) = &mut current {
                 match batches.next() {
                     Some(Ok(b)) => {
                         req.counters.add_rows(b.num_rows() as u64);
-                        return Some(conform(&b, slots, &out_schema));
+                        let b = conform(&b, slots, &out_schema);
+                        return Some(match name_slot {
+                            Some(at) => b.and_then(|b| named(b, at, blob.location())),
+                            None => b,
+                        });
                     }
                     Some(Err(e)) => return Some(Err(e)),
                     None => current = None,
@@ -418,6 +454,9 @@ impl TableProvider for FileTable {
             let slots: Vec<Option<usize>> = wanted
                 .iter()
                 .map(|&i| {
+                    if name_slot.is_some() && i == name_column {
+                        return None; // filled in after the read
+                    }
                     let name = table_schema.field(i).name();
                     file_schema.index_of(name).ok().map(|fi| {
                         file_projection.push(fi);
@@ -441,11 +480,22 @@ impl TableProvider for FileTable {
                 &req,
                 part,
             ) {
-                Ok(it) => current = Some((it, slots)),
+                Ok(it) => current = Some((it, slots, Arc::clone(blob))),
                 Err(e) => return Some(Err(e)),
             }
         })))
     }
+}
+
+/// `b` with column `at` holding `location` in every row.
+fn named(b: RecordBatch, at: usize, location: &str) -> Result<RecordBatch> {
+    let mut columns = b.columns().to_vec();
+    columns[at] = Arc::new(arrow_array::StringArray::from(vec![location; b.num_rows()]));
+    Ok(RecordBatch::try_new_with_options(
+        b.schema(),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+    )?)
 }
 
 /// A file's batch as the table's columns: absent ones NULL, types widened.

@@ -1,5 +1,6 @@
-//! The options of `read_csv(path, delim = ';', header = false, ...)`: the
-//! dialect of delimited text. The other readers take none.
+//! The options of the reading functions: `read_csv(path, delim = ';',
+//! header = false, ...)` takes the dialect of delimited text; every reader
+//! takes `filename = true`, and `read_json` its one format, JSON Lines.
 
 use sqlparser::ast::{self, Expr as A};
 
@@ -7,25 +8,31 @@ use super::expr::constant_text;
 use crate::error::{Error, Result};
 use crate::io::FileFormat;
 
-/// The options read_csv understands, as SHOW-able text for errors.
+/// The options read_csv understands, for errors.
 const CSV_OPTIONS: &str =
-    "delim (or sep), header, quote, escape, comment, all_varchar, auto_detect";
+    "delim (or sep), header, quote, escape, comment, all_varchar, auto_detect, filename";
 
-/// The format `function` reads with `options` (the arguments after the path).
-pub(super) fn format_with(
+/// What a reading function's options ask for.
+pub(super) struct FileOptions {
+    /// The format, with a CSV dialect when one was given.
+    pub format: FileFormat,
+    /// `filename = true`: a last column naming each row's file.
+    pub filename: bool,
+}
+
+/// The format `function` reads with `options` (the arguments after the
+/// path), and whether it adds the file's name.
+pub(super) fn file_options(
     function: &str,
     format: FileFormat,
     options: &[ast::FunctionArg],
-) -> Result<FileFormat> {
-    if options.is_empty() {
-        return Ok(format);
-    }
-    let Some(mut d) = format.dialect() else {
-        let given: Vec<String> = options.iter().map(|a| a.to_string()).collect();
-        return Err(Error::unsupported(format!(
-            "{function}() takes no options, got {}",
-            given.join(", ")
-        )));
+) -> Result<FileOptions> {
+    let mut dialect = format.dialect();
+    let mut filename = false;
+    let accepted = match format {
+        FileFormat::Jsonl => "filename, format",
+        _ if dialect.is_some() => CSV_OPTIONS,
+        _ => "filename",
     };
     for option in options {
         let (name, value) = named(option).ok_or_else(|| {
@@ -33,6 +40,33 @@ pub(super) fn format_with(
                 "{function}()'s options are written name = value, got '{option}'"
             ))
         })?;
+        let unknown = || {
+            Error::unsupported(format!(
+                "{function}() option '{name}': the options are {accepted}"
+            ))
+        };
+        if name == "filename" {
+            filename = boolean(&name, value)?;
+            continue;
+        }
+        if format == FileFormat::Jsonl && name == "format" {
+            // tern reads JSON Lines: one object per line.
+            match constant_text(value)
+                .map(|t| t.to_ascii_lowercase())
+                .as_deref()
+            {
+                Some("newline_delimited" | "nd" | "auto") => continue,
+                _ => {
+                    return Err(Error::unsupported(format!(
+                        "{function}(format = {value}): tern reads JSON Lines \
+                         (format = 'newline_delimited'), one object per line"
+                    )))
+                }
+            }
+        }
+        let Some(d) = dialect.as_mut() else {
+            return Err(unknown());
+        };
         match name.as_str() {
             "delim" | "sep" | "delimiter" => d.delimiter = byte(&name, value)?,
             "quote" => d.quote = byte(&name, value)?,
@@ -48,14 +82,14 @@ pub(super) fn format_with(
                      (all_varchar = true reads every column as text)",
                 ))
             }
-            other => {
-                return Err(Error::unsupported(format!(
-                    "{function}() option '{other}': the options are {CSV_OPTIONS}"
-                )))
-            }
+            _ => return Err(unknown()),
         }
     }
-    Ok(FileFormat::Delimited(d))
+    let format = match dialect {
+        Some(d) if Some(d) != format.dialect() => FileFormat::Delimited(d),
+        _ => format,
+    };
+    Ok(FileOptions { format, filename })
 }
 
 /// `name = value`, `name := value` or `name => value`.

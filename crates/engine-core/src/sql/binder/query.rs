@@ -1151,7 +1151,7 @@ impl Binder<'_> {
             }
             _ => (None, args),
         };
-        let format = super::file_options::format_with(function, format, options)?;
+        let options = super::file_options::file_options(function, format, options)?;
         let path = path.ok_or_else(|| {
             Error::plan(format!(
                 "{function}() takes a file path (or glob) in quotes"
@@ -1159,7 +1159,10 @@ impl Binder<'_> {
         })?;
         use crate::catalog::access;
         access::check_location(self.settings, &path)?;
-        let table = self.catalog.open_files_as(&path, Some(format))?;
+        let mut table = self.catalog.open_files_as(&path, Some(options.format))?;
+        if options.filename {
+            table = table.with_filename()?;
+        }
         access::check_files(self.settings, &path, &table)?;
         Ok((path, Arc::new(table)))
     }
