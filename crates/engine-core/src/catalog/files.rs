@@ -180,6 +180,15 @@ impl FileTable {
     /// The table with a last column, `filename`, holding each row's file
     /// (DuckDB's `filename = true`); an error if the files have a column of
     /// that name.
+    ///
+    /// ```
+    /// use engine_core::catalog::{FileTable, TableProvider};
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/virtual/planets.parquet");
+    /// let table = FileTable::open(path).unwrap().with_filename().unwrap();
+    /// let schema = table.schema();
+    /// assert_eq!(schema.field(schema.fields().len() - 1).name(), "filename");
+    /// ```
     pub fn with_filename(mut self) -> Result<Self> {
         if self.schema.index_of("filename").is_ok() {
             return Err(Error::plan(

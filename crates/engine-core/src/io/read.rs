@@ -100,6 +100,12 @@ impl FileFormat {
     }
 
     /// The dialect of a delimited format.
+    ///
+    /// ```
+    /// use engine_core::io::FileFormat;
+    /// assert_eq!(FileFormat::Tsv.dialect().unwrap().delimiter, b'\t');
+    /// assert!(FileFormat::Parquet.dialect().is_none());
+    /// ```
     pub fn dialect(self) -> Option<CsvDialect> {
         match self {
             FileFormat::Csv => Some(CsvDialect::default()),
