@@ -165,18 +165,7 @@ impl Binder<'_> {
                 right,
                 ..
             } => {
-                use ast::BinaryOperator as O;
-                let op = match compare_op {
-                    O::Eq => BinaryOp::Eq,
-                    O::NotEq => BinaryOp::NotEq,
-                    O::Lt => BinaryOp::Lt,
-                    O::LtEq => BinaryOp::LtEq,
-                    O::Gt => BinaryOp::Gt,
-                    O::GtEq => BinaryOp::GtEq,
-                    other => {
-                        return Err(Error::unsupported(format!("'{other}' with ANY")));
-                    }
-                };
+                let op = quantified_op(compare_op, "ANY")?;
                 let args = [left.as_ref().clone(), right.as_ref().clone()];
                 self.bind_scalar_call(ScalarFunc::AnyOf(op), &args, ctx)
             }
@@ -1553,4 +1542,18 @@ fn display_list<T: std::fmt::Display>(items: &[T]) -> String {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The comparison of `x op ANY (...)` or `x op ALL (...)` (`word`).
+pub(super) fn quantified_op(op: &ast::BinaryOperator, word: &str) -> Result<BinaryOp> {
+    use ast::BinaryOperator as O;
+    Ok(match op {
+        O::Eq => BinaryOp::Eq,
+        O::NotEq => BinaryOp::NotEq,
+        O::Lt => BinaryOp::Lt,
+        O::LtEq => BinaryOp::LtEq,
+        O::Gt => BinaryOp::Gt,
+        O::GtEq => BinaryOp::GtEq,
+        other => return Err(Error::unsupported(format!("'{other}' with {word}"))),
+    })
 }

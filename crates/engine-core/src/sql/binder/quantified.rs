@@ -15,7 +15,7 @@ use std::sync::Arc;
 use arrow_schema::{DataType, Field};
 use sqlparser::ast::{self, Expr as A};
 
-use super::expr::{call_bound, cast, Ctx};
+use super::expr::{call_bound, cast, quantified_op, Ctx};
 use super::Binder;
 use crate::error::{Error, Result};
 use crate::functions::ScalarFunc;
@@ -34,17 +34,7 @@ impl Binder<'_> {
         all: bool,
         ctx: Ctx,
     ) -> Result<Expr> {
-        use ast::BinaryOperator as O;
-        let word = if all { "ALL" } else { "ANY" };
-        let op = match op {
-            O::Eq => BinaryOp::Eq,
-            O::NotEq => BinaryOp::NotEq,
-            O::Lt => BinaryOp::Lt,
-            O::LtEq => BinaryOp::LtEq,
-            O::Gt => BinaryOp::Gt,
-            O::GtEq => BinaryOp::GtEq,
-            other => return Err(Error::unsupported(format!("'{other}' with {word}"))),
-        };
+        let op = quantified_op(op, if all { "ALL" } else { "ANY" })?;
         // ALL holds when no row makes the opposite comparison true.
         let op = match all {
             false => op,
