@@ -2,10 +2,11 @@
 //! `compute` handles). Statistics combine Welford states in a segment tree,
 //! boolean aggregates read prefix counts, ANY_VALUE the next kept row and
 //! the quantiles a Fenwick tree of ranks, so each costs at most log n per
-//! row whatever the frames. The rest (MODE, ARRAY_AGG, STRING_AGG, and any
-//! aggregate of DISTINCT values over frames that do not only grow) fold each frame's rows
-//! into the grouped aggregation's own accumulators, a frame per group: their
-//! cost is the rows the frames hold together.
+//! row whatever the frames. The rest (MODE, ARRAY_AGG, STRING_AGG,
+//! APPROX_COUNT_DISTINCT, and any aggregate of DISTINCT values over frames
+//! that do not only grow) fold each frame's rows into the grouped
+//! aggregation's own accumulators, a frame per group: their cost is the rows
+//! the frames hold together.
 
 use std::sync::Arc;
 
@@ -28,9 +29,9 @@ use crate::plan::{AggFunc, AggregateExpr};
 const CHUNK_ROWS: usize = 64 * 1024;
 
 /// The most frame rows one call reads in all: past it a query with
-/// overlapping frames over a large partition (a running MEDIAN over
-/// millions of rows) would run for hours, so it stops at once with an
-/// error that says what to change.
+/// overlapping frames over a large partition (a running MODE over millions
+/// of rows) would run for hours, so it stops at once with an error that
+/// says what to change.
 const MAX_FRAME_ROWS: u64 = 1 << 32;
 
 /// Any aggregate, a frame per group. Consecutive rows with the same frame
