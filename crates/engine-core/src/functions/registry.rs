@@ -81,17 +81,9 @@ const SCALAR: &[&[FunctionDef]] = &[
     JSON,
 ];
 
-/// Every family's part of the table, in the order SHOW FUNCTIONS lists them.
-const FAMILIES: &[&[FunctionDef]] = &[
-    super::string::FUNCTIONS,
-    super::regex::FUNCTIONS,
-    super::math::FUNCTIONS,
-    super::conditional::FUNCTIONS,
-    super::datetime::FUNCTIONS,
-    super::list::FUNCTIONS,
-    super::list_shape::FUNCTIONS,
+/// The other families, listed after the scalar ones.
+const OTHERS: &[&[FunctionDef]] = &[
     super::list::READERS,
-    JSON,
     super::aggregates::FUNCTIONS,
     super::windows::FUNCTIONS,
 ];
@@ -103,7 +95,7 @@ const FAMILIES: &[&[FunctionDef]] = &[
 /// assert!(functions().any(|f| f.names.contains(&"upper")));
 /// ```
 pub fn functions() -> impl Iterator<Item = &'static FunctionDef> {
-    FAMILIES.iter().flat_map(|f| f.iter())
+    SCALAR.iter().chain(OTHERS).flat_map(|f| f.iter())
 }
 
 /// The function of `families` called `name` (lower case).

@@ -17,23 +17,19 @@ const MAX_SETS: usize = 4096;
 /// (as written), or `None` for a GROUP BY without GROUPING SETS, ROLLUP or
 /// CUBE. Items multiply: `GROUP BY a, ROLLUP(b)` is the sets (a, b) and (a).
 pub(super) fn grouping_sets(items: &[A]) -> Result<Option<Vec<Vec<&A>>>> {
-    let mut any = false;
+    let several = |e: &A| matches!(e, A::GroupingSets(_) | A::Rollup(_) | A::Cube(_));
+    if !items.iter().any(several) {
+        return Ok(None);
+    }
     let mut sets: Vec<Vec<&A>> = vec![vec![]];
     for item in items {
         let options: Vec<Vec<&A>> = match item {
-            A::GroupingSets(list) => {
-                any = true;
-                list.iter().map(|s| s.iter().collect()).collect()
-            }
-            A::Rollup(groups) => {
-                any = true;
-                (0..=groups.len())
-                    .rev()
-                    .map(|n| groups[..n].iter().flatten().collect())
-                    .collect()
-            }
+            A::GroupingSets(list) => list.iter().map(|s| s.iter().collect()).collect(),
+            A::Rollup(groups) => (0..=groups.len())
+                .rev()
+                .map(|n| groups[..n].iter().flatten().collect())
+                .collect(),
             A::Cube(groups) => {
-                any = true;
                 if groups.len() > 12 {
                     return Err(Error::plan("CUBE of more than 12 keys"));
                 }
@@ -63,7 +59,7 @@ pub(super) fn grouping_sets(items: &[A]) -> Result<Option<Vec<Vec<&A>>>> {
         }
         sets = next;
     }
-    Ok(any.then_some(sets))
+    Ok(Some(sets))
 }
 
 /// The grouping sets as an Expand over `input`: its columns, then one per

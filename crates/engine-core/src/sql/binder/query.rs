@@ -303,20 +303,12 @@ impl Binder<'_> {
         }
         // The select list, with * expanded (over the FROM clause's columns,
         // not a select-list UNNEST's element).
-        let from_schema = plan.schema().clone();
-        let unnested;
-        let projection: &[ast::SelectItem] = match self.select_unnest(&s.projection, plan)? {
-            (p, Some(items)) => {
-                plan = p;
-                unnested = items;
-                &unnested
-            }
-            (p, None) => {
-                plan = p;
-                &s.projection
-            }
+        let unnest;
+        (plan, unnest) = self.select_unnest(&s.projection, plan)?;
+        let items = match &unnest {
+            Some((projection, from)) => expand_items(projection, from)?,
+            None => expand_items(&s.projection, plan.schema())?,
         };
-        let items = expand_items(projection, &from_schema)?;
         let all_keys: Vec<A>;
         let group_by: &[A] = match &s.group_by {
             ast::GroupByExpr::Expressions(exprs, mods) if mods.is_empty() => exprs,
@@ -445,7 +437,7 @@ impl Binder<'_> {
         let mut columns = Vec::with_capacity(items.len());
         // Earlier items' aliases, which later items may use where no input
         // column has the name (`COUNT(*) AS c, c + c`, as in DuckDB).
-        let mut lateral: Vec<(String, A)> = Vec::new();
+        let mut lateral: Vec<(&str, std::borrow::Cow<A>)> = Vec::new();
         for item in &items {
             match item {
                 Item::Ast {
@@ -453,20 +445,18 @@ impl Binder<'_> {
                     name,
                     aliased,
                 } => {
-                    let rewritten;
-                    let expr: &A = match lateral.is_empty() {
-                        true => expr,
+                    let expr: std::borrow::Cow<A> = match lateral.is_empty() {
+                        true => std::borrow::Cow::Borrowed(*expr),
                         false => {
                             let aliases: Vec<(&str, &A)> =
-                                lateral.iter().map(|(n, e)| (n.as_str(), e)).collect();
-                            rewritten = with_aliases(expr, &aliases, &input_schema)?;
-                            &rewritten
+                                lateral.iter().map(|(n, e)| (*n, e.as_ref())).collect();
+                            std::borrow::Cow::Owned(with_aliases(expr, &aliases, &input_schema)?)
                         }
                     };
+                    let b = self.bind_expr(&expr, ctx)?;
                     if *aliased {
-                        lateral.push((name.clone(), expr.clone()));
+                        lateral.push((name.as_str(), expr));
                     }
-                    let b = self.bind_expr(expr, ctx)?;
                     let qualifier = match (&b, &agg_ctx) {
                         (Expr::Column(c), None) => input_schema
                             .columns
@@ -1079,12 +1069,14 @@ impl Binder<'_> {
     /// `SELECT ..., UNNEST(list) ...`: one row per element of each row's
     /// list (none for a NULL or empty list), as a lateral Unnest below the
     /// select list; the item then reads the element. Returns the plan and,
-    /// when there is such an item, the select list reading the element.
+    /// when there is such an item, the select list reading the element and
+    /// the FROM clause's columns (what `*` expands to).
+    #[allow(clippy::type_complexity)]
     fn select_unnest(
         &mut self,
         projection: &[ast::SelectItem],
         plan: LogicalPlan,
-    ) -> Result<(LogicalPlan, Option<Vec<ast::SelectItem>>)> {
+    ) -> Result<(LogicalPlan, Option<(Vec<ast::SelectItem>, PlanSchema)>)> {
         let is_unnest = |e: &A| {
             matches!(e, A::Function(f) if f.over.is_none()
                 && super::aggregates::function_name(f) == "unnest")
@@ -1126,6 +1118,7 @@ impl Binder<'_> {
             ));
         }
         let (bound, t) = self.bind_typed(list, Ctx::plain(plan.schema()))?;
+        let from = plan.schema().clone();
         const ELEMENT: &str = "__unnest";
         let plan = unnest_node(plan, bound, &t, None, false, false, ELEMENT)?;
         // The item reads the element, under the name it had.
@@ -1134,7 +1127,7 @@ impl Binder<'_> {
             expr: A::Identifier(ast::Ident::new(ELEMENT)),
             alias: alias.unwrap_or_else(|| ast::Ident::new(output_name(call))),
         };
-        Ok((plan, Some(items)))
+        Ok((plan, Some((items, from))))
     }
 
     /// `read_csv('path')` and the like: the files at the path (a glob or
