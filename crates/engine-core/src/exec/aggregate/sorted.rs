@@ -3,7 +3,7 @@
 use arrow_array::{ArrayRef, UInt32Array};
 use arrow_row::{RowConverter, SortField};
 
-use super::{same, vec_bytes, Accumulator};
+use super::{same, Accumulator};
 use crate::error::Result;
 
 /// Holds the rows (the aggregate's arguments, then the sort keys) and their
@@ -39,7 +39,7 @@ impl Accumulator for Sorted {
             .iter()
             .map(|v| v.get_array_memory_size())
             .sum::<usize>()
-            + vec_bytes(&ids.to_vec());
+            + std::mem::size_of_val(ids);
         self.chunks.push((values.to_vec(), ids.to_vec()));
         Ok(())
     }
