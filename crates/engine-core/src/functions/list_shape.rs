@@ -200,6 +200,16 @@ fn finish(
     valid: Vec<bool>,
 ) -> Result<ArrayRef> {
     let values = arrow_select::take::take(values.as_ref(), &UInt32Array::from(picks), None)?;
+    assemble(field, values, lengths, valid)
+}
+
+/// Lists of `lengths` consecutive `values`; NULL where not `valid`.
+fn assemble(
+    field: FieldRef,
+    values: ArrayRef,
+    lengths: Vec<usize>,
+    valid: Vec<bool>,
+) -> Result<ArrayRef> {
     let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid));
     Ok(Arc::new(ListArray::try_new(
         field,
@@ -380,13 +390,7 @@ fn concat(a: &ArrayRef, b: &ArrayRef) -> Result<ArrayRef> {
         &[la.values().as_ref(), lb.values().as_ref()],
         &picks,
     )?;
-    let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid));
-    Ok(Arc::new(ListArray::try_new(
-        element_field(la)?,
-        OffsetBuffer::from_lengths(lengths),
-        values,
-        nulls,
-    )?))
+    assemble(element_field(la)?, values, lengths, valid)
 }
 
 /// A list of lists as one list: NULL inner lists add nothing.

@@ -910,8 +910,8 @@ fn list_element(func: ScalarFunc, list: &DataType, value: &DataType) -> Result<D
     })
 }
 
-/// A list of `element`s.
-fn list_of(element: &DataType) -> DataType {
+/// A list of `element`s (nullable elements, as every list tern builds).
+pub(crate) fn list_of(element: &DataType) -> DataType {
     DataType::List(Arc::new(arrow_schema::Field::new_list_field(
         element.clone(),
         true,

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use arrow_schema::{DataType, Field};
+use arrow_schema::DataType;
 use sqlparser::ast::{self, Expr as A};
 
 use super::expr::{call_bound, cast, quantified_op, Ctx};
@@ -105,7 +105,7 @@ fn reduce(sub: &Subquery) -> Result<Subquery> {
         PlanColumn::new(None, "values", DataType::Int64),
     ]);
     let at = |i| Expr::column(&schema, i);
-    let list_type = DataType::List(Arc::new(Field::new_list_field(element.clone(), true)));
+    let list_type = crate::functions::list_of(&element);
     let list = |items: Vec<Expr>| Expr::Function {
         func: ScalarFunc::ListValue,
         args: items,
