@@ -471,3 +471,38 @@ fn dictionaries_rule_out_row_groups_their_statistics_allow() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The scans count the bytes their readers are handed and the files they
+/// finish, and a [`QueryHandle`](engine_core::QueryHandle) shows the same
+/// figures (a progress line reads them while the query runs).
+#[test]
+fn scans_count_bytes_and_files_and_the_handle_sees_them() {
+    let d = dir("progress");
+    let mut parquet_bytes = 0;
+    for i in 0..3 {
+        let path = d.join(format!("part{i}.parquet"));
+        write_sorted(&path);
+        parquet_bytes += std::fs::metadata(&path).unwrap().len();
+    }
+    let e = Engine::new();
+    let handle = engine_core::QueryHandle::new();
+    assert!(handle.progress().is_none());
+    let glob = format!("{}/*.parquet", d.display());
+    let r = e
+        .query_with(&format!("SELECT SUM(id) FROM '{glob}'"), &handle)
+        .unwrap();
+    let s = r.stats().scan;
+    assert_eq!(common::result_rows(&r), ["149985000"]);
+    assert_eq!((s.files_planned, s.files_done), (3, 3));
+    // Parquet is fetched in blocks of a MiB (as from a remote store), so
+    // these small files are read whole, once.
+    assert_eq!(s.bytes_read, parquet_bytes, "{s:?}");
+    assert_eq!(handle.progress(), Some(s));
+
+    // A CSV file is read whole, once.
+    let csv = d.join("t.csv");
+    std::fs::write(&csv, "a,b\n1,x\n2,y\n").unwrap();
+    let (rows, c) = run(&e, &format!("SELECT SUM(a) FROM '{}'", csv.display()));
+    assert_eq!(rows, ["3"]);
+    assert_eq!((c.files_planned, c.files_done, c.bytes_read), (1, 1, 12));
+}

@@ -434,9 +434,15 @@ impl TableProvider for FileTable {
             Some(_) => self.splits().to_vec(),
             None => Vec::new(),
         };
+        let planned = shares
+            .iter()
+            .filter(|s| !s.as_ref().is_some_and(|r| r.is_empty()))
+            .count();
+        req.counters.add_files_planned(planned as u64);
+        let counters = Arc::clone(&req.counters);
         let mut next_file = 0;
         let mut current: Option<(BatchIter, Vec<Option<usize>>, Arc<Blob>)> = None;
-        Ok(Box::new(std::iter::from_fn(move || loop {
+        let mut next = move || loop {
             if let Some((batches, slots, blob)) = &mut current {
                 match batches.next() {
                     Some(Ok(b)) => {
@@ -448,7 +454,10 @@ impl TableProvider for FileTable {
                         });
                     }
                     Some(Err(e)) => return Some(Err(e)),
-                    None => current = None,
+                    None => {
+                        req.counters.add_file_done();
+                        current = None;
+                    }
                 }
             }
             let (blob, file_schema) = files.get(next_file)?;
@@ -492,6 +501,9 @@ impl TableProvider for FileTable {
                 Ok(it) => current = Some((it, slots, Arc::clone(blob))),
                 Err(e) => return Some(Err(e)),
             }
+        };
+        Ok(Box::new(std::iter::from_fn(move || {
+            crate::io::counting_reads(&counters, &mut next)
         })))
     }
 }

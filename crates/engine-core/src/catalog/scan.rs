@@ -65,6 +65,9 @@ pub struct ScanCounters {
     dictionary_skipped: AtomicU64,
     pages_skipped: AtomicU64,
     rows_read: AtomicU64,
+    bytes_read: AtomicU64,
+    files_planned: AtomicU64,
+    files_done: AtomicU64,
 }
 
 /// A snapshot of [`ScanCounters`].
@@ -85,6 +88,16 @@ pub struct ScanStats {
     pub pages_skipped: u64,
     /// Rows the scans produced.
     pub rows_read: u64,
+    /// Bytes the scans' readers were handed (from the file, a cache or the
+    /// network), file metadata included.
+    pub bytes_read: u64,
+    /// Files the scans started so far are to read (a file split between
+    /// the parts of a parallel scan counts once per part). It grows as
+    /// scans start, so `files_done / files_planned` is the progress of the
+    /// scans begun, not of the query.
+    pub files_planned: u64,
+    /// Of those, the files read to their end (once per part).
+    pub files_done: u64,
 }
 
 impl ScanCounters {
@@ -116,6 +129,21 @@ impl ScanCounters {
         self.rows_read.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts bytes handed to a reader.
+    pub fn add_bytes(&self, n: u64) {
+        self.bytes_read.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts files a scan is about to read.
+    pub fn add_files_planned(&self, n: u64) {
+        self.files_planned.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one file read to its end.
+    pub fn add_file_done(&self) {
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counts so far.
     pub fn snapshot(&self) -> ScanStats {
         ScanStats {
@@ -125,6 +153,9 @@ impl ScanCounters {
             row_groups_skipped_by_dictionary: self.dictionary_skipped.load(Ordering::Relaxed),
             pages_skipped: self.pages_skipped.load(Ordering::Relaxed),
             rows_read: self.rows_read.load(Ordering::Relaxed),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
+            files_planned: self.files_planned.load(Ordering::Relaxed),
+            files_done: self.files_done.load(Ordering::Relaxed),
         }
     }
 }

@@ -4,9 +4,10 @@
 //! within one batch of work per operator.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::catalog::{ScanCounters, ScanStats};
 use crate::error::{Error, Result};
 
 /// Cancels queries run with it, from any thread.
@@ -20,9 +21,15 @@ use crate::error::{Error, Result};
 /// let err = engine.query_with("SELECT 1", &handle).unwrap_err();
 /// assert!(matches!(err, engine_core::Error::Cancelled(_)));
 /// ```
+///
+/// It also shows how far the running statement has got, for a progress
+/// line: [`progress`](Self::progress).
 #[derive(Debug, Clone, Default)]
 pub struct QueryHandle {
     cancelled: Arc<AtomicBool>,
+    /// The scan counters of the statement running with this handle (or of
+    /// the last one run).
+    progress: Arc<Mutex<Option<Arc<ScanCounters>>>>,
 }
 
 impl QueryHandle {
@@ -47,6 +54,30 @@ impl QueryHandle {
     pub fn flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.cancelled)
     }
+
+    /// What the statement running with this handle has read so far (files,
+    /// rows, bytes), read from any thread while it runs; after it, its
+    /// totals. `None` before a statement has started executing.
+    ///
+    /// ```
+    /// use engine_core::{Engine, QueryHandle};
+    ///
+    /// let engine = Engine::new();
+    /// let handle = QueryHandle::new();
+    /// assert!(handle.progress().is_none());
+    /// engine.query_with("SELECT 1", &handle).unwrap();
+    /// assert_eq!(handle.progress().unwrap().files_planned, 0);
+    /// ```
+    pub fn progress(&self) -> Option<ScanStats> {
+        let slot = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref().map(|c| c.snapshot())
+    }
+
+    /// Makes `counters` the ones [`progress`](Self::progress) reads.
+    pub(crate) fn watch(&self, counters: &Arc<ScanCounters>) {
+        let mut slot = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(Arc::clone(counters));
+    }
 }
 
 /// What stops one statement's execution.
@@ -67,6 +98,11 @@ impl Interrupt {
             deadline: timeout.map(|t| (Instant::now() + t, t)),
             siblings: None,
         }
+    }
+
+    /// The caller's handle, when there is one.
+    pub fn handle(&self) -> Option<&QueryHandle> {
+        self.handle.as_ref()
     }
 
     /// This interrupt, also stopping once `failed` is set.

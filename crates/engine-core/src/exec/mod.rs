@@ -103,12 +103,16 @@ impl ExecContext {
             // TERN_MEMORY_LIMIT, not only when a query is big enough to ask.
             parallel::env_threads()?;
         }
-        Ok(ExecContext {
+        let ctx = ExecContext {
             interrupt,
             memory: Arc::new(MemoryPool::new(memory_limit)?),
             parallelism,
             ..Default::default()
-        })
+        };
+        if let Some(handle) = ctx.interrupt.handle() {
+            handle.watch(&ctx.scan);
+        }
+        Ok(ctx)
     }
 
     /// A worker's context: it reads part `partition` of the scan node

@@ -19,7 +19,32 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::cache::ReadCache;
+use crate::catalog::ScanCounters;
 use crate::error::{Error, Result};
+
+thread_local! {
+    /// Where this thread's reads are counted: set by a scan while it pulls
+    /// a batch, so every reader below it (Parquet, CSV, JSON, Arrow, through
+    /// any cache or store) is counted without being told.
+    static READ_COUNTER: std::cell::RefCell<Option<Arc<ScanCounters>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with the bytes [`Blob::read_range`] returns on this thread
+/// counted in `counters` (for a query's progress and statistics).
+pub(crate) fn counting_reads<R>(counters: &Arc<ScanCounters>, f: impl FnOnce() -> R) -> R {
+    let outer = READ_COUNTER.with(|c| c.replace(Some(Arc::clone(counters))));
+    // Restored even when `f` unwinds (a reader's panic is caught above).
+    struct Restore(Option<Option<Arc<ScanCounters>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take().flatten();
+            READ_COUNTER.with(|c| *c.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(Some(outer));
+    f()
+}
 
 /// A file's identity: where it is, how long it is, and which version of it.
 ///
@@ -236,12 +261,18 @@ impl Blob {
         if range.start == range.end {
             return Ok(Bytes::new());
         }
-        match &self.cache {
+        let bytes = match &self.cache {
             Some(cache) => cache.read(&self.meta, range.clone(), || {
                 self.store.get_range(&self.meta.location, range)
             }),
             None => self.store.get_range(&self.meta.location, range),
-        }
+        }?;
+        READ_COUNTER.with(|c| {
+            if let Some(counters) = &*c.borrow() {
+                counters.add_bytes(bytes.len() as u64);
+            }
+        });
+        Ok(bytes)
     }
 
     /// A reader from the start of the file.

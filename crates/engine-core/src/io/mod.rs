@@ -11,6 +11,7 @@ mod read;
 mod split;
 mod write;
 
+pub(crate) use blob::counting_reads;
 pub(crate) use blob::split_scheme;
 pub use blob::{Blob, BlobMeta, BlobReader, BlobStore, LocalStore};
 pub use read::{infer_schema, inspect, read, CsvDialect, FileFacts, FileFormat, FilePart};
