@@ -81,18 +81,18 @@ fn executed(bin: &Path, sql: &str, out_file: &Path) -> Result<Vec<String>, Strin
 
 pub fn command(root: &Path) -> Result<(), String> {
     let target = root.join("target/layout");
-    eprintln!("building release binaries with symbols into target/layout...");
+    eprintln!("building the dist binaries with symbols into target/layout...");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
         .env("CARGO_TARGET_DIR", &target)
         .env("TERN_KEEP_SYMBOLS", "1")
-        .args(["build", "--release", "--quiet", "-p", "tern-cli"])
+        .args(["build", "--profile", "dist", "--quiet", "-p", "tern-cli"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err("the release build failed".into());
+        return Err("the dist build failed".into());
     }
-    let bin = target.join("release/tern");
+    let bin = target.join("dist/tern");
     let symbols = text_symbols(&bin)?;
     if symbols.is_empty() {
         return Err(format!("{} has no symbols", bin.display()));
@@ -113,7 +113,7 @@ pub fn command(root: &Path) -> Result<(), String> {
     text.push('\n');
     std::fs::write(root.join(LIST), text).map_err(|e| e.to_string())?;
     println!(
-        "{LIST}: {} functions, {:.2} MB of {:.2} MB of code; rebuild the release binaries to use it",
+        "{LIST}: {} functions, {:.2} MB of {:.2} MB of code; rebuild the dist binaries to use it",
         order.len(),
         bytes as f64 / 1e6,
         text_bytes as f64 / 1e6

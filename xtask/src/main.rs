@@ -7,11 +7,11 @@
 //!   and fail if any file passes fewer records than its committed baseline.
 //!   `--bless` writes the new counts as the baseline.
 //! - `bench [-o FILE.json] [--runs N] [--rev REV]`: cold start, init, first and
-//!   warm queries, RSS and size of the release build (see docs/performance.md).
+//!   warm queries, RSS and size of the dist build (see docs/performance.md).
 //! - `compare A.json B.json`: two benchmark files side by side.
 //! - `diagnose`: cold/warm checks against their targets.
 //! - `instructions [--bless]`: the instruction-count regression guard.
-//! - `layout`: records the hot-code order the release link uses.
+//! - `layout`: records the hot-code order the optimised links use.
 //! - `tpch [--sf SF] [--query N]... [--duckdb PATH]`: the 22 TPC-H queries,
 //!   timed and checked against their answers (see `tpch.rs`).
 

@@ -83,8 +83,9 @@ fn valkey_binary(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Tools the test command uses: valgrind for the instruction-count guard,
-/// nginx (plain HTTP) and moto (S3) for the remote-read tests, redis-server,
-/// memcached and valkey-server for the cache tests. Returns the environment
+/// nginx (HTTP and HTTPS), openssl (test certificates) and moto (S3) for the
+/// remote-read tests, redis-server, memcached and valkey-server for the cache
+/// tests, tmux for the shell's pseudo-terminal tests. Returns the environment
 /// the tests need to find them.
 pub fn tools(root: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
     let mut packages = Vec::new();
@@ -99,6 +100,13 @@ pub fn tools(root: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
     }
     if !runs("memcached", "-V") {
         packages.push("memcached");
+    }
+    // The shell's pseudo-terminal tests, and the TLS test's certificates.
+    if !runs("tmux", "-V") {
+        packages.push("tmux");
+    }
+    if !runs("openssl", "version") {
+        packages.push("openssl");
     }
     if !packages.is_empty() {
         apt_install(&packages)?;

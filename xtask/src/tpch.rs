@@ -236,13 +236,13 @@ pub fn command(root: &Path, args: &[String]) -> Result<bool, String> {
         None => {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let status = Command::new(&cargo)
-                .args(["build", "--release", "--quiet", "-p", "tern-cli"])
+                .args(["build", "--profile", "dist", "--quiet", "-p", "tern-cli"])
                 .status()
                 .map_err(|e| format!("cannot run cargo: {e}"))?;
             if !status.success() {
-                return Err("building the release tern failed".into());
+                return Err("building the dist tern failed".into());
             }
-            root.join("target/release/tern")
+            root.join("target/dist/tern")
         }
     };
     let answers = answers_dir(root, o.sf);

@@ -1,13 +1,19 @@
 //! `tern`: run SQL over files and the built-in datasets from the command line.
 
+mod interrupt;
+mod output;
+mod progress;
 mod render;
+mod shell;
+mod terminal;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use tern::io::{write_file, write_to, OutputFormat};
+use output::{Mode, MODE_NAMES};
+use tern::io::{write_file, OutputFormat};
 
 const USAGE: &str = "\
 tern — SQL over data where it lives
@@ -16,6 +22,7 @@ Usage:
   tern [OPTIONS] \"SQL\"
   tern [OPTIONS] -c \"SQL\"
   echo \"SQL\" | tern [OPTIONS]
+  tern [OPTIONS]         an interactive shell (on a terminal; .help inside)
 
 Options:
   -c, --command SQL    the SQL to run
@@ -37,16 +44,9 @@ Try:
   tern \"SELECT name, id FROM \\$planets WHERE id > 3\"
 ";
 
-#[derive(Clone, Copy, PartialEq)]
-enum Format {
-    Table,
-    Markdown,
-    File(OutputFormat),
-}
-
 struct Args {
     sql: Option<String>,
-    format: Format,
+    format: Mode,
     output: Option<PathBuf>,
     stats: bool,
     cycles: usize,
@@ -65,7 +65,7 @@ fn parse_args() -> Result<Parsed, String> {
     use lexopt::prelude::*;
     let mut args = Args {
         sql: None,
-        format: Format::Table,
+        format: Mode::Table,
         output: None,
         stats: false,
         cycles: 1,
@@ -85,14 +85,9 @@ fn parse_args() -> Result<Parsed, String> {
                 set_sql(&mut args, v)?;
             }
             Short('f') | Long("format") => {
-                let v = text(p.value().map_err(|e| e.to_string())?)?.to_lowercase();
-                args.format = match v.as_str() {
-                    "table" => Format::Table,
-                    "markdown" | "md" => Format::Markdown,
-                    other => Format::File(OutputFormat::from_name(other).filter(|f| !matches!(f, OutputFormat::Arrow | OutputFormat::Parquet)).ok_or_else(|| {
-                        format!("unknown format '{other}' (use table, csv, tsv, json, jsonl or markdown)")
-                    })?),
-                };
+                let v = text(p.value().map_err(|e| e.to_string())?)?;
+                args.format = Mode::from_name(&v)
+                    .ok_or_else(|| format!("unknown format '{v}' (use {MODE_NAMES})"))?;
             }
             Short('o') | Long("output") => {
                 args.output = Some(PathBuf::from(p.value().map_err(|e| e.to_string())?))
@@ -151,7 +146,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if args.sql.is_none() && !std::io::stdin().is_terminal() {
+    if args.sql.is_none() && std::io::stdin().is_terminal() {
+        if args.output.is_some() || args.cycles > 1 || args.stats {
+            eprintln!("tern: --output, --cycles and --stats need SQL to run\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        return match engine(&args) {
+            Ok(engine) => shell::run(engine, args.format),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    if args.sql.is_none() {
         // One byte past the engine's limit is enough for its error; an
         // endless input (`< /dev/zero`) is not read to the end.
         let limit = tern::sql::MAX_SQL_BYTES as u64 + 1;
@@ -184,52 +192,13 @@ fn main() -> ExitCode {
         None => None,
     };
     let handle = tern::QueryHandle::new();
-    interrupt::on_ctrl_c(&handle);
+    interrupt::on_ctrl_c(&handle, true);
     match run(&sql, &args, output_format, &handle) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
             // 128 + SIGINT, as a shell reports a process stopped by Ctrl-C.
             ExitCode::from(if handle.is_cancelled() { 130 } else { 1 })
-        }
-    }
-}
-
-#[cfg(not(unix))]
-mod interrupt {
-    //! Ctrl-C ends the process, as the platform does by default.
-    pub fn on_ctrl_c(_: &tern::QueryHandle) {}
-}
-
-#[cfg(unix)]
-mod interrupt {
-    //! Ctrl-C cancels the running query (it stops within a batch and the
-    //! process exits with 130); a second Ctrl-C exits at once.
-
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, OnceLock};
-
-    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-    extern "C" fn on_sigint(_: libc::c_int) {
-        // Only atomics here: this runs inside a signal handler.
-        if let Some(flag) = FLAG.get() {
-            if flag.swap(true, Ordering::Relaxed) {
-                // SAFETY: _exit is async-signal-safe.
-                unsafe { libc::_exit(130) };
-            }
-        }
-    }
-
-    pub fn on_ctrl_c(handle: &tern::QueryHandle) {
-        if FLAG.set(handle.flag()).is_ok() {
-            // SAFETY: the handler only touches atomics and calls _exit.
-            unsafe {
-                libc::signal(
-                    libc::SIGINT,
-                    on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
-                );
-            }
         }
     }
 }
@@ -246,7 +215,10 @@ fn run(
     let mut result = None;
     for cycle in 1..=args.cycles {
         let t = Instant::now();
-        let r = engine.query_with(sql, handle).map_err(|e| e.to_string())?;
+        let progress = progress::Progress::start(handle);
+        let r = engine.query_with(sql, handle).map_err(|e| e.to_string());
+        drop(progress);
+        let r = r?;
         if args.cycles > 1 {
             eprintln!(
                 "cycle {cycle}: {:.3} ms",
@@ -265,32 +237,8 @@ fn run(
         _ => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            match args.format {
-                Format::Table => {
-                    out.write_all(render::table(&schema, result.batches())?.as_bytes())
-                }
-                Format::Markdown => {
-                    out.write_all(render::markdown(&schema, result.batches())?.as_bytes())
-                }
-                Format::File(f) => {
-                    write_to(&mut out, f, &schema, result.batches()).map_err(|e| e.to_string())?;
-                    // A JSON array ends without a newline; a terminal wants one.
-                    if f == OutputFormat::Json {
-                        out.write_all(b"\n")
-                    } else {
-                        Ok(())
-                    }
-                }
-            }
-            .and_then(|_| out.flush())
-            .or_else(|e| {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })
-            .map_err(|e| e.to_string())?;
+            let style = terminal::Style::for_stdout();
+            output::print(&mut out, &schema, result.batches(), args.format, &style)?;
         }
     }
     if args.stats {
@@ -308,6 +256,7 @@ fn run(
         if s.scan.files > 0 {
             eprintln!("files_read: {}", s.scan.files);
             eprintln!("rows_read: {}", s.scan.rows_read);
+            eprintln!("bytes_read: {}", s.scan.bytes_read);
         }
         if s.scan.row_groups_read + s.scan.row_groups_skipped > 0 {
             eprintln!("row_groups_read: {}", s.scan.row_groups_read);

@@ -42,6 +42,7 @@
 //! engine stays free of async code and works inside or outside a tokio program.
 
 mod credentials;
+mod tls;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -220,6 +221,7 @@ impl ObjectStoreSource {
         use object_store::azure::MicrosoftAzureBuilder;
         use object_store::gcp::GoogleCloudStorageBuilder;
         use object_store::http::HttpBuilder;
+        tls::install_provider();
         let bad = |e: object_store::Error| Error::plan(format!("cannot use '{root}': {e}"));
         // Fail fast on a dead endpoint: a query should not wait minutes for a
         // connection (object_store retries for up to 3 minutes by default).
@@ -312,8 +314,25 @@ fn io_error(url: &str, e: object_store::Error) -> Error {
     };
     Error::Io {
         path: url.to_string(),
-        source: std::io::Error::new(kind, e.to_string()),
+        source: std::io::Error::new(kind, with_causes(&e)),
     }
+}
+
+/// `e`'s message followed by its causes' that it does not already say: the
+/// HTTP client's "error sending request" alone hides why (a refused
+/// certificate, a refused connection).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 fn meta(url: &url::Url, m: &object_store::ObjectMeta) -> BlobMeta {

@@ -44,7 +44,25 @@ pub fn nginx_without_ranges(root: &Path) -> Server {
     nginx_with(root, "max_ranges 0;")
 }
 
+/// nginx serving `root` over TLS (HTTPS) on a free port, with the
+/// certificate chain `cert` and its key `key` (PEM files).
+pub fn nginx_tls(root: &Path, cert: &Path, key: &Path) -> Server {
+    nginx_listening(
+        root,
+        "ssl",
+        &format!(
+            "ssl_certificate {}; ssl_certificate_key {};",
+            cert.display(),
+            key.display()
+        ),
+    )
+}
+
 fn nginx_with(root: &Path, server_directives: &str) -> Server {
+    nginx_listening(root, "", server_directives)
+}
+
+fn nginx_listening(root: &Path, listen_options: &str, server_directives: &str) -> Server {
     let bin = find_binary("TERN_NGINX", &[PathBuf::from("/usr/sbin/nginx")], "nginx");
     let root = root.display().to_string();
     Server::start("nginx", &bin, |port, dir| {
@@ -57,7 +75,7 @@ http {{
   access_log off;
   client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
   uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
-  server {{ listen 127.0.0.1:{port}; root {root}; {server_directives} }}
+  server {{ listen 127.0.0.1:{port} {listen_options}; root {root}; {server_directives} }}
 }}
 "
         );

@@ -17,16 +17,28 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Builds the release `tern` (and `tern-probe` where the tree has it) from the
-/// workspace at `root` into `target_dir`.
+/// The profile a tree ships with: `dist` where its manifest has one, else
+/// `release` (revisions before the two profiles).
+fn shipped_profile(root: &Path) -> &'static str {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    match manifest.contains("[profile.dist]") {
+        true => "dist",
+        false => "release",
+    }
+}
+
+/// Builds the shipped `tern` (and `tern-probe` where the tree has it) from
+/// the workspace at `root` into `target_dir`.
 pub fn build(root: &Path, target_dir: &Path, label: &str) -> Result<Build, String> {
     let has_probe = root.join("benches/src/bin/tern-probe.rs").exists();
+    let profile = shipped_profile(root);
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root)
         .env("CARGO_TARGET_DIR", target_dir)
         .args([
             "build",
-            "--release",
+            "--profile",
+            profile,
             "--quiet",
             "-p",
             "tern-cli",
@@ -37,12 +49,12 @@ pub fn build(root: &Path, target_dir: &Path, label: &str) -> Result<Build, Strin
         // `--bin` filters every package named, so name both binaries.
         cmd.args(["-p", "tern-benches", "--bin", "tern-probe"]);
     }
-    eprintln!("building {label} (release)...");
+    eprintln!("building {label} ({profile} profile)...");
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err(format!("building {label} failed"));
     }
-    let bin = |name: &str| target_dir.join("release").join(name);
+    let bin = |name: &str| target_dir.join(profile).join(name);
     Ok(Build {
         label: label.to_string(),
         tern: bin("tern"),

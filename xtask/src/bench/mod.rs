@@ -1,6 +1,6 @@
 //! `cargo xtask bench [-o FILE.json] [--runs N] [--rev GIT_REV] [--throughput]`:
 //! cold start, init, first query, warm queries, peak RSS and binary size of
-//! the release build, written as JSON (schema in docs/performance.md). With
+//! the dist build, written as JSON (schema in docs/performance.md). With
 //! `--rev`, the other revision is built in a worktree and measured in the same
 //! run, runs interleaved, and the two are compared. `--throughput` adds the
 //! throughput suite (`throughput.rs`): 10M-row queries and TPC-H SF1.
