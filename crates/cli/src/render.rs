@@ -241,33 +241,26 @@ pub fn table(schema: &SchemaRef, batches: &[RecordBatch], style: &Style) -> Resu
         cells: Option<&'a [Cell]>,
         width: usize,
     }
-    let mut shown: Vec<Shown> = Vec::new();
-    for (k, &c) in kept.iter().enumerate() {
-        if gap == Some(k) {
-            shown.push(Shown {
-                name: "…".into(),
-                ty: String::new(),
-                right: false,
-                cells: None,
-                width: 1,
-            });
-        }
-        shown.push(Shown {
+    let mut shown: Vec<Shown> = kept
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| Shown {
             name: clip(&names[c], widths[k]),
             ty: clip(&types[c], widths[k]),
             right: is_numeric(schema.field(c).data_type()),
             cells: Some(&columns[c]),
             width: widths[k],
-        });
-    }
-    if gap == Some(kept.len()) {
-        shown.push(Shown {
+        })
+        .collect();
+    if let Some(at) = gap {
+        let elided = Shown {
             name: "…".into(),
             ty: String::new(),
             right: false,
             cells: None,
             width: 1,
-        });
+        };
+        shown.insert(at, elided);
     }
 
     let paint = |text: &str, code: &str| {

@@ -89,6 +89,13 @@ impl Pane {
         assert!(ok, "send-keys {keys:?}");
     }
 
+    /// Types `text`, presses Tab and waits for `completed` on the screen.
+    fn tab(&self, text: &str, completed: &str) {
+        self.type_text(text);
+        self.press(&["Tab"]);
+        self.wait_for(completed);
+    }
+
     /// Types a line and presses Enter.
     fn line(&self, text: &str) {
         self.type_text(text);
@@ -187,25 +194,14 @@ fn tab_completes_datasets_columns_functions_commands_and_files() {
     std::fs::write(dir.join("measurements_2024.csv"), "x\n1\n").unwrap();
     let h = history(&dir);
     let pane = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
-    pane.type_text("SELECT * FROM $plan");
-    pane.press(&["Tab"]);
-    pane.wait_for("FROM $planets");
-    pane.type_text(" WHERE diam");
-    pane.press(&["Tab"]);
-    pane.wait_for("WHERE diameter");
-    pane.type_text(" > 0 AND upp");
-    pane.press(&["Tab"]);
-    pane.wait_for("AND upper");
+    pane.tab("SELECT * FROM $plan", "FROM $planets");
+    pane.tab(" WHERE diam", "WHERE diameter");
+    pane.tab(" > 0 AND upp", "AND upper");
     pane.press(&["C-u"]);
-    pane.type_text("SELECT * FROM 'measure");
-    pane.press(&["Tab"]);
-    pane.wait_for("FROM 'measurements_2024.csv");
-    pane.type_text("';");
-    pane.press(&["Enter"]);
+    pane.tab("SELECT * FROM 'measure", "FROM 'measurements_2024.csv");
+    pane.line("';");
     pane.wait_for("1 row");
-    pane.type_text(".sch");
-    pane.press(&["Tab"]);
-    pane.wait_for(".schema");
+    pane.tab(".sch", ".schema");
     pane.line(" $planets");
     let screen = pane.wait_for("numberOfMoons");
     assert!(screen.contains("column_name"), "{screen}");

@@ -33,16 +33,16 @@ thread_local! {
 /// Runs `f` with the bytes [`Blob::read_range`] returns on this thread
 /// counted in `counters` (for a query's progress and statistics).
 pub(crate) fn counting_reads<R>(counters: &Arc<ScanCounters>, f: impl FnOnce() -> R) -> R {
-    let outer = READ_COUNTER.with(|c| c.replace(Some(Arc::clone(counters))));
-    // Restored even when `f` unwinds (a reader's panic is caught above).
-    struct Restore(Option<Option<Arc<ScanCounters>>>);
+    // The counters of an enclosing scan, restored even when `f` unwinds (a
+    // reader's panic is caught further up).
+    struct Restore(Option<Arc<ScanCounters>>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let outer = self.0.take().flatten();
+            let outer = self.0.take();
             READ_COUNTER.with(|c| *c.borrow_mut() = outer);
         }
     }
-    let _restore = Restore(Some(outer));
+    let _restore = Restore(READ_COUNTER.with(|c| c.replace(Some(Arc::clone(counters)))));
     f()
 }
 
