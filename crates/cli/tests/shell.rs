@@ -23,7 +23,8 @@ struct Pane {
 }
 
 impl Pane {
-    /// Starts the shell in `dir` with `env` set, on a 120x40 terminal.
+    /// Starts the shell in `dir` with `env` set, on a 120x40 terminal; its
+    /// history is `dir/history`, so shells started in one folder share it.
     fn start(dir: &Path, env: &[(&str, &str)]) -> Pane {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
@@ -31,8 +32,9 @@ impl Pane {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
+        let history = dir.join("history").display().to_string();
         let mut command = String::from("exec env");
-        for (k, v) in env {
+        for (k, v) in [("TERN_HISTORY", history.as_str())].iter().chain(env) {
             command.push_str(&format!(" {k}='{v}'"));
         }
         command.push_str(&format!(" '{}'", env!("CARGO_BIN_EXE_tern")));
@@ -141,6 +143,15 @@ impl Pane {
         self.wait_for_n("tern>", n)
     }
 
+    /// Waits until the shell process has ended; `what` ended it.
+    fn wait_until_ended(&self, what: &str) {
+        let start = Instant::now();
+        while !self.ended() {
+            assert!(start.elapsed() < DEADLINE, "{what} did not end the shell");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Whether the shell process has ended (the pane is gone).
     fn ended(&self) -> bool {
         !self
@@ -162,16 +173,10 @@ fn home(name: &str) -> PathBuf {
     scratch(&format!("shell-{name}"))
 }
 
-/// The history file for a test's home folder.
-fn history(dir: &Path) -> String {
-    dir.join("history").display().to_string()
-}
-
 #[test]
 fn a_statement_over_several_lines_and_mode_csv() {
     let dir = home("multi");
-    let h = history(&dir);
-    let pane = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+    let pane = Pane::start(&dir, &[]);
     pane.line("SELECT name, id");
     pane.line("FROM $planets");
     pane.line("WHERE id > 7;");
@@ -192,8 +197,7 @@ fn a_statement_over_several_lines_and_mode_csv() {
 fn tab_completes_datasets_columns_functions_commands_and_files() {
     let dir = home("complete");
     std::fs::write(dir.join("measurements_2024.csv"), "x\n1\n").unwrap();
-    let h = history(&dir);
-    let pane = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+    let pane = Pane::start(&dir, &[]);
     pane.tab("SELECT * FROM $plan", "FROM $planets");
     pane.tab(" WHERE diam", "WHERE diameter");
     pane.tab(" > 0 AND upp", "AND upper");
@@ -210,8 +214,7 @@ fn tab_completes_datasets_columns_functions_commands_and_files() {
 #[test]
 fn ctrl_c_cancels_the_query_not_the_shell_and_shows_progress_first() {
     let dir = home("cancel");
-    let h = history(&dir);
-    let pane = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+    let pane = Pane::start(&dir, &[]);
     pane.line(ENDLESS);
     // The progress line appears once the query has run a second.
     pane.wait_for("running ");
@@ -233,22 +236,17 @@ fn ctrl_c_cancels_the_query_not_the_shell_and_shows_progress_first() {
 #[test]
 fn history_is_kept_between_sessions() {
     let dir = home("history");
-    let h = history(&dir);
     {
-        let first = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+        let first = Pane::start(&dir, &[]);
         first.line("SELECT 'from the first session' AS s;");
         first.wait_for("1 row");
         first.line("SELECT 1");
         first.line("+ 1 AS two;");
         first.wait_for_n("1 row", 2);
         first.press(&["C-d"]);
-        let start = Instant::now();
-        while !first.ended() {
-            assert!(start.elapsed() < DEADLINE, "Ctrl-D did not end the shell");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        first.wait_until_ended("Ctrl-D");
     }
-    let second = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+    let second = Pane::start(&dir, &[]);
     second.press(&["Up"]);
     // The multi-line statement comes back whole.
     second.wait_for("+ 1 AS two;");
@@ -268,8 +266,7 @@ fn dot_commands() {
         "CREATE TABLE notes (id INTEGER, body VARCHAR);\nINSERT INTO notes VALUES (1, 'hello'), (2, NULL);\n.mode markdown\nSELECT * FROM notes ORDER BY id\n",
     )
     .unwrap();
-    let h = history(&dir);
-    let pane = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+    let pane = Pane::start(&dir, &[]);
     pane.line(".help");
     pane.wait_for(".read FILE");
     pane.line(".read setup.sql");
@@ -285,18 +282,13 @@ fn dot_commands() {
     pane.line(".mode yaml");
     pane.wait_for("unknown mode 'yaml'");
     pane.line(".exit");
-    let start = Instant::now();
-    while !pane.ended() {
-        assert!(start.elapsed() < DEADLINE, ".exit did not end the shell");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    pane.wait_until_ended(".exit");
 }
 
 #[test]
 fn tables_fit_the_terminal_in_colour_unless_no_color() {
     let dir = home("colour");
-    let h = history(&dir);
-    let pane = Pane::start(&dir, &[("TERN_HISTORY", &h)]);
+    let pane = Pane::start(&dir, &[]);
     pane.line("SELECT * FROM $planets;");
     let screen = pane.wait_for("9 rows");
     assert!(screen.contains("20 columns ("), "{screen}");
@@ -311,7 +303,7 @@ fn tables_fit_the_terminal_in_colour_unless_no_color() {
     let coloured = pane.screen_with(true);
     assert!(coloured.contains("\x1b[1m"), "no bold names:\n{coloured}");
 
-    let plain = Pane::start(&dir, &[("TERN_HISTORY", &h), ("NO_COLOR", "1")]);
+    let plain = Pane::start(&dir, &[("NO_COLOR", "1")]);
     plain.line("SELECT NULL AS nothing;");
     plain.wait_for("1 row");
     let screen = plain.screen_with(true);

@@ -122,14 +122,6 @@ impl ShellHelper {
         ShellHelper { engine }
     }
 
-    /// Tables (registered, views, `$datasets`), sorted.
-    fn tables(&self) -> Vec<String> {
-        let mut names = self.engine.catalog().names();
-        names.sort();
-        names.dedup();
-        names
-    }
-
     /// The columns of every table `text` names.
     fn columns(&self, text: &str, tables: &[String]) -> Vec<String> {
         let words: Vec<String> = words(text).map(str::to_lowercase).collect();
@@ -147,7 +139,7 @@ impl ShellHelper {
     /// Candidates for the word `prefix` in `text` (the whole statement so
     /// far); `after_dot` when it follows `alias.`.
     fn candidates(&self, text: &str, prefix: &str, after_dot: bool) -> Vec<String> {
-        let tables = self.tables();
+        let tables = super::table_names(&self.engine);
         let mut out: Vec<String> = self.columns(text, &tables);
         if !after_dot {
             let upper = !prefix.chars().any(|c| c.is_lowercase());

@@ -54,6 +54,14 @@ fn history_path() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".tern_history"))
 }
 
+/// Every table the session knows (registered, views, `$datasets`), sorted.
+fn table_names(engine: &tern::Engine) -> Vec<String> {
+    let mut names = engine.catalog().names();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Runs the shell until `.exit` or Ctrl-D.
 pub fn run(engine: tern::Engine, mode: Mode) -> ExitCode {
     let engine = Arc::new(engine);
@@ -199,10 +207,7 @@ impl Shell {
         match command {
             Dot::Help => print!("{}", dot::help()),
             Dot::Tables => {
-                let mut names = self.engine.catalog().names();
-                names.sort();
-                names.dedup();
-                for n in names {
+                for n in table_names(&self.engine) {
                     println!("{n}");
                 }
             }
@@ -236,10 +241,7 @@ impl Shell {
 
     /// `.schema` alone: every table with its columns, one line each.
     fn schemas(&self) {
-        let mut names = self.engine.catalog().names();
-        names.sort();
-        names.dedup();
-        for name in names {
+        for name in table_names(&self.engine) {
             match self.engine.catalog().lookup(&name) {
                 Ok(Some(table)) => {
                     let columns: Vec<String> = table

@@ -2,40 +2,30 @@
 //! reads lines until the text so far ends a statement, and `.read` runs a
 //! file's statements one by one.
 
-/// `text` cut into statements: each complete one (without its `;`, never
-/// only blanks and comments), and what follows the last `;` — an unfinished
-/// statement, or `None` when there is nothing but blanks and comments.
-pub fn split(text: &str) -> (Vec<&str>, Option<&str>) {
-    #[derive(PartialEq)]
-    enum State {
-        Code,
-        Quote(u8),
-        LineComment,
-        BlockComment,
-    }
+/// Where a walk through SQL text is.
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Code,
+    /// Inside a string or quoted name opened by `quote` at byte `from - 1`.
+    Quote {
+        quote: u8,
+        from: usize,
+    },
+    LineComment,
+    BlockComment,
+}
+
+/// Walks `text`, handing `code` each byte outside strings, quoted names and
+/// comments (an opening quote included); the state at the end.
+fn walk(text: &str, mut code: impl FnMut(usize, u8)) -> State {
     let bytes = text.as_bytes();
     let mut state = State::Code;
-    let mut statements = Vec::new();
-    let mut start = 0;
-    // Whether the current statement has anything but blanks and comments.
-    let mut content = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         let next = bytes.get(i + 1).copied();
         match state {
             State::Code => match b {
-                b';' => {
-                    if content {
-                        statements.push(&text[start..i]);
-                    }
-                    start = i + 1;
-                    content = false;
-                }
-                b'\'' | b'"' | b'`' => {
-                    state = State::Quote(b);
-                    content = true;
-                }
                 b'-' if next == Some(b'-') => {
                     state = State::LineComment;
                     i += 1;
@@ -44,59 +34,61 @@ pub fn split(text: &str) -> (Vec<&str>, Option<&str>) {
                     state = State::BlockComment;
                     i += 1;
                 }
-                b if b.is_ascii_whitespace() => {}
-                _ => content = true,
+                _ => {
+                    code(i, b);
+                    if matches!(b, b'\'' | b'"' | b'`') {
+                        state = State::Quote {
+                            quote: b,
+                            from: i + 1,
+                        };
+                    }
+                }
             },
             // A doubled quote inside is one quote: leaving and entering
             // again gives the same state.
-            State::Quote(q) if b == q => state = State::Code,
-            State::Quote(_) => {}
+            State::Quote { quote, .. } if b == quote => state = State::Code,
             State::LineComment if b == b'\n' => state = State::Code,
-            State::LineComment => {}
             State::BlockComment if b == b'*' && next == Some(b'/') => {
                 state = State::Code;
                 i += 1;
             }
-            State::BlockComment => {}
+            State::Quote { .. } | State::LineComment | State::BlockComment => {}
         }
         i += 1;
     }
+    state
+}
+
+/// `text` cut into statements: each complete one (without its `;`, never
+/// only blanks and comments), and what follows the last `;` — an unfinished
+/// statement, or `None` when there is nothing but blanks and comments.
+pub fn split(text: &str) -> (Vec<&str>, Option<&str>) {
+    let mut statements = Vec::new();
+    let mut start = 0;
+    // Whether the current statement has anything but blanks and comments.
+    let mut content = false;
+    let end = walk(text, |i, b| match b {
+        b';' => {
+            if content {
+                statements.push(&text[start..i]);
+            }
+            start = i + 1;
+            content = false;
+        }
+        b if b.is_ascii_whitespace() => {}
+        _ => content = true,
+    });
     // An open quote or block comment is unfinished text even when empty.
-    let open = matches!(state, State::Quote(_) | State::BlockComment);
+    let open = matches!(end, State::Quote { .. } | State::BlockComment);
     let rest = (content || open).then(|| &text[start..]);
     (statements, rest)
 }
 
-/// Whether the cursor's end of `text` sits inside an unclosed `'` string:
-/// where it starts (after the quote), for completing file names.
+/// Whether the end of `text` (the cursor) sits inside an unclosed `'`
+/// string: where the string's text starts, for completing file names.
 pub fn open_string(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut open: Option<(u8, usize)> = None;
-    let mut comment: Option<bool> = None; // Some(true): line, Some(false): block
-    while i < bytes.len() {
-        let b = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        match (open, comment) {
-            (Some((q, _)), _) if b == q => open = None,
-            (Some(_), _) => {}
-            (None, Some(true)) if b == b'\n' => comment = None,
-            (None, Some(false)) if b == b'*' && next == Some(b'/') => {
-                comment = None;
-                i += 1;
-            }
-            (None, Some(_)) => {}
-            (None, None) => match b {
-                b'\'' | b'"' => open = Some((b, i + 1)),
-                b'-' if next == Some(b'-') => comment = Some(true),
-                b'/' if next == Some(b'*') => comment = Some(false),
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    match open {
-        Some((b'\'', at)) => Some(at),
+    match walk(text, |_, _| {}) {
+        State::Quote { quote: b'\'', from } => Some(from),
         _ => None,
     }
 }
