@@ -1,7 +1,10 @@
 //! Project tasks, run as `cargo xtask <task>`:
 //!
-//! - `test`: every test: the workspace's unit, integration and doc tests, then
-//!   the conformance ratchet. This is what CI runs (`.ci/run`).
+//! - `test`: every test: the workspace's unit, integration and doc tests, the
+//!   Python package's tests, the conformance ratchet and the instruction
+//!   guard. This is what CI runs (`.ci/run`).
+//! - `python`: build the wheel, install it into a fresh virtualenv and run
+//!   its pytest suite (see `python.rs`).
 //! - `slt [--bless] [--verbose] [PATH...]`: run sqllogictest conformance files
 //!   (all of tests/conformance by default), print one line per file and a total,
 //!   and fail if any file passes fewer records than its committed baseline.
@@ -21,6 +24,7 @@ mod diagnose;
 mod instructions;
 mod layout;
 mod provision;
+mod python;
 mod slt;
 mod tpch;
 
@@ -47,6 +51,9 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("slt") => slt_command(&args[1..]),
         Some("test") => test_command(&args[1..]),
+        Some("python") => {
+            exit(provision::tools(&root).and_then(|env| python::command(&root, &env)))
+        }
         Some("bench") => exit(bench::command(&root, &args[1..]).map(|_| true)),
         // Internal: the throughput suite's data, written in a process of its
         // own (see bench/throughput.rs).
@@ -61,7 +68,7 @@ fn main() -> ExitCode {
         )),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless] | layout | tpch [--sf SF] [--query N]...>"
+                "usage: cargo xtask <test | python | slt [--bless] [--verbose] [PATH...] | bench [-o FILE] [--runs N] [--rev REV] | compare A.json B.json | diagnose | instructions [--bless] | layout | tpch [--sf SF] [--query N]...>"
             );
             ExitCode::from(2)
         }
@@ -206,11 +213,18 @@ fn test_command(args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut steps: Vec<(&str, bool)> = Vec::new();
     let status = Command::new(&cargo)
-        .envs(env)
-        .args(["test", "--workspace", "--all-features"])
+        .envs(env.iter().cloned())
+        // The Python module has no Rust tests (it cannot link a test
+        // binary without libpython): pytest tests it in the next step.
+        .args(["test", "--workspace", "--all-features", "--exclude", "tern-python"])
         .args(args)
         .status();
     steps.push(("cargo test", status.map(|s| s.success()).unwrap_or(false)));
+    let python = python::command(&root, &env);
+    if let Err(e) = &python {
+        eprintln!("xtask: {e}");
+    }
+    steps.push(("python package", python.unwrap_or(false)));
     let slt_ok = slt_command(&[]) == ExitCode::SUCCESS;
     steps.push(("conformance ratchet", slt_ok));
     let instr = instructions::command(&root, false);

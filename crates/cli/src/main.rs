@@ -2,6 +2,7 @@
 
 mod interrupt;
 mod output;
+mod params;
 mod progress;
 mod render;
 mod shell;
@@ -31,6 +32,9 @@ Options:
                        (csv, tsv, json, jsonl, arrow, parquet)
   -t, --table NAME=PATH  name a file, glob or folder as a table (repeatable):
                        --table lineitem=data/lineitem.parquet
+  -p, --param NAME=VALUE  a value for the SQL's parameter $NAME or :NAME, or
+                       by position (1=VALUE for the first ? or $1); typed as a
+                       SQL literal: 42, 4.20, true, null, text; '042' is text
       --stats          print timings, row counts and cache figures to stderr
       --cache URL      share a cache of file blocks: redis://host:6379,
                        valkey://host:6379 or memcached://host:11211 (default:
@@ -54,6 +58,8 @@ struct Args {
     cache_local: bool,
     /// `--table NAME=PATH`, in order.
     tables: Vec<(String, String)>,
+    /// `--param`s; `None` when none was given (the SQL runs without binding).
+    params: Option<tern::sql::Params>,
 }
 
 enum Parsed {
@@ -72,7 +78,11 @@ fn parse_args() -> Result<Parsed, String> {
         cache: None,
         cache_local: false,
         tables: Vec::new(),
+        params: None,
     };
+    let mut named = tern::sql::Params::new();
+    let mut positional = Vec::new();
+    let mut any_param = false;
     let mut p = lexopt::Parser::from_env();
     let text = |v: std::ffi::OsString| {
         v.into_string()
@@ -101,6 +111,11 @@ fn parse_args() -> Result<Parsed, String> {
                 args.tables
                     .push((name.trim().to_string(), path.to_string()));
             }
+            Short('p') | Long("param") => {
+                let v = text(p.value().map_err(|e| e.to_string())?)?;
+                named = params::add(named, &mut positional, &v)?;
+                any_param = true;
+            }
             Long("stats") => args.stats = true,
             Long("cache") => args.cache = Some(text(p.value().map_err(|e| e.to_string())?)?),
             Long("cache-local") => args.cache_local = true,
@@ -122,6 +137,9 @@ fn parse_args() -> Result<Parsed, String> {
             Value(v) => set_sql(&mut args, text(v)?)?,
             other => return Err(other.unexpected().to_string()),
         }
+    }
+    if any_param {
+        args.params = Some(params::finish(named, positional)?);
     }
     Ok(Parsed::Run(args))
 }
@@ -147,8 +165,8 @@ fn main() -> ExitCode {
         }
     };
     if args.sql.is_none() && std::io::stdin().is_terminal() {
-        if args.output.is_some() || args.cycles > 1 || args.stats {
-            eprintln!("tern: --output, --cycles and --stats need SQL to run\n\n{USAGE}");
+        if args.output.is_some() || args.cycles > 1 || args.stats || args.params.is_some() {
+            eprintln!("tern: --output, --cycles, --stats and --param need SQL to run\n\n{USAGE}");
             return ExitCode::from(2);
         }
         return match engine(&args) {
@@ -216,7 +234,11 @@ fn run(
     for cycle in 1..=args.cycles {
         let t = Instant::now();
         let progress = progress::Progress::start(handle);
-        let r = engine.query_with(sql, handle).map_err(|e| e.to_string());
+        let r = match &args.params {
+            Some(params) => engine.query_params_with(sql, params, handle),
+            None => engine.query_with(sql, handle),
+        }
+        .map_err(|e| e.to_string());
         drop(progress);
         let r = r?;
         if args.cycles > 1 {

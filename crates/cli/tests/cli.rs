@@ -318,3 +318,47 @@ fn tern_threads_is_checked_and_stats_show_the_threads_used() {
     // Nine planets are not worth a thread.
     assert!(String::from_utf8_lossy(&o.stderr).contains("threads: 1\n"));
 }
+
+#[test]
+fn params_are_bound_not_spliced() {
+    let o = tern(&[
+        "-f",
+        "csv",
+        "--param",
+        "name=Mars",
+        "-p",
+        "1=3",
+        "SELECT id, name FROM $planets WHERE name = :name OR id = ? ORDER BY id",
+    ]);
+    assert_eq!(stdout(&o), "id,name\n3,Earth\n4,Mars\n");
+    // A hostile value is one string.
+    let o = tern(&[
+        "-f",
+        "csv",
+        "-p",
+        "n=x' OR '1'='1",
+        "SELECT COUNT(*) AS c FROM $planets WHERE name = $n",
+    ]);
+    assert_eq!(stdout(&o), "c\n0\n");
+    // Typed as SQL literals; quotes force text.
+    let o = tern(&[
+        "-f",
+        "csv",
+        "-p",
+        "a=4.20",
+        "-p",
+        "b='042'",
+        "SELECT $a * 2 AS a, $b AS b",
+    ]);
+    assert_eq!(stdout(&o), "a,b\n8.40,042\n");
+    // Mistakes: an unused value, a missing one, a malformed flag.
+    let o = tern(&["-p", "x=1", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no parameter $x"));
+    let o = tern(&["SELECT ?"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no value for parameter ?"));
+    let o = tern(&["-p", "2=1", "SELECT $2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--param 1=... is missing"));
+}

@@ -350,14 +350,41 @@ impl Engine {
     /// Runs `sql` (one statement, or several separated by `;`) and returns the
     /// result of the last.
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
-        self.query_inner(sql, None)
+        self.query_inner(sql, None, None)
+    }
+
+    /// Runs `sql` with `params` bound to its parameters (`?`, `$1`,
+    /// `$name`, `:name`; see [`Params`](crate::sql::Params)). The values are
+    /// bound into the parsed statement, never into the text.
+    ///
+    /// ```
+    /// use engine_core::sql::Params;
+    /// let engine = engine_core::Engine::new();
+    /// let r = engine
+    ///     .query_params("SELECT ? + 1 AS n, $name AS s", &Params::new().push(41).set("name", "tern"))
+    ///     .unwrap();
+    /// assert_eq!(r.num_rows(), 1);
+    /// ```
+    pub fn query_params(&self, sql: &str, params: &crate::sql::Params) -> Result<QueryResult> {
+        self.query_inner(sql, Some(params), None)
     }
 
     /// Runs `sql` as [`query`](Self::query) does; calling
     /// [`QueryHandle::cancel`] on `handle` (from another thread) stops it with
     /// [`Error::Cancelled`].
     pub fn query_with(&self, sql: &str, handle: &crate::QueryHandle) -> Result<QueryResult> {
-        self.query_inner(sql, Some(handle))
+        self.query_inner(sql, None, Some(handle))
+    }
+
+    /// [`query_params`](Self::query_params) that [`QueryHandle::cancel`]
+    /// can stop, as [`query_with`](Self::query_with).
+    pub fn query_params_with(
+        &self,
+        sql: &str,
+        params: &crate::sql::Params,
+        handle: &crate::QueryHandle,
+    ) -> Result<QueryResult> {
+        self.query_inner(sql, Some(params), Some(handle))
     }
 
     /// The physical plan `sql` (one query) would run with now: every choice
@@ -397,9 +424,17 @@ impl Engine {
         compile(settings.optimized(plan)?, settings.parallelism())
     }
 
-    fn query_inner(&self, sql: &str, handle: Option<&crate::QueryHandle>) -> Result<QueryResult> {
+    fn query_inner(
+        &self,
+        sql: &str,
+        params: Option<&crate::sql::Params>,
+        handle: Option<&crate::QueryHandle>,
+    ) -> Result<QueryResult> {
         let t0 = Instant::now();
-        let statements = parse(sql)?;
+        let mut statements = parse(sql)?;
+        if let Some(params) = params {
+            crate::sql::bind_params(&mut statements, params)?;
+        }
         let parse_time = t0.elapsed();
         if statements.is_empty() {
             return Err(Error::Syntax {

@@ -39,6 +39,20 @@ pub(crate) fn closest(name: &str, candidates: impl IntoIterator<Item = String>) 
         .map(|(_, c)| c)
 }
 
+/// The bytes two hex digits each stand for (`"cafe"` -> `[0xca, 0xfe]`);
+/// `None` for an odd count or a character that is no hex digit.
+pub(crate) fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let digit = |b: u8| (b as char).to_digit(16);
+    let bytes = hex.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +65,13 @@ mod tests {
         assert_eq!(closest("$astronauts", c()), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("nmae", "name"), 1);
+    }
+
+    #[test]
+    fn hex_digits_decode_in_pairs() {
+        assert_eq!(super::decode_hex("00cAFe"), Some(vec![0, 0xca, 0xfe]));
+        assert_eq!(super::decode_hex(""), Some(vec![]));
+        assert_eq!(super::decode_hex("abc"), None);
+        assert_eq!(super::decode_hex("zz"), None);
     }
 }

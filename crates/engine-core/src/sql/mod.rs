@@ -5,8 +5,11 @@
 mod binder;
 mod depth;
 mod dialect;
+mod params;
 mod parser;
 
 pub use binder::{Binder, Statement};
 pub use dialect::TernDialect;
+pub(crate) use params::bind as bind_params;
+pub use params::{Param, Params};
 pub use parser::{parse, MAX_SQL_BYTES};

@@ -1416,6 +1416,27 @@ fn literal(v: &Value) -> Result<Expr> {
         | Value::NationalStringLiteral(s) => ScalarValue::utf8(s),
         Value::Boolean(b) => ScalarValue::boolean(*b),
         Value::Null => ScalarValue::null(&DataType::Null),
+        // `X'CAFE'`: a BLOB, two hex digits a byte.
+        Value::HexStringLiteral(hex) => {
+            let bytes = crate::util::decode_hex(hex).ok_or_else(|| Error::Syntax {
+                message: format!("X'{hex}' is not a BLOB: it needs an even number of hex digits"),
+                line: 0,
+                column: 0,
+            })?;
+            let array: arrow_array::ArrayRef =
+                Arc::new(arrow_array::BinaryArray::from_vec(vec![&bytes]));
+            ScalarValue::from_array(&array, 0)
+        }
+        // Bound parameters are replaced before binding (sql/params.rs).
+        Value::Placeholder(p) => {
+            return Err(Error::Syntax {
+                message: format!(
+                "no value for parameter {p}: run the query with parameters (Engine::query_params)"
+            ),
+                line: 0,
+                column: 0,
+            })
+        }
         other => return Err(Error::unsupported(format!("the literal {other}"))),
     }))
 }
