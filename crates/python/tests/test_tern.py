@@ -62,6 +62,18 @@ def test_several_statements_return_the_last_answer():
     assert r.fetchall() == [(3,)]
 
 
+def test_the_docstring_examples_hold():
+    import doctest
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner()
+    examples = 0
+    for obj in (tern.query, tern.connect, tern.Connection, tern.Cursor, tern.Result):
+        for test in finder.find(obj, getattr(obj, "__name__", "tern"), globs={}):
+            examples += len(test.examples)
+            runner.run(test)
+    assert runner.failures == 0
+    assert examples >= 12
+
+
 def test_help_is_useful():
     assert "params" in tern.query.__doc__
     assert tern.query.__text_signature__ == "(sql, params=None)"
@@ -97,6 +109,18 @@ def test_results_leave_as_arrow_sharing_buffers():
     addr = lambda t: [buf.address for buf in t.column("id").chunks[0].buffers() if buf]
     assert addr(a) == addr(b)
     assert pa.schema(r) == a.schema  # __arrow_c_schema__
+
+
+def test_a_registered_table_comes_back_in_the_same_memory():
+    import pyarrow as pa
+    table = pa.table({"x": pa.array(range(100_000)), "s": pa.array([str(i) for i in range(100_000)])})
+    con = tern.connect()
+    con.register("t", table)
+    back = con.query("SELECT * FROM t").arrow()
+    addr = lambda t, c: [buf.address for buf in t.column(c).chunks[0].buffers() if buf]
+    # Into the engine and out again, not one buffer was copied.
+    assert addr(back, "x") == addr(table, "x")
+    assert addr(back, "s") == addr(table, "s")
 
 
 def test_pandas_and_polars():
