@@ -216,7 +216,13 @@ fn test_command(args: &[String]) -> ExitCode {
         .envs(env.iter().cloned())
         // The Python module has no Rust tests (it cannot link a test
         // binary without libpython): pytest tests it in the next step.
-        .args(["test", "--workspace", "--all-features", "--exclude", "tern-python"])
+        .args([
+            "test",
+            "--workspace",
+            "--all-features",
+            "--exclude",
+            "tern-python",
+        ])
         .args(args)
         .status();
     steps.push(("cargo test", status.map(|s| s.success()).unwrap_or(false)));

@@ -55,14 +55,15 @@ impl Connection {
         if setup.closed {
             return Err(ProgrammingError::new_err("the connection is closed"));
         }
-        if setup.engine.is_none() {
-            let mut builder = tern::Engine::builder().cache_local_files(setup.cache_local_files);
-            if let Some(cache) = &setup.cache {
-                builder = builder.shared_cache(Arc::clone(cache));
+        let (cache, local_files) = (setup.cache.clone(), setup.cache_local_files);
+        let engine = setup.engine.get_or_insert_with(|| {
+            let mut builder = tern::Engine::builder().cache_local_files(local_files);
+            if let Some(cache) = cache {
+                builder = builder.shared_cache(cache);
             }
-            setup.engine = Some(Arc::new(builder.build()));
-        }
-        Ok(Arc::clone(setup.engine.as_ref().expect("just built")))
+            Arc::new(builder.build())
+        });
+        Ok(Arc::clone(engine))
     }
 
     /// Runs `sql` with `params`, without the GIL; Ctrl-C cancels it.

@@ -61,6 +61,10 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InternalError", py.get_type::<InternalError>())?;
     m.add("ProgrammingError", py.get_type::<ProgrammingError>())?;
     m.add("NotSupportedError", py.get_type::<NotSupportedError>())?;
+    // Every tern.Error has a position, None unless `to_py` sets one.
+    let base = py.get_type::<Error>();
+    base.setattr("line", py.None())?;
+    base.setattr("column", py.None())?;
     Ok(())
 }
 

@@ -37,9 +37,7 @@ static DEFAULT: PyOnceLock<Py<Connection>> = PyOnceLock::new();
 #[pyfunction]
 #[pyo3(signature = (sql, params=None))]
 fn query(py: Python<'_>, sql: &str, params: Option<&Bound<'_, PyAny>>) -> PyResult<QueryResult> {
-    let default = DEFAULT.get_or_init(py, || {
-        Py::new(py, Connection::new()).expect("a Connection needs no Python state")
-    });
+    let default = DEFAULT.get_or_try_init(py, || Py::new(py, Connection::new()))?;
     default.get().run(py, sql, params)
 }
 

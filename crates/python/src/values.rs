@@ -141,12 +141,15 @@ pub fn value<'py>(py: Python<'py>, a: &ArrayRef, i: usize) -> PyResult<Bound<'py
                 }
                 _ => as_date::<Date64Type>(a.as_primitive::<Date64Type>().value(i)),
             };
-            match d {
-                Some(d) => datetime(py)?
+            let date = d.map(|d| {
+                datetime(py)?
                     .getattr("date")?
-                    .call1((d.year(), d.month(), d.day())),
-                // Outside Python's years 1 to 9999.
-                None => formatted(py, a, i),
+                    .call1((d.year(), d.month(), d.day()))
+            });
+            match date {
+                Some(Ok(date)) => Ok(date),
+                // Outside Python's years 1 to 9999: the text tern prints.
+                _ => formatted(py, a, i),
             }
         }
         DataType::Timestamp(unit, tz) => {

@@ -56,6 +56,11 @@ def test_every_type_becomes_the_python_value_one_expects():
     )
 
 
+def test_values_python_cannot_hold_come_as_text():
+    r = tern.query("SELECT DATE '9999-12-31' + INTERVAL '2 days'")
+    assert r.fetchall() == [("+10000-01-02",)]
+
+
 def test_several_statements_return_the_last_answer():
     con = tern.connect()
     r = con.query("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2); SELECT SUM(x) FROM t")
@@ -205,8 +210,12 @@ def test_parameter_mistakes():
     assert (e.value.line, e.value.column) == (1, 11)
     with pytest.raises(tern.ProgrammingError, match="no parameter"):
         tern.query("SELECT 1", {"unused": 1})
-    with pytest.raises(tern.InterfaceError, match="not a string"):
+    with pytest.raises(tern.InterfaceError, match="not a string") as e:
         tern.query("SELECT ?", "abc")
+    assert (e.value.line, e.value.column) == (None, None)
+    with pytest.raises(tern.ProgrammingError, match=r"no value for parameter \?") as e:
+        tern.query("SELECT 1,\n ?")
+    assert (e.value.line, e.value.column) == (2, 2)
     with pytest.raises(tern.InterfaceError, match="datetime.time cannot be a parameter"):
         tern.query("SELECT ?", [datetime.time(1, 2)])
 

@@ -129,7 +129,19 @@ impl Binder<'_> {
                     .join(".");
                 self.bind_column(Some(&q), last, ctx)
             }
-            A::Value(v) => literal(&v.value),
+            A::Value(v) => literal(&v.value).map_err(|e| match e {
+                // A parameter left without a value: say where it is.
+                Error::Syntax {
+                    message,
+                    line: 0,
+                    column: 0,
+                } if matches!(v.value, Value::Placeholder(_)) => Error::Syntax {
+                    message,
+                    line: v.span.start.line,
+                    column: v.span.start.column,
+                },
+                e => e,
+            }),
             A::TypedString(ts) => {
                 let s = match &ts.value.value {
                     Value::SingleQuotedString(s) => s.clone(),
