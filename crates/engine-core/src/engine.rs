@@ -370,14 +370,15 @@ impl Engine {
     }
 
     /// Runs `sql` as [`query`](Self::query) does; calling
-    /// [`QueryHandle::cancel`] on `handle` (from another thread) stops it with
-    /// [`Error::Cancelled`].
+    /// [`QueryHandle::cancel`](crate::QueryHandle::cancel) on `handle` (from
+    /// another thread) stops it with [`Error::Cancelled`].
     pub fn query_with(&self, sql: &str, handle: &crate::QueryHandle) -> Result<QueryResult> {
         self.query_inner(sql, None, Some(handle))
     }
 
-    /// [`query_params`](Self::query_params) that [`QueryHandle::cancel`]
-    /// can stop, as [`query_with`](Self::query_with).
+    /// [`query_params`](Self::query_params) that
+    /// [`QueryHandle::cancel`](crate::QueryHandle::cancel) can stop, as
+    /// [`query_with`](Self::query_with).
     pub fn query_params_with(
         &self,
         sql: &str,
