@@ -83,10 +83,6 @@ impl QueryResult {
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
     }
-
-    pub fn num_rows(&self) -> usize {
-        self.rows
-    }
 }
 
 #[pymethods]

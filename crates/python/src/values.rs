@@ -21,16 +21,20 @@ pub fn rows<'py>(
     end: usize,
     out: &mut Vec<Bound<'py, PyTuple>>,
 ) -> PyResult<()> {
-    // Dictionaries are decoded once per column, not per value.
+    // Only the rows asked for (a cursor fetches one at a time); their
+    // dictionaries are decoded once per column, not per value.
     let columns: Vec<ArrayRef> = batch
         .columns()
         .iter()
-        .map(|c| match c.data_type() {
-            DataType::Dictionary(_, v) => arrow_cast::cast(c, v).map_err(to_err),
-            _ => Ok(c.clone()),
+        .map(|c| {
+            let rows = c.slice(start, end - start);
+            match c.data_type() {
+                DataType::Dictionary(_, v) => arrow_cast::cast(&rows, v).map_err(to_err),
+                _ => Ok(rows),
+            }
         })
         .collect::<PyResult<_>>()?;
-    for row in start..end {
+    for row in 0..end - start {
         let values = columns
             .iter()
             .map(|c| value(py, c, row))

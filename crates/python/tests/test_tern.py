@@ -166,6 +166,15 @@ def test_register_every_kind_of_table():
         con.register("bad", {"x": [1]})
 
 
+def test_dictionary_columns_read_as_their_values():
+    import pyarrow as pa
+    con = tern.connect()
+    con.register("d", pa.table({"k": pa.array(["a", "b", None, "a"]).dictionary_encode()}))
+    cur = con.execute("SELECT k FROM d")
+    assert [cur.fetchone() for _ in range(2)] == [("a",), ("b",)]
+    assert cur.fetchall() == [(None,), ("a",)]
+
+
 def test_register_file(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
