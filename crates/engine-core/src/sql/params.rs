@@ -311,7 +311,12 @@ fn expr(value: &Param) -> A {
             ast::DataType::Timestamp(None, ast::TimezoneInfo::WithTimeZone),
         ),
         Param::Blob(b) => {
-            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            use std::fmt::Write;
+            // One string for all the digits, not one per byte.
+            let mut hex = String::with_capacity(2 * b.len());
+            for x in b {
+                let _ = write!(hex, "{x:02x}");
+            }
             A::Value(Value::HexStringLiteral(hex).into())
         }
     }
