@@ -1097,6 +1097,151 @@ fn more_scalar_functions() {
     assert!(matches!(err, Error::ResourcesExhausted(_)), "{err}");
 }
 
+/// `f(a = b)` passes the comparison, in every function and aggregate: the
+/// parser once read `name = value` as a named argument, so `IF(id = 1, ...)`
+/// and `COUNT_IF(grp = 'a')` were refused (DuckDB's answers). A reader's
+/// options keep the same spelling (`read_csv(..., delim = ';')`, tested in
+/// dml.rs).
+#[test]
+fn a_comparison_is_a_function_argument() {
+    let e = engine();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT IF(id = 1, 'one', 'other'), COALESCE(name = 'bob', false), \
+             NULLIF(id = 3, true) FROM t ORDER BY id"
+        ),
+        [
+            "one|false|false",
+            "other|true|false",
+            "other|false|NULL",
+            "other|false|false"
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT COUNT_IF(grp = 'a'), BOOL_AND(id = id), BOOL_OR(score = 3.0), \
+             SUM(CAST(id = 2 AS INTEGER)), COUNT(*) FILTER (WHERE id = 4) FROM t"
+        ),
+        ["2|true|true|1|1"]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT id, COUNT_IF(tag = 'x') OVER (ORDER BY tag) FROM u ORDER BY tag"
+        ),
+        ["9|0", "1|1", "1|1", "3|1"]
+    );
+}
+
+/// The calendar functions beside DATE_PART, checked against DuckDB 2.0:
+/// parts by name, EPOCH, LAST_DAY, the names of days and months,
+/// MAKE_DATE/MAKE_TIMESTAMP and STRFTIME/STRPTIME, over columns (NULLs
+/// included) and with their errors.
+#[test]
+fn calendar_functions() {
+    let e = Engine::new();
+    e.query(
+        "CREATE TABLE d (t TIMESTAMP, f VARCHAR);
+         INSERT INTO d VALUES (TIMESTAMP '2024-02-10 07:08:09.25', '%Y'),
+             (TIMESTAMP '1969-12-31 23:59:59', '%d.%m.%y %I %p'), (NULL, '%j')",
+    )
+    .unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT QUARTER(t), WEEK(t), DAYOFWEEK(t), ISODOW(t), DAYOFYEAR(t), ISOYEAR(t), \
+             HOUR(t), MINUTE(t), SECOND(t), MILLISECOND(t), MICROSECOND(t), EPOCH(t), \
+             EXTRACT(epoch FROM CAST(t AS DATE)), LAST_DAY(t), DAYNAME(t), MONTHNAME(t), \
+             STRFTIME(t, f) FROM d ORDER BY t NULLS LAST"
+        ),
+        [
+            "4|1|3|3|365|1970|23|59|59|59000|59000000|-1.0|-86400.0|1969-12-31|Wednesday|December|31.12.69 11 PM",
+            "1|6|6|6|41|2024|7|8|9|9250|9250000|1707548889.25|1707523200.0|2024-02-29|Saturday|February|2024",
+            "NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT MAKE_DATE(2024, 2, 29), MAKE_TIMESTAMP(2024, 1, 2, 3, 4, 5.5), \
+             MAKE_DATE(NULL, 1, 1), STRPTIME('2024-01-07 10:11', '%Y-%m-%d %H:%M'), \
+             STRPTIME('07/02/24', '%d/%m/%y'), TRY_STRPTIME('7 Feb', '%Y'), \
+             STRFTIME(DATE '2024-01-07', '%a %b %-d, %f')"
+        ),
+        ["2024-02-29|2024-01-02T03:04:05.500|NULL|2024-01-07T10:11:00|2024-02-07T00:00:00|NULL|Sun Jan 7, 000000"]
+    );
+    for (sql, message) in [
+        ("SELECT MAKE_DATE(2024, 2, 30)", "2024-2-30 is not a date"),
+        (
+            "SELECT MAKE_TIMESTAMP(2024, 1, 1, 24, 0, 0)",
+            "is not a time",
+        ),
+        (
+            "SELECT STRPTIME('7 Feb', '%Y')",
+            "does not match the format '%Y'",
+        ),
+        (
+            "SELECT STRFTIME(DATE '2024-01-01', '%Q')",
+            "bad format '%Q'",
+        ),
+        // chrono cannot print an offset of a time without one: an error,
+        // not a panic.
+        (
+            "SELECT STRFTIME(DATE '2024-01-01', '%z')",
+            "cannot apply the format",
+        ),
+        ("SELECT MAKE_DATE('2024', 1, 1)", "expects a number"),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(message), "{sql}: {err}");
+    }
+}
+
+/// A timestamp as text, and text as a timestamp, as in DuckDB and
+/// PostgreSQL: a space between date and time, a fraction only when there is
+/// one, and text without seconds read as a time.
+#[test]
+fn timestamps_as_text_as_in_duckdb() {
+    let e = Engine::new();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT CAST(TIMESTAMP '2024-02-10 10:00' AS VARCHAR), \
+             CAST(TIMESTAMP '2024-02-10T10:00:01.5' AS VARCHAR), \
+             TIMESTAMP '1969-12-31 23:59:59.000001' || '', \
+             CAST(CAST('2024-02-10 10:00:00.25' AS TIMESTAMP) AS TEXT) LIKE '% 10:00:00.25', \
+             TRY_CAST('2024-13-01 10:00' AS TIMESTAMP), CAST(DATE '2024-01-01' AS VARCHAR)"
+        ),
+        ["2024-02-10 10:00:00|2024-02-10 10:00:01.5|1969-12-31 23:59:59.000001|true|NULL|2024-01-01"]
+    );
+    // Other units keep their own precision.
+    let ns = arrow_array::TimestampNanosecondArray::from(vec![Some(1_500_000_001), None]);
+    let ms = arrow_array::TimestampMillisecondArray::from(vec![Some(86_400_120), Some(0)]);
+    let batch = RecordBatch::try_from_iter([
+        ("ns", std::sync::Arc::new(ns) as arrow_array::ArrayRef),
+        ("ms", std::sync::Arc::new(ms) as arrow_array::ArrayRef),
+    ])
+    .unwrap();
+    e.register_batches("units", vec![batch]).unwrap();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT CAST(ns AS VARCHAR), CAST(ms AS VARCHAR) FROM units"
+        ),
+        [
+            "1970-01-01 00:00:01.500000001|1970-01-02 00:00:00.12",
+            "NULL|1970-01-01 00:00:00"
+        ]
+    );
+    assert!(e
+        .query("SELECT CAST('2024-02-10 10:0' AS TIMESTAMP)")
+        .unwrap_err()
+        .to_string()
+        .contains("2024-02-10 10:0"));
+}
+
 /// DISTINCT ON keeps the first row of each key in ORDER BY order (DuckDB's
 /// answers); without ORDER BY, some row of each key.
 #[test]

@@ -285,11 +285,11 @@ mod tests {
         assert_eq!(c("SELECT * FROM $pla", "$pla"), ["$planets"]);
         assert_eq!(
             c("SELECT * FROM tr", "tr"),
-            ["trim", "trips", "true", "trunc"]
+            ["trim", "trips", "true", "trunc", "try_strptime"]
         );
         assert_eq!(
             c("SELECT * FROM TR", "TR"),
-            ["TRIM", "trips", "TRUE", "TRUNC"]
+            ["TRIM", "trips", "TRUE", "TRUNC", "TRY_STRPTIME"]
         );
         // Columns of the tables the statement names, wherever the cursor is.
         assert!(c("SELECT dis FROM trips", "dis").contains(&"distance".to_string()));

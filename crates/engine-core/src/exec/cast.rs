@@ -3,16 +3,21 @@
 //! Arrow's cast truncates a fractional value cast to an integer (2.7 → 2);
 //! SQL engines round. tern follows DuckDB and PostgreSQL: a DECIMAL rounds
 //! half away from zero (2.5 → 3, −2.5 → −3), a float rounds to the nearest
-//! integer with ties to even (2.5 → 2, 3.5 → 4), as C's `rint` does. Every
-//! other cast is arrow's.
+//! integer with ties to even (2.5 → 2, 3.5 → 4), as C's `rint` does.
+//!
+//! A timestamp as text is DuckDB's and PostgreSQL's `2024-01-07 10:11:12.5`
+//! (arrow writes `2024-01-07T10:11:12.500`), and text without seconds
+//! (`'2024-01-07 10:11'`) is a timestamp, as there. Every other cast is
+//! arrow's.
 
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
-use arrow_array::ArrayRef;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_cast::CastOptions;
-use arrow_schema::{ArrowError, DataType};
+use arrow_schema::{ArrowError, DataType, TimeUnit};
 
 /// `a` cast to `to`; with `safe`, a value that does not fit becomes NULL,
 /// otherwise it is an error.
@@ -44,7 +49,87 @@ pub(crate) fn cast_values(a: &ArrayRef, to: &DataType, safe: bool) -> Result<Arr
             return arrow_cast::cast_with_options(&rounded, to, &opts);
         }
     }
+    match (a.data_type(), to) {
+        (DataType::Timestamp(unit, None), DataType::Utf8) => {
+            return timestamp_text(a, *unit, safe);
+        }
+        (DataType::Utf8, DataType::Timestamp(..)) => {
+            if let Some(filled) = with_seconds(a) {
+                return arrow_cast::cast_with_options(&filled, to, &opts);
+            }
+        }
+        _ => {}
+    }
     arrow_cast::cast_with_options(a, to, &opts)
+}
+
+/// Timestamps (without a time zone) as DuckDB writes them: `YYYY-MM-DD
+/// HH:MM:SS`, and the fraction of a second only when there is one, without
+/// trailing zeros.
+fn timestamp_text(a: &ArrayRef, unit: TimeUnit, safe: bool) -> Result<ArrayRef, ArrowError> {
+    use std::fmt::Write;
+    let (per_second, digits) = match unit {
+        TimeUnit::Second => (1, 0),
+        TimeUnit::Millisecond => (1_000, 3),
+        TimeUnit::Microsecond => (1_000_000, 6),
+        TimeUnit::Nanosecond => (1_000_000_000, 9),
+    };
+    let ticks = arrow_cast::cast(a, &DataType::Int64)?;
+    let ticks = ticks.as_primitive::<Int64Type>();
+    let mut out = StringBuilder::with_capacity(ticks.len(), ticks.len() * 20);
+    let mut text = String::with_capacity(32);
+    for t in ticks.iter() {
+        let Some(t) = t else {
+            out.append_null();
+            continue;
+        };
+        let (seconds, fraction) = (t.div_euclid(per_second), t.rem_euclid(per_second));
+        let Some(time) = chrono::DateTime::from_timestamp(seconds, 0) else {
+            if safe {
+                out.append_null();
+                continue;
+            }
+            return Err(ArrowError::CastError(format!(
+                "the timestamp {t} ({unit:?}) is out of range"
+            )));
+        };
+        text.clear();
+        let _ = write!(text, "{}", time.naive_utc().format("%Y-%m-%d %H:%M:%S"));
+        if fraction != 0 {
+            let _ = write!(text, ".{fraction:0digits$}");
+            text.truncate(text.trim_end_matches('0').len());
+        }
+        out.append_value(&text);
+    }
+    Ok(std::sync::Arc::new(out.finish()))
+}
+
+/// `'2024-01-07 10:11'` as `'2024-01-07 10:11:00'` (arrow's parser wants
+/// the seconds), or `None` when no value lacks them.
+fn with_seconds(a: &ArrayRef) -> Option<ArrayRef> {
+    let texts = a.as_string::<i32>();
+    let short = |t: &str| {
+        let b = t.trim().as_bytes();
+        b.len() == 16
+            && matches!(b[10], b' ' | b'T')
+            && b[13] == b':'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13) || c.is_ascii_digit())
+    };
+    if !texts.iter().flatten().any(short) {
+        return None;
+    }
+    let filled: StringArray = texts
+        .iter()
+        .map(|v| {
+            v.map(|t| match short(t) {
+                true => format!("{}:00", t.trim()),
+                false => t.to_string(),
+            })
+        })
+        .collect();
+    Some(Arc::new(filled))
 }
 
 #[cfg(test)]

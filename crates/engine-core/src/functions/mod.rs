@@ -22,6 +22,7 @@ pub mod registry;
 mod string;
 mod windows;
 
+pub use datetime::DateFn;
 pub use list_shape::ListFn;
 pub use math::MathFn;
 pub(crate) use string::text_bytes;
@@ -69,6 +70,8 @@ pub enum ScalarFunc {
     DateDiff,
     StartsWith,
     EndsWith,
+    /// `CONTAINS(text, sub)`; of a list, `LIST_CONTAINS`.
+    Contains,
     Ascii,
     LPad,
     RPad,
@@ -103,9 +106,8 @@ pub enum ScalarFunc {
     Hash,
     /// A JSON function over text (with the `json` feature).
     Json(JsonFn),
-    Year,
-    Month,
-    Day,
+    /// `YEAR(x)`, `LAST_DAY(x)`, `STRFTIME(x, f)`, ... (see `datetime.rs`).
+    Date(DateFn),
     ArrayContains,
     /// `LIST_HAS_ALL(list, sub)`, `list @> sub`: every element of `sub` is in `list`.
     ListHasAll,
@@ -192,6 +194,7 @@ impl ScalarFunc {
             DateDiff => "DATEDIFF",
             StartsWith => "STARTS_WITH",
             EndsWith => "ENDS_WITH",
+            Contains => "CONTAINS",
             Ascii => "ASCII",
             LPad => "LPAD",
             RPad => "RPAD",
@@ -217,9 +220,7 @@ impl ScalarFunc {
             Repeat => "REPEAT",
             Hash => "HASH",
             Json(f) => f.name(),
-            Year => "YEAR",
-            Month => "MONTH",
-            Day => "DAY",
+            Date(f) => f.name(),
             ArrayContains => "ARRAY_CONTAINS",
             ListHasAll => "LIST_HAS_ALL",
             ListValue => "LIST_VALUE",
@@ -408,7 +409,15 @@ impl ScalarFunc {
                 arity(0, 0)?;
                 vec![]
             }
-            StartsWith | EndsWith => {
+            Contains
+                if matches!(
+                    args.first(),
+                    Some(List(_) | LargeList(_) | FixedSizeList(..))
+                ) =>
+            {
+                ArrayContains.coerce(args)?
+            }
+            StartsWith | EndsWith | Contains => {
                 arity(2, 2)?;
                 vec![Utf8, Utf8]
             }
@@ -420,7 +429,29 @@ impl ScalarFunc {
                 arity(2, 3)?;
                 vec![Utf8, Int64, Utf8][..n].to_vec()
             }
-            Year | Month | Day => {
+            Date(DateFn::MakeDate) => {
+                arity(3, 3)?;
+                for t in args {
+                    numeric(t)?;
+                }
+                vec![Int64; 3]
+            }
+            Date(DateFn::MakeTimestamp) => {
+                arity(6, 6)?;
+                for t in args {
+                    numeric(t)?;
+                }
+                vec![Int64, Int64, Int64, Int64, Int64, Float64]
+            }
+            Date(DateFn::Strftime) => {
+                arity(2, 2)?;
+                vec![self.temporal(&args[0])?, Utf8]
+            }
+            Date(DateFn::Strptime { .. }) => {
+                arity(2, 2)?;
+                vec![Utf8, Utf8]
+            }
+            Date(_) => {
                 arity(1, 1)?;
                 vec![self.temporal(&args[0])?]
             }
@@ -625,8 +656,8 @@ impl ScalarFunc {
         match self {
             Upper | Lower | Substring | Concat | Trim | LTrim | RTrim | Replace | Left | Right
             | Reverse | LPad | RPad | Md5 | Sha1 | Sha256 => Utf8,
-            StartsWith | EndsWith | ArrayContains | ListHasAll | AnyOf(_) | RegexpMatches
-            | RegexpFullMatch => Boolean,
+            StartsWith | EndsWith | Contains | ArrayContains | ListHasAll | AnyOf(_)
+            | RegexpMatches | RegexpFullMatch => Boolean,
             RegexpReplace | RegexpExtract => Utf8,
             RegexpExtractAll | RegexpSplit => list_of(&Utf8),
             ListValue => list_of(args.first().unwrap_or(&Null)),
@@ -660,7 +691,7 @@ impl ScalarFunc {
             Json(JsonFn::Valid) => Boolean,
             Json(JsonFn::ArrayLength) => UInt64,
             Json(_) => Utf8,
-            Year | Month | Day => Int64,
+            Date(f) => f.return_type(),
             Length => Int64,
             Round | Abs | Floor | Ceil | Sign => args.first().cloned().unwrap_or(Float64),
             Sqrt | Power => Float64,
@@ -761,6 +792,10 @@ impl ScalarFunc {
                 &args[0], &args[1],
             )?)),
             EndsWith => Ok(Arc::new(arrow_string::like::ends_with(&args[0], &args[1])?)),
+            Contains => match args[0].data_type() {
+                DataType::List(_) => list::contains(&args[0], &args[1]),
+                _ => Ok(Arc::new(arrow_string::like::contains(&args[0], &args[1])?)),
+            },
             Ascii => string::ascii(&args[0]),
             LPad | RPad => {
                 fits(string::padded_bytes(args), self.name())?;
@@ -813,9 +848,7 @@ impl ScalarFunc {
                 "{} (this build has no json feature)",
                 f.name()
             ))),
-            Year => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Year),
-            Month => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Month),
-            Day => datetime::part_of(&args[0], arrow_arith::temporal::DatePart::Day),
+            Date(f) => f.call(args),
             ArrayContains => list::contains(&args[0], &args[1]),
             ListHasAll => list::has_all(&args[0], &args[1]),
             AnyOf(op) => list::any(op, &args[0], &args[1]),

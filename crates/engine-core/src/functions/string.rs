@@ -105,6 +105,12 @@ pub(super) const FUNCTIONS: &[FunctionDef] = &[
         "whether the text ends with suffix",
     ),
     def(
+        &["contains"],
+        Scalar(F::Contains),
+        "CONTAINS(text, sub) -> BOOLEAN",
+        "whether sub occurs in the text (of a list: whether it is an element, as LIST_CONTAINS)",
+    ),
+    def(
         &["ascii"],
         Scalar(F::Ascii),
         "ASCII(text) -> INTEGER",

@@ -57,10 +57,6 @@ impl Dialect for TernDialect {
         true
     }
 
-    fn supports_named_fn_args_with_eq_operator(&self) -> bool {
-        true
-    }
-
     fn supports_comparison_in_between_low_bound(&self) -> bool {
         true
     }

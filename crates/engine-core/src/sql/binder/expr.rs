@@ -950,6 +950,14 @@ impl Binder<'_> {
         args: &[A],
         ctx: Ctx,
     ) -> Result<Expr> {
+        // `DATE_PART('epoch', x)` is a DOUBLE where every other part is a
+        // BIGINT, so it is its own function.
+        if let (ScalarFunc::DatePart, [A::Value(v), x]) = (func, args) {
+            if matches!(&v.value, Value::SingleQuotedString(p) if p.eq_ignore_ascii_case("epoch")) {
+                let epoch = ScalarFunc::Date(crate::functions::DateFn::Epoch);
+                return self.bind_scalar_call(epoch, std::slice::from_ref(x), ctx);
+            }
+        }
         let mut bound: Vec<(Expr, DataType)> = Vec::with_capacity(args.len());
         for a in args {
             // COALESCE never reads past a non-NULL constant.
