@@ -1242,6 +1242,46 @@ fn timestamps_as_text_as_in_duckdb() {
         .contains("2024-02-10 10:0"));
 }
 
+/// LIKE as in DuckDB: no escape character unless ESCAPE names one, so a
+/// backslash is an ordinary character (arrow's kernel escapes with it; the
+/// binder respells the pattern for it).
+#[test]
+fn like_escapes_only_with_escape() {
+    let e = Engine::new();
+    assert_eq!(
+        rows(
+            &e,
+            r"SELECT 'a\b' LIKE 'a\b', 'a%' LIKE 'a\%', 'ab' LIKE 'a\b', 'a\' LIKE 'a\',
+                     'a%' LIKE 'a\%' ESCAPE '\', 'a%' LIKE 'a!%' ESCAPE '!', 'ab' LIKE 'a!%' ESCAPE '!',
+                     'a!' LIKE 'a!!' ESCAPE '!', 'ab' LIKE 'a!b' ESCAPE '!', 'AB%' ILIKE 'a_!%' ESCAPE '!',
+                     'a_c' NOT LIKE 'a#_c' ESCAPE '#', 'x' LIKE 'x' ESCAPE ''"
+        ),
+        ["true|false|false|true|true|true|false|true|true|true|false|true"]
+    );
+    // A pattern from a column: its backslashes are characters too.
+    assert_eq!(
+        rows(
+            &e,
+            r"SELECT p, 'a\b' LIKE p FROM (VALUES ('a\b'), ('a\_'), ('a\%'), ('a_')) t(p) ORDER BY p"
+        ),
+        [r"a\%|true", r"a\_|true", r"a\b|true", "a_|false"]
+    );
+    for (sql, message) in [
+        (
+            "SELECT 'a' LIKE 'a!' ESCAPE '!'",
+            "ends with its escape character",
+        ),
+        ("SELECT 'a' LIKE 'a' ESCAPE 'ab'", "must be one character"),
+        (
+            "SELECT 'a' LIKE p ESCAPE '!' FROM (VALUES ('a')) t(p)",
+            "not a constant",
+        ),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(message), "{sql}: {err}");
+    }
+}
+
 /// DISTINCT ON keeps the first row of each key in ORDER BY order (DuckDB's
 /// answers); without ORDER BY, some row of each key.
 #[test]

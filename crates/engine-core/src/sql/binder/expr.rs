@@ -329,11 +329,37 @@ impl Binder<'_> {
                 any,
                 escape_char,
             } => {
-                if *any || escape_char.is_some() {
-                    return Err(Error::unsupported("LIKE ANY and LIKE ... ESCAPE"));
+                if *any {
+                    return Err(Error::unsupported("LIKE ANY"));
                 }
                 let (b, t) = self.bind_typed(expr, ctx)?;
-                let (p, pt) = self.bind_typed(pattern, ctx)?;
+                // SQL's pattern in arrow's spelling, where `\` escapes.
+                let escape = escape_char
+                    .as_deref()
+                    .map(|e| match e {
+                        A::Value(v) => match &v.value {
+                            Value::SingleQuotedString(c) => like_escape(c),
+                            other => Err(Error::type_error(format!(
+                                "LIKE's ESCAPE is one character in quotes, got {other}"
+                            ))),
+                        },
+                        other => Err(Error::unsupported(format!(
+                            "LIKE ... ESCAPE {other}: the escape is one character in quotes"
+                        ))),
+                    })
+                    .transpose()?
+                    .flatten();
+                let constant = match pattern.as_ref() {
+                    A::Value(v) => match &v.value {
+                        Value::SingleQuotedString(text) => Some(like_pattern(text, escape)?),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let (p, pt) = match &constant {
+                    Some(text) => (Expr::Literal(ScalarValue::utf8(text)), DataType::Utf8),
+                    None => self.bind_typed(pattern, ctx)?,
+                };
                 // A list or struct is no text to match (as in DuckDB).
                 if let Some(nested) = [&t, &pt].into_iter().find(|t| t.is_nested()) {
                     return Err(Error::type_error(format!(
@@ -347,9 +373,31 @@ impl Binder<'_> {
                 } else {
                     DataType::Utf8
                 };
+                let mut pattern = cast(p, &pt, &st)?;
+                if constant.is_none() {
+                    if escape.is_some() {
+                        return Err(Error::unsupported(
+                            "LIKE ... ESCAPE with a pattern that is not a constant",
+                        ));
+                    }
+                    // A backslash in a pattern from a column is itself.
+                    let text = |s: &str| Expr::Literal(ScalarValue::utf8(s));
+                    pattern = cast(
+                        Expr::Function {
+                            func: ScalarFunc::Replace,
+                            args: vec![
+                                cast(pattern, &st, &DataType::Utf8)?,
+                                text("\\"),
+                                text("\\\\"),
+                            ],
+                        },
+                        &DataType::Utf8,
+                        &st,
+                    )?;
+                }
                 Ok(Expr::Like {
                     expr: Box::new(cast(b, &t, &st)?),
-                    pattern: Box::new(cast(p, &pt, &st)?),
+                    pattern: Box::new(pattern),
                     negated: *negated,
                     case_insensitive: matches!(e, A::ILike { .. }),
                 })
@@ -1459,6 +1507,46 @@ fn literal(v: &Value) -> Result<Expr> {
         }
         other => return Err(Error::unsupported(format!("the literal {other}"))),
     }))
+}
+
+/// LIKE's escape character (`ESCAPE '!'`); `ESCAPE ''` is none.
+fn like_escape(c: &str) -> Result<Option<char>> {
+    let mut chars = c.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) => Ok(Some(c)),
+        _ => Err(Error::plan(format!(
+            "LIKE's ESCAPE must be one character, got '{c}'"
+        ))),
+    }
+}
+
+/// A LIKE pattern in arrow's spelling, where a backslash escapes the
+/// character after it. In SQL (DuckDB, SQLite, the standard) a backslash is
+/// an ordinary character, and only the ESCAPE character, when there is
+/// one, escapes: `'a!%' ESCAPE '!'` is `a\%` here, and `'a\b'` is `a\\b`.
+fn like_pattern(pattern: &str, escape: Option<char>) -> Result<String> {
+    let mut out = String::with_capacity(pattern.len() + 2);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            let Some(next) = chars.next() else {
+                return Err(Error::plan(format!(
+                    "the LIKE pattern '{pattern}' ends with its escape character"
+                )));
+            };
+            match next {
+                '%' | '_' | '\\' => out.push('\\'),
+                _ => {}
+            }
+            out.push(next);
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// A date/time field as the name `DATE_PART` takes (`YEAR` -> `year`).
