@@ -1282,6 +1282,48 @@ fn like_escapes_only_with_escape() {
     }
 }
 
+/// `WITHIN GROUP (ORDER BY ...)` is never ignored: the ordered-set
+/// aggregates take it as DuckDB does (their answers), LISTAGG/STRING_AGG as
+/// their ORDER BY, and forms that make no sense are errors.
+#[test]
+fn within_group_orders_or_is_refused() {
+    let e = Engine::new();
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY x), \
+             PERCENTILE_DISC(0.25) WITHIN GROUP (ORDER BY x), MODE() WITHIN GROUP (ORDER BY x), \
+             PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY x DESC), \
+             PERCENTILE_DISC(0.7) WITHIN GROUP (ORDER BY x DESC), \
+             LISTAGG(CAST(x AS VARCHAR), ',') WITHIN GROUP (ORDER BY x DESC), \
+             SUM(x) WITHIN GROUP (ORDER BY x) \
+             FROM (VALUES (1), (10), (2), (2)) t(x)"
+        ),
+        ["1.75|1|2|4.0|2|10,2,2,1|15"]
+    );
+    for (sql, message) in [
+        (
+            "SELECT PERCENTILE_CONT(0.5, 1) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) t(x)",
+            "got 2 argument(s)",
+        ),
+        (
+            "SELECT MODE() WITHIN GROUP (ORDER BY x, x) FROM (VALUES (1)) t(x)",
+            "takes one ORDER BY key",
+        ),
+        (
+            "SELECT STRING_AGG(x, ',' ORDER BY x) WITHIN GROUP (ORDER BY x) FROM (VALUES ('a')) t(x)",
+            "both in its arguments and in WITHIN GROUP",
+        ),
+        (
+            "SELECT PERCENTILE_DISC(1.5) WITHIN GROUP (ORDER BY x DESC) FROM (VALUES (1)) t(x)",
+            "needs a constant fraction",
+        ),
+    ] {
+        let err = e.query(sql).unwrap_err().to_string();
+        assert!(err.contains(message), "{sql}: {err}");
+    }
+}
+
 /// DISTINCT ON keeps the first row of each key in ORDER BY order (DuckDB's
 /// answers); without ORDER BY, some row of each key.
 #[test]

@@ -7,6 +7,7 @@ mod depth;
 mod dialect;
 mod params;
 mod parser;
+mod within_group;
 
 pub use binder::{Binder, Statement};
 pub use dialect::TernDialect;

@@ -65,6 +65,13 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     if sql.len() > super::depth::MAX_DEPTH {
         super::depth::limit_depth(&mut statements)?;
     }
+    // Only a text that says WITHIN can hold `WITHIN GROUP`: others are not
+    // walked.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"within")) {
+        for s in &mut statements {
+            super::within_group::rewrite(s)?;
+        }
+    }
     Ok(statements)
 }
 
