@@ -1193,10 +1193,23 @@ fn calendar_functions() {
             "cannot apply the format",
         ),
         ("SELECT MAKE_DATE('2024', 1, 1)", "expects a number"),
+        (
+            "SELECT STRFTIME(DATE '2024-01-01', REPEAT('%Y', 3000))",
+            "a format is at most 4096 bytes",
+        ),
     ] {
         let err = e.query(sql).unwrap_err().to_string();
         assert!(err.contains(message), "{sql}: {err}");
     }
+    // A long text built row by row is checked against the memory limit as
+    // it grows (8 KB a row here, 80 MB in all).
+    let sql = "SELECT MAX(LENGTH(STRFTIME(MAKE_DATE(2024, 1, 1 + i % 28), REPEAT('%Y', 2000)))) \
+               FROM range(10000) t(i)";
+    e.query("SET memory_limit = '1GB'").unwrap();
+    assert_eq!(rows(&e, sql), ["8000"]);
+    e.query("SET memory_limit = '10MB'").unwrap();
+    let err = e.query(sql).unwrap_err();
+    assert!(matches!(err, Error::ResourcesExhausted(_)), "{err}");
 }
 
 /// A timestamp as text, and text as a timestamp, as in DuckDB and

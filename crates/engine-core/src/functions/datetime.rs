@@ -182,7 +182,7 @@ impl DateFn {
             DateFn::MonthName => names(&args[0], |d| d.format("%B").to_string()),
             DateFn::MakeDate => make_date(args),
             DateFn::MakeTimestamp => make_timestamp(args),
-            DateFn::Strftime => strftime(&args[0], &args[1]),
+            DateFn::Strftime => strftime(&args[0], &args[1], &crate::exec::check_string_column),
             DateFn::Strptime { or_null } => strptime(&args[0], &args[1], or_null),
         }
     }
@@ -307,6 +307,15 @@ fn make_timestamp(args: &[ArrayRef]) -> Result<ArrayRef> {
 /// microseconds (chrono's is nanoseconds), `%g` milliseconds and `%n`
 /// nanoseconds; the rest are chrono's and DuckDB's alike.
 fn format_items(func: &str, format: &str) -> Result<Vec<chrono::format::Item<'static>>> {
+    // Parsed, a format takes some 16 bytes a character, outside the query's
+    // memory accounting; real formats are a few dozen characters.
+    const LONGEST: usize = 4096;
+    if format.len() > LONGEST {
+        return Err(Error::exec(format!(
+            "{func}: a format is at most {LONGEST} bytes, this one is {}",
+            format.len()
+        )));
+    }
     let mut spelled = String::with_capacity(format.len() + 4);
     let mut chars = format.chars();
     while let Some(c) = chars.next() {
@@ -359,13 +368,23 @@ impl<'a> Formats<'a> {
     }
 }
 
-fn strftime(values: &ArrayRef, formats: &ArrayRef) -> Result<ArrayRef> {
+/// `STRFTIME(values, formats)`, asking `fits(bytes, name)` about the text
+/// built so far after each MiB of it: a long format (`REPEAT('%Y', n)`)
+/// multiplies its length by the rows, so the result is checked against
+/// the query's memory limit (and a string column's 2 GiB) as it grows.
+pub(super) fn strftime(
+    values: &ArrayRef,
+    formats: &ArrayRef,
+    fits: &dyn Fn(usize, &str) -> Result<()>,
+) -> Result<ArrayRef> {
     use std::fmt::Write;
+    const CHECK_EVERY: usize = 1 << 20;
     let times = datetimes(values)?;
     let formats = formats.as_string::<i32>();
     let mut cache = Formats::new("STRFTIME");
     let mut out = StringBuilder::new();
     let mut text = String::new();
+    let (mut built, mut checked) = (0usize, 0usize);
     for (i, t) in times.into_iter().enumerate() {
         let Some(t) = t.filter(|_| formats.is_valid(i)) else {
             out.append_null();
@@ -381,6 +400,11 @@ fn strftime(values: &ArrayRef, formats: &ArrayRef) -> Result<ArrayRef> {
                 formats.value(i)
             ))
         })?;
+        built += text.len();
+        if built - checked >= CHECK_EVERY || text.len() >= CHECK_EVERY {
+            fits(built, "STRFTIME")?;
+            checked = built;
+        }
         out.append_value(&text);
     }
     Ok(Arc::new(out.finish()))
