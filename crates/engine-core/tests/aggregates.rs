@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::rows;
+use common::{assert_errors, rows};
 use engine_core::Engine;
 
 fn tiny() -> Engine {
@@ -203,22 +203,22 @@ fn grouped_over_the_sample_satellites() {
 #[test]
 fn aggregate_mistakes_are_errors() {
     let e = tiny();
-    for (sql, says) in [
-        ("SELECT STDDEV('a') FROM t", "numeric"),
-        ("SELECT CORR(x) FROM t", "two arguments"),
-        ("SELECT QUANTILE_CONT(x, 1.5) FROM t", "from 0 to 1"),
-        ("SELECT QUANTILE_DISC(x, y) FROM t", "constant"),
-        ("SELECT MEDIAN('a') FROM t", "numeric"),
-        ("SELECT STRING_AGG(x, y::VARCHAR) FROM t", "constant"),
-        ("SELECT STRING_AGG(x, ',', '-') FROM t", "1 to 2 arguments"),
-        ("SELECT BOOL_AND(DATE '2020-01-01') FROM t", "boolean"),
-        ("SELECT COUNT_IF([x]) FROM t", "boolean"),
-        ("SELECT ARG_MAX(x) FROM t", "two arguments"),
-        ("SELECT QUANTILE_CONT(x, y) OVER () FROM t", "constant"),
-    ] {
-        let err = e.query(sql).unwrap_err().to_string();
-        assert!(err.contains(says), "{sql}: {err}");
-    }
+    assert_errors(
+        &e,
+        &[
+            ("SELECT STDDEV('a') FROM t", "numeric"),
+            ("SELECT CORR(x) FROM t", "two arguments"),
+            ("SELECT QUANTILE_CONT(x, 1.5) FROM t", "from 0 to 1"),
+            ("SELECT QUANTILE_DISC(x, y) FROM t", "constant"),
+            ("SELECT MEDIAN('a') FROM t", "numeric"),
+            ("SELECT STRING_AGG(x, y::VARCHAR) FROM t", "constant"),
+            ("SELECT STRING_AGG(x, ',', '-') FROM t", "1 to 2 arguments"),
+            ("SELECT BOOL_AND(DATE '2020-01-01') FROM t", "boolean"),
+            ("SELECT COUNT_IF([x]) FROM t", "boolean"),
+            ("SELECT ARG_MAX(x) FROM t", "two arguments"),
+            ("SELECT QUANTILE_CONT(x, y) OVER () FROM t", "constant"),
+        ],
+    );
 }
 
 #[test]
@@ -291,20 +291,20 @@ fn grouping_sets_rollup_and_cube() {
         ),
         ["0"]
     );
-    for (sql, says) in [
-        (
-            "SELECT GROUPING(c) FROM g GROUP BY ROLLUP(a)",
-            "GROUP BY keys",
-        ),
-        ("SELECT GROUPING(a) FROM g", "GROUP BY"),
-        (
-            "SELECT COUNT(*) FROM g GROUP BY CUBE(a, b, c, a, b, c, a, b, c, a, b, c, a)",
-            "12 keys",
-        ),
-    ] {
-        let err = e.query(sql).unwrap_err().to_string();
-        assert!(err.contains(says), "{sql}: {err}");
-    }
+    assert_errors(
+        &e,
+        &[
+            (
+                "SELECT GROUPING(c) FROM g GROUP BY ROLLUP(a)",
+                "GROUP BY keys",
+            ),
+            ("SELECT GROUPING(a) FROM g", "GROUP BY"),
+            (
+                "SELECT COUNT(*) FROM g GROUP BY CUBE(a, b, c, a, b, c, a, b, c, a, b, c, a)",
+                "12 keys",
+            ),
+        ],
+    );
 }
 
 #[test]

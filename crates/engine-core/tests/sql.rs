@@ -3,7 +3,7 @@
 use arrow_array::RecordBatch;
 mod common;
 
-use common::{rows, sorted};
+use common::{assert_errors, rows, sorted};
 use engine_core::{Engine, Error};
 
 fn engine() -> Engine {
@@ -1172,35 +1172,35 @@ fn calendar_functions() {
         ),
         ["2024-02-29|2024-01-02T03:04:05.500|NULL|2024-01-07T10:11:00|2024-02-07T00:00:00|NULL|Sun Jan 7, 000000"]
     );
-    for (sql, message) in [
-        ("SELECT MAKE_DATE(2024, 2, 30)", "2024-2-30 is not a date"),
-        (
-            "SELECT MAKE_TIMESTAMP(2024, 1, 1, 24, 0, 0)",
-            "is not a time",
-        ),
-        (
-            "SELECT STRPTIME('7 Feb', '%Y')",
-            "does not match the format '%Y'",
-        ),
-        (
-            "SELECT STRFTIME(DATE '2024-01-01', '%Q')",
-            "bad format '%Q'",
-        ),
-        // chrono cannot print an offset of a time without one: an error,
-        // not a panic.
-        (
-            "SELECT STRFTIME(DATE '2024-01-01', '%z')",
-            "cannot apply the format",
-        ),
-        ("SELECT MAKE_DATE('2024', 1, 1)", "expects a number"),
-        (
-            "SELECT STRFTIME(DATE '2024-01-01', REPEAT('%Y', 3000))",
-            "a format is at most 4096 bytes",
-        ),
-    ] {
-        let err = e.query(sql).unwrap_err().to_string();
-        assert!(err.contains(message), "{sql}: {err}");
-    }
+    assert_errors(
+        &e,
+        &[
+            ("SELECT MAKE_DATE(2024, 2, 30)", "2024-2-30 is not a date"),
+            (
+                "SELECT MAKE_TIMESTAMP(2024, 1, 1, 24, 0, 0)",
+                "is not a time",
+            ),
+            (
+                "SELECT STRPTIME('7 Feb', '%Y')",
+                "does not match the format '%Y'",
+            ),
+            (
+                "SELECT STRFTIME(DATE '2024-01-01', '%Q')",
+                "bad format '%Q'",
+            ),
+            // chrono cannot print an offset of a time without one: an error,
+            // not a panic.
+            (
+                "SELECT STRFTIME(DATE '2024-01-01', '%z')",
+                "cannot apply the format",
+            ),
+            ("SELECT MAKE_DATE('2024', 1, 1)", "expects a number"),
+            (
+                "SELECT STRFTIME(DATE '2024-01-01', REPEAT('%Y', 3000))",
+                "a format is at most 4096 bytes",
+            ),
+        ],
+    );
     // A long text built row by row is checked against the memory limit as
     // it grows (8 KB a row here, 80 MB in all).
     let sql = "SELECT MAX(LENGTH(STRFTIME(MAKE_DATE(2024, 1, 1 + i % 28), REPEAT('%Y', 2000)))) \
@@ -1279,20 +1279,20 @@ fn like_escapes_only_with_escape() {
         ),
         [r"a\%|true", r"a\_|true", r"a\b|true", "a_|false"]
     );
-    for (sql, message) in [
-        (
-            "SELECT 'a' LIKE 'a!' ESCAPE '!'",
-            "ends with its escape character",
-        ),
-        ("SELECT 'a' LIKE 'a' ESCAPE 'ab'", "must be one character"),
-        (
-            "SELECT 'a' LIKE p ESCAPE '!' FROM (VALUES ('a')) t(p)",
-            "not a constant",
-        ),
-    ] {
-        let err = e.query(sql).unwrap_err().to_string();
-        assert!(err.contains(message), "{sql}: {err}");
-    }
+    assert_errors(
+        &e,
+        &[
+            (
+                "SELECT 'a' LIKE 'a!' ESCAPE '!'",
+                "ends with its escape character",
+            ),
+            ("SELECT 'a' LIKE 'a' ESCAPE 'ab'", "must be one character"),
+            (
+                "SELECT 'a' LIKE p ESCAPE '!' FROM (VALUES ('a')) t(p)",
+                "not a constant",
+            ),
+        ],
+    );
 }
 
 /// `WITHIN GROUP (ORDER BY ...)` is never ignored: the ordered-set
@@ -1314,7 +1314,9 @@ fn within_group_orders_or_is_refused() {
         ),
         ["1.75|1|2|4.0|2|10,2,2,1|15"]
     );
-    for (sql, message) in [
+    assert_errors(
+        &e,
+        &[
         (
             "SELECT PERCENTILE_CONT(0.5, 1) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) t(x)",
             "got 2 argument(s)",
@@ -1331,10 +1333,8 @@ fn within_group_orders_or_is_refused() {
             "SELECT PERCENTILE_DISC(1.5) WITHIN GROUP (ORDER BY x DESC) FROM (VALUES (1)) t(x)",
             "needs a constant fraction",
         ),
-    ] {
-        let err = e.query(sql).unwrap_err().to_string();
-        assert!(err.contains(message), "{sql}: {err}");
-    }
+        ],
+    );
 }
 
 /// DISTINCT ON keeps the first row of each key in ORDER BY order (DuckDB's

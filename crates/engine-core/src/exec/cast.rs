@@ -101,7 +101,7 @@ fn timestamp_text(a: &ArrayRef, unit: TimeUnit, safe: bool) -> Result<ArrayRef, 
         }
         out.append_value(&text);
     }
-    Ok(std::sync::Arc::new(out.finish()))
+    Ok(Arc::new(out.finish()))
 }
 
 /// `'2024-01-07 10:11'` as `'2024-01-07 10:11:00'` (arrow's parser wants

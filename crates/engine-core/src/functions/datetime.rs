@@ -166,7 +166,12 @@ impl DateFn {
     }
 
     /// Calls the function; `args` have the types `ScalarFunc::coerce` chose.
-    pub(super) fn call(self, args: &[ArrayRef]) -> Result<ArrayRef> {
+    /// `fits` is asked about text that can outgrow its inputs (STRFTIME's).
+    pub(super) fn call(
+        self,
+        args: &[ArrayRef],
+        fits: &dyn Fn(usize, &str) -> Result<()>,
+    ) -> Result<ArrayRef> {
         match self {
             DateFn::Part(p) => part_of(&args[0], p),
             DateFn::Epoch => epoch(&args[0]),
@@ -182,7 +187,7 @@ impl DateFn {
             DateFn::MonthName => names(&args[0], |d| d.format("%B").to_string()),
             DateFn::MakeDate => make_date(args),
             DateFn::MakeTimestamp => make_timestamp(args),
-            DateFn::Strftime => strftime(&args[0], &args[1], &crate::exec::check_string_column),
+            DateFn::Strftime => strftime(&args[0], &args[1], fits),
             DateFn::Strptime { or_null } => strptime(&args[0], &args[1], or_null),
         }
     }
@@ -372,7 +377,7 @@ impl<'a> Formats<'a> {
 /// built so far after each MiB of it: a long format (`REPEAT('%Y', n)`)
 /// multiplies its length by the rows, so the result is checked against
 /// the query's memory limit (and a string column's 2 GiB) as it grows.
-pub(super) fn strftime(
+fn strftime(
     values: &ArrayRef,
     formats: &ArrayRef,
     fits: &dyn Fn(usize, &str) -> Result<()>,

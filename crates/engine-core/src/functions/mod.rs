@@ -848,8 +848,7 @@ impl ScalarFunc {
                 "{} (this build has no json feature)",
                 f.name()
             ))),
-            Date(DateFn::Strftime) => datetime::strftime(&args[0], &args[1], fits),
-            Date(f) => f.call(args),
+            Date(f) => f.call(args, fits),
             ArrayContains => list::contains(&args[0], &args[1]),
             ListHasAll => list::has_all(&args[0], &args[1]),
             AnyOf(op) => list::any(op, &args[0], &args[1]),

@@ -49,6 +49,19 @@ pub fn result_rows(r: &QueryResult) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that each query fails with an error whose message contains its
+/// fragment.
+#[allow(dead_code)]
+pub fn assert_errors(e: &Engine, cases: &[(&str, &str)]) {
+    for (sql, fragment) in cases {
+        let err = match e.query(sql) {
+            Ok(_) => panic!("{sql}: succeeded, expected an error with '{fragment}'"),
+            Err(err) => err.to_string(),
+        };
+        assert!(err.contains(fragment), "{sql}: {err}");
+    }
+}
+
 /// The same rows, sorted (for results whose order SQL leaves open).
 #[allow(dead_code)]
 pub fn sorted(mut v: Vec<String>) -> Vec<String> {
